@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine: the Debian packages (PostgreSQL,
+# sipp, Kamailio, baresip), the npm packages (npm ci) and Apache Cassandra from Maven Central.
+# Idempotent: what is already there is not installed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+pkgs=(postgresql sip-tester kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-sqlite-modules baresip openssl)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The packaged services must not run on their default ports: the tests start their own instances.
+$SUDO systemctl disable --now postgresql kamailio >/dev/null 2>&1 || true
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+npm ci --no-audit --no-fund
+if [ -x scripts/fetch-cassandra.sh ]; then bash scripts/fetch-cassandra.sh; fi
