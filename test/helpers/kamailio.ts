@@ -1,0 +1,170 @@
+/**
+ * Starts a real Kamailio (Debian's kamailio 5.6) with deploy/kamailio/kamailio.cfg on 127.0.0.1 for
+ * the end-to-end tests: a fresh SQLite database with the subscriber and location tables (schemas
+ * from the kamailio-sqlite-modules package), the given subscribers (HA1 = MD5(user:domain:password)),
+ * and the defines that point the proxy at the sylk-server under test. `stop()` ends it and removes
+ * its directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSocket } from 'node:dgram';
+import Database from 'better-sqlite3';
+
+const CFG = fileURLToPath(new URL('../../deploy/kamailio/kamailio.cfg', import.meta.url));
+const SCHEMA_DIR = '/usr/share/kamailio/db_sqlite';
+
+export interface Subscriber {
+  username: string;
+  password: string;
+}
+
+export interface KamailioOptions {
+  domain: string;
+  udpPort: number;
+  tcpPort: number;
+  wsPort?: number;
+  sylkPort: number;
+  sylkTransport?: 'udp' | 'tcp';
+  subscribers: Subscriber[];
+}
+
+export interface Location {
+  username: string;
+  domain: string;
+  contact: string;
+  user_agent: string;
+}
+
+export interface KamailioHandle {
+  readonly dir: string;
+  /** The registered contacts, as the proxy's location table has them. */
+  locations(username?: string): Location[];
+  /** Everything Kamailio logged so far (for failure messages). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export function ha1(username: string, domain: string, password: string): string {
+  return createHash('md5').update(`${username}:${domain}:${password}`).digest('hex');
+}
+
+function createDatabase(path: string, opts: KamailioOptions): void {
+  const db = new Database(path);
+  try {
+    for (const file of ['standard-create.sql', 'auth_db-create.sql', 'usrloc-create.sql']) {
+      db.exec(readFileSync(join(SCHEMA_DIR, file), 'utf8'));
+    }
+    const insert = db.prepare('INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?, ?, ?, ?, ?)');
+    for (const s of opts.subscribers) {
+      insert.run(s.username, opts.domain, '', ha1(s.username, opts.domain, s.password), '');
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Sends OPTIONS over UDP until the proxy answers (its keepalive reply), or gives up. */
+async function waitForOptions(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const sock = createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+  try {
+    for (let n = 1; Date.now() < deadline; n++) {
+      const local = sock.address().port;
+      const msg =
+        `OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bKwait${n}\r\n` +
+        `Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p${n}\r\nTo: <sip:127.0.0.1:${port}>\r\n` +
+        `Call-ID: wait-${n}-${Date.now()}\r\nCSeq: ${n} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      const answered = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          sock.off('message', onMessage);
+          resolve(false);
+        }, 300);
+        const onMessage = (buf: Buffer): void => {
+          if (buf.toString('latin1').startsWith('SIP/2.0 200')) {
+            clearTimeout(timer);
+            sock.off('message', onMessage);
+            resolve(true);
+          }
+        };
+        sock.on('message', onMessage);
+        sock.send(msg, port, '127.0.0.1');
+      });
+      if (answered) return;
+    }
+    throw new Error(`Kamailio did not answer OPTIONS on udp 127.0.0.1:${port}`);
+  } finally {
+    sock.close();
+  }
+}
+
+export async function startKamailio(opts: KamailioOptions): Promise<KamailioHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'sylk-kamailio-'));
+  const dbPath = join(dir, 'kamailio.sqlite');
+  createDatabase(dbPath, opts);
+  const transport = opts.sylkTransport ?? 'udp';
+  const defines = [
+    `DBURL="sqlite:///${dbPath}"`,
+    `SIP_DOMAIN="${opts.domain}"`,
+    `LISTEN_UDP=udp:127.0.0.1:${opts.udpPort}`,
+    `LISTEN_TCP=tcp:127.0.0.1:${opts.tcpPort}`,
+    `SYLK_IP="127.0.0.1"`,
+    `SYLK_PORT="${opts.sylkPort}"`,
+    `SYLK_TRANSPORT="${transport}"`,
+    'SYLK_TRUST_PORT',
+  ];
+  if (opts.wsPort) defines.push('WITH_WS', `LISTEN_WS=tcp:127.0.0.1:${opts.wsPort}`);
+  const args = ['-f', CFG, '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir, '-w', dir];
+  for (const d of defines) args.push('-A', d);
+  const child: ChildProcess = spawn('kamailio', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (b: Buffer): void => {
+    output += b.toString();
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await Promise.race([
+      waitForOptions(opts.udpPort, 15_000),
+      exited.then(() => {
+        throw new Error(`Kamailio exited at start-up:\n${output.slice(-4000)}`);
+      }),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    dir,
+    locations(username?: string): Location[] {
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const sql = 'SELECT username, domain, contact, user_agent FROM location' + (username ? ' WHERE username = ?' : '');
+        const stmt = db.prepare<unknown[], Location>(sql);
+        return username ? stmt.all(username) : stmt.all();
+      } finally {
+        db.close();
+      }
+    },
+    log: () => output,
+    stop,
+  };
+}
