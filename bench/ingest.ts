@@ -1,0 +1,239 @@
+/**
+ * Ingest benchmark: MESSAGEs alice → bob with `X-Sylk-App` and `X-Sylk-From-Sip` over UDP on loopback
+ * into the real server path (SIP stack → messaging pipeline → journal store), two journal writes each
+ * (sender and receiver copy), the `200 OK` sent after the group commit. A load generator in a separate
+ * process keeps a window of outstanding requests (no retransmissions; a request without an answer
+ * after 2 s counts as lost) and measures:
+ *   1. sustained msgs/s with the window full (closed loop);
+ *   2. p50/p99 latency at a paced 10 000 msgs/s (open loop, capped by the window);
+ *   3. the raw UDP echo rate of the same generator against a trivial echo socket in the server process
+ *      (same machine, same run), and the ratio messages/echo.
+ *
+ *   npx tsx bench/ingest.ts [--seconds 10] [--window 256] [--rate 10000] [--store sqlite|postgres]
+ *   (postgres: SYLK_TEST_PG_URL or PG* environment, if the engine exists in src/storage/postgres)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface LoadArgs {
+  port: number;
+  seconds: number;
+  window: number;
+  /** 0 = as fast as the window allows. */
+  rate: number;
+  kind: 'sip' | 'echo';
+}
+
+interface LoadResult {
+  sent: number;
+  ok: number;
+  other: number;
+  lost: number;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+// ------------------------------------------------------------------------------- load generator
+
+function message(n: number, port: number, localPort: number): Buffer {
+  const callId = `bench-${process.pid}-${n}`;
+  const body =
+    'From: Alice <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\nDateTime: 2024-05-01T10:00:00Z\r\n' +
+    `NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: ${callId}\r\nimdn.Disposition-Notification: positive-delivery, display\r\n\r\n` +
+    `Content-Type: text/plain\r\n\r\nHello Bob, this is message number ${n}.`;
+  const head =
+    `MESSAGE sip:bob@example.com SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 127.0.0.1:${localPort};branch=z9hG4bK${callId};rport\r\n` +
+    `Max-Forwards: 70\r\nFrom: "Alice" <sip:alice@example.com>;tag=${n}\r\nTo: <sip:bob@example.com>\r\n` +
+    `Call-ID: ${callId}\r\nCSeq: 1 MESSAGE\r\nX-Sylk-App: webrtcgateway\r\nX-Sylk-From-Sip: yes\r\n` +
+    `Content-Type: message/cpim\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  void port;
+  return Buffer.from(head + body);
+}
+
+async function runLoad(a: LoadArgs): Promise<LoadResult> {
+  const sock: Socket = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const localPort = sock.address().port;
+  const outstanding = new Map<string, number>();
+  const latencies: number[] = [];
+  let sent = 0, ok = 0, other = 0, lost = 0, next = 0;
+  const started = performance.now();
+  const end = started + a.seconds * 1000;
+  let done = false;
+
+  sock.on('message', (buf) => {
+    let key: string;
+    let status = 200;
+    if (a.kind === 'echo') key = buf.toString('latin1', 0, 24).trim();
+    else {
+      const text = buf.toString('latin1');
+      status = Number(text.slice(8, 11));
+      if (status < 200) return;
+      const i = text.indexOf('Call-ID: ') >= 0 ? text.indexOf('Call-ID: ') + 9 : text.indexOf('i: ') + 3;
+      key = text.slice(i, text.indexOf('\r\n', i));
+    }
+    const t0 = outstanding.get(key);
+    if (t0 === undefined) return;
+    outstanding.delete(key);
+    if (status === 200) ok++;
+    else other++;
+    latencies.push(performance.now() - t0);
+    pump();
+  });
+
+  const sendOne = (): void => {
+    const n = next++;
+    let buf: Buffer;
+    let key: string;
+    if (a.kind === 'echo') {
+      key = `echo-${n}`;
+      buf = Buffer.alloc(600, 32);
+      buf.write(key, 0, 'latin1');
+    } else {
+      key = `bench-${process.pid}-${n}`;
+      buf = message(n, a.port, localPort);
+    }
+    outstanding.set(key, performance.now());
+    sent++;
+    sock.send(buf, a.port, '127.0.0.1');
+  };
+
+  function pump(): void {
+    if (done) return;
+    const now = performance.now();
+    if (now >= end) return;
+    if (a.rate > 0) {
+      const due = Math.floor(((now - started) / 1000) * a.rate);
+      while (sent < due && outstanding.size < a.window) sendOne();
+    } else {
+      while (outstanding.size < a.window) sendOne();
+    }
+  }
+
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    for (const [k, t0] of outstanding) {
+      if (now - t0 > 2000) {
+        outstanding.delete(k);
+        lost++;
+      }
+    }
+    pump();
+  }, 1);
+  pump();
+  await new Promise((r) => setTimeout(r, a.seconds * 1000));
+  const measured = (performance.now() - started) / 1000;
+  const answered = ok + other;
+  // Let stragglers arrive (not counted in the rate).
+  await new Promise((r) => setTimeout(r, 300));
+  done = true;
+  clearInterval(ticker);
+  lost += outstanding.size;
+  sock.close();
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  return { sent, ok, other, lost, seconds: measured, rate: answered / measured, p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN };
+}
+
+function runChild(a: LoadArgs): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--loadgen', JSON.stringify(a)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------- server side
+
+async function main(): Promise<void> {
+  process.env.SYLK_LOG_LEVEL ??= 'error';
+  const { loadConfig } = await import('../src/config/index.js');
+  const { createMessaging } = await import('../src/messaging/index.js');
+  const { SipStack } = await import('../src/sip/stack.js');
+  const { openSqliteStore } = await import('../src/storage/sqlite/index.js');
+  type Store = import('../src/journal/store.js').JournalStore;
+
+  const seconds = Number(arg('seconds', '10'));
+  const window = Number(arg('window', '256'));
+  const rate = Number(arg('rate', '10000'));
+  const engine = arg('store', 'sqlite');
+  const dir = mkdtempSync(join(tmpdir(), 'sylk-bench-'));
+  let store: Store;
+  if (engine === 'postgres') {
+    const mod = (await import('../src/storage/postgres/index.js' as string)) as Record<string, unknown>;
+    const open = Object.values(mod).find((v) => typeof v === 'function' && /^open/.test((v as { name: string }).name)) as
+      | ((o: Record<string, unknown>) => Store | Promise<Store>)
+      | undefined;
+    if (!open) throw new Error('no postgres engine');
+    store = await open({ url: process.env.SYLK_TEST_PG_URL ?? '' });
+  } else {
+    store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
+  }
+  await store.addAccount('alice@example.com');
+  await store.addAccount('bob@example.com');
+  const config = loadConfig({ configDir: dir, systemDir: null, userDir: null, defaultIp: '127.0.0.1', cwd: dir, log: false });
+  const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 });
+  const messaging = createMessaging({ config, store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
+  stack.setHandler(messaging.handler);
+  await stack.start();
+  const sipPort = stack.ports().udp!;
+
+  const echo = createSocket('udp4');
+  echo.on('message', (buf, rinfo) => echo.send(buf, rinfo.port, rinfo.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', () => r()));
+  const echoPort = echo.address().port;
+
+  const fmt = (r: LoadResult): string =>
+    `${r.rate.toFixed(0).padStart(7)} /s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(1)} ms  (sent ${r.sent}, 200 ${r.ok}, other ${r.other}, lost ${r.lost})`;
+
+  console.log(`ingest benchmark: store=${engine}, window=${window}, ${seconds}s per phase, node ${process.version}`);
+  const warm = await runChild({ port: sipPort, seconds: 2, window, rate: 0, kind: 'sip' });
+  console.log(`warm-up            ${fmt(warm)}`);
+  const max = await runChild({ port: sipPort, seconds, window, rate: 0, kind: 'sip' });
+  console.log(`MESSAGE sustained  ${fmt(max)}`);
+  const paced = await runChild({ port: sipPort, seconds, window, rate, kind: 'sip' });
+  console.log(`MESSAGE @${rate}/s ${fmt(paced)}`);
+  const raw = await runChild({ port: echoPort, seconds, window, rate: 0, kind: 'echo' });
+  console.log(`raw UDP echo       ${fmt(raw)}`);
+  console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)}`);
+  const entries = (await store.countEntries('bob@example.com')) + (await store.countEntries('alice@example.com'));
+  console.log(`journal entries written: ${entries} (2 per acknowledged MESSAGE: ${2 * (warm.ok + max.ok + paced.ok)})`);
+  echo.close();
+  await stack.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv[2] === '--loadgen') {
+  runLoad(JSON.parse(process.argv[3]!) as LoadArgs).then(
+    (r) => process.send!(r, () => process.exit(0)),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Journal add rate: one add at a time (each awaited: one commit per add), group-committed adds
+ * (many `add()` calls issued in one event-loop turn: one commit per turn), and `addMany`.
+ * Goal: ≥ 100k/s group-committed on SQLite. Usage: npx tsx bench/journal-add.ts [sqlite|postgres|URL] [count]
+ */
+import { benchEntry, fmt, openBenchStore } from './journal-common.js';
+
+const { store, name, cleanup } = await openBenchStore(process.argv[2]);
+const total = Number(process.argv[3] ?? 200_000);
+try {
+  console.log(`engine: ${name}`);
+  const singles = Math.min(5000, Math.max(500, total / 40));
+  let t = performance.now();
+  for (let i = 0; i < singles; i++) await store.add(benchEntry(`single${i % 10}@example.com`, 'bob@example.com'));
+  let s = (performance.now() - t) / 1000;
+  console.log(`single add (awaited, 1 commit each): ${fmt(singles / s)} adds/s (${fmt(singles)} in ${s.toFixed(2)} s)`);
+
+  for (const turn of [100, 1000, 5000]) {
+    t = performance.now();
+    let done = 0;
+    while (done < total) {
+      const batch = [];
+      for (let i = 0; i < turn; i++) batch.push(store.add(benchEntry(`group${i % 100}@example.com`, `c${i % 50}@example.com`)));
+      await Promise.all(batch);
+      done += turn;
+    }
+    s = (performance.now() - t) / 1000;
+    console.log(`group-committed add (${fmt(turn)} per turn): ${fmt(done / s)} adds/s (${fmt(done)} in ${s.toFixed(2)} s)`);
+  }
+
+  t = performance.now();
+  let done = 0;
+  while (done < total) {
+    const batch = Array.from({ length: 1000 }, (_, i) => benchEntry(`many${i % 100}@example.com`, `c${i % 50}@example.com`));
+    await store.addMany(batch);
+    done += batch.length;
+  }
+  s = (performance.now() - t) / 1000;
+  console.log(`addMany (1,000 per call): ${fmt(done / s)} adds/s`);
+
+  // Idempotency cost: re-adding known ids.
+  const dup = benchEntry('dup@example.com', 'bob@example.com');
+  await store.add(dup);
+  t = performance.now();
+  await Promise.all(Array.from({ length: 10_000 }, () => store.add({ ...dup })));
+  s = (performance.now() - t) / 1000;
+  console.log(`duplicate add (group-committed): ${fmt(10_000 / s)} adds/s`);
+} finally {
+  await cleanup();
+}

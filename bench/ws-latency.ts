@@ -1,0 +1,110 @@
+/**
+ * Benchmark: SIP MESSAGE arriving at the SIP stack → `message` event received by each of 3 connected
+ * WebSocket devices of the recipient, with the whole server in this process (SIP stack, pipeline,
+ * SQLite journal with group commit, gateway) and the 3 `ws` clients too. MESSAGEs are sent over UDP
+ * as the proxy forks them (`X-Sylk-App: webrtcgateway`), at a fixed rate.
+ *
+ *   npx tsx bench/ws-latency.ts [rate=1000] [seconds=10]
+ *
+ * Prints p50/p90/p99/max of the time until the LAST of the 3 devices got the event (goal p99 < 5 ms).
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { Client, startHarness } from '../test/sylkrtc/harness.js';
+
+const rate = Number(process.argv[2] ?? 1000);
+const seconds = Number(process.argv[3] ?? 10);
+const BOB = 'bob@example.com';
+
+const h = await startHarness({ proxyPort: 15600 });
+const devices = [await Client.login(h.url, BOB), await Client.login(h.url, BOB), await Client.login(h.url, BOB)];
+
+const sentAt = new Map<string, number>();
+const busLatencies: number[] = [];
+h.messaging.events.on('message', (e) => {
+  const t0 = sentAt.get(e.message_id);
+  if (t0 !== undefined) busLatencies.push(performance.now() - t0);
+});
+const seen = new Map<string, number>();
+const latencies: number[] = [];
+for (const d of devices) {
+  d.ws.removeAllListeners('message'); // the harness client's JSON.parse + frame log are not part of the measure
+  d.ws.on('message', (data) => {
+    const s = String(data);
+    if (!s.includes('"event":"message"')) return;
+    const id = /"message_id":"([^"]+)"/.exec(s)?.[1];
+    if (!id) return;
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    if (n === devices.length) {
+      const t0 = sentAt.get(id);
+      if (t0 !== undefined) latencies.push(performance.now() - t0);
+      seen.delete(id);
+    }
+  });
+}
+
+const sock = createSocket('udp4');
+await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+const localPort = sock.address().port;
+let answered = 0;
+sock.on('message', (m) => {
+  if (m.subarray(0, 11).toString() === 'SIP/2.0 200') answered++;
+});
+
+function message(i: number): { id: string; buf: Buffer } {
+  const id = `bench-${i}-${randomBytes(4).toString('hex')}`;
+  const body = Buffer.from(
+    `From: <sip:alice@example.com>\r\nTo: <sip:${BOB}>\r\nDateTime: ${new Date().toISOString()}\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: ${id}\r\nimdn.Disposition-Notification: positive-delivery, display\r\n\r\nContent-Type: text/plain\r\n\r\nhello ${i} ✓`,
+  );
+  const head =
+    `MESSAGE sip:${BOB} SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 127.0.0.1:${localPort};branch=z9hG4bK${randomBytes(8).toString('hex')};rport\r\n` +
+    `Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=${randomBytes(4).toString('hex')}\r\nTo: <sip:${BOB}>\r\n` +
+    `Call-ID: ${id}@bench\r\nCSeq: 1 MESSAGE\r\nX-Sylk-App: webrtcgateway\r\nContent-Type: message/cpim\r\nContent-Length: ${body.length}\r\n\r\n`;
+  return { id, buf: Buffer.concat([Buffer.from(head), body]) };
+}
+
+// warm-up
+for (let i = 0; i < 200; i++) {
+  const m = message(-i - 1);
+  sock.send(m.buf, h.sipPort, '127.0.0.1');
+}
+await new Promise((r) => setTimeout(r, 1500));
+latencies.length = 0;
+
+const total = rate * seconds;
+const interval = 1000 / rate;
+const start = performance.now();
+let sent = 0;
+await new Promise<void>((resolve) => {
+  const tick = () => {
+    const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+    while (sent < due) {
+      const m = message(sent++);
+      sentAt.set(m.id, performance.now());
+      sock.send(m.buf, h.sipPort, '127.0.0.1');
+    }
+    if (sent >= total) resolve();
+    else setTimeout(tick, 1);
+  };
+  tick();
+});
+const deadline = performance.now() + 10_000;
+while (latencies.length < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+const elapsed = (performance.now() - start) / 1000;
+
+latencies.sort((a, b) => a - b);
+busLatencies.sort((a, b) => a - b);
+const qb = (p: number) => busLatencies[Math.min(busLatencies.length - 1, Math.floor(p * busLatencies.length))] ?? NaN;
+const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+console.log(`ws-latency: ${total} MESSAGEs at ${rate}/s over ${elapsed.toFixed(1)} s → 'message' on ${devices.length} devices`);
+console.log(`  delivered to all devices: ${latencies.length}/${total}; SIP 200s: ${answered}`);
+console.log(`  SIP arrival → bus 'message' event ms: p50 ${qb(0.5).toFixed(2)}  p99 ${qb(0.99).toFixed(2)}`);
+console.log(`  latency (last device) ms: p50 ${q(0.5).toFixed(2)}  p90 ${q(0.9).toFixed(2)}  p99 ${q(0.99).toFixed(2)}  max ${latencies.at(-1)?.toFixed(2)}`);
+
+sock.close();
+for (const d of devices) await d.close();
+await h.close();
+process.exit(0);

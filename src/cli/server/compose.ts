@@ -1,0 +1,255 @@
+/**
+ * The composition root of `sylk-server`: builds the subsystems from the configuration, starts them in
+ * dependency order and stops them in reverse (DESIGN.md "Where data flows").
+ *
+ *   1. journal store       (src/storage: `[Storage]`, `[Cassandra]`, `[FileStorage]`)
+ *   2. push                (src/push: `[Push]`, `[General]` sylk_push_url; management listener on
+ *                           `[General]` http_management_interface)
+ *   3. SIP stack           (src/sip: `[SIP]`), created, not yet listening
+ *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
+ *   5. SIP stack listening
+ *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the sylkRTC WebSocket API
+ *                           on /webrtcgateway/ws; the journal HTTP API ── EXTENSION POINT
+ *
+ * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
+ * so shutdown is: close WebSocket connections, stop listening for HTTP, stop SIP (no new requests,
+ * transactions in flight finish, bounded by `[SIP] stop_timeout`), finish pending pushes, close the
+ * store. A failing stop step is logged and the rest still run. If start-up fails half-way, what was
+ * started is stopped again before the error is rethrown.
+ *
+ * To wire a subsystem: add a step at its place in the order, take what it needs from `parts`, put what
+ * later steps need into `parts`, and register its stop with `stack.onStop`.
+ */
+import { formatProxyAddress, webBaseUrl, type Config } from '../../config/index.js';
+import { HealthChecks, registerHealthRoute } from '../../http/health.js';
+import { registerMetricsRoute } from '../../http/metrics.js';
+import { createHttpServer, type HttpServer } from '../../http/server.js';
+import type { JournalStore } from '../../journal/store.js';
+import { createMessaging, type Messaging } from '../../messaging/index.js';
+import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
+import { SipStack } from '../../sip/stack.js';
+import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
+import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
+import { isDeviceOnline } from '../../sylkrtc/registry.js';
+import { SylkRtcGateway } from '../../sylkrtc/server.js';
+import { logger, type Logger } from '../../util/logger.js';
+import { registry } from '../../util/metrics.js';
+import { sipStackOptionsFromConfig } from './sip.js';
+
+export interface ComposeOptions {
+  /** Program version (health report, User-Agent). */
+  version: string;
+  /** `Server` header value, e.g. `SylkServer/0.1.0`. */
+  serverHeader: string;
+  logger?: Logger;
+  /** Replace the configured store (tests, benchmarks); it is closed on stop like an opened one. */
+  store?: JournalStore;
+}
+
+/** What the steps hand to each other. */
+export interface Parts {
+  readonly config: Config;
+  /** The process logger (take a child with your own `module`). */
+  readonly logger: Logger;
+  /** The composition's own logger. */
+  readonly log: Logger;
+  readonly health: HealthChecks;
+  store?: JournalStore;
+  push?: PushNotifier;
+  pushManagement?: ManagementServer;
+  sip?: SipStack;
+  messaging?: Messaging;
+  http?: HttpServer;
+  gateway?: SylkRtcGateway;
+}
+
+export interface RunningServer {
+  readonly config: Config;
+  readonly store: JournalStore;
+  readonly sip: SipStack;
+  readonly messaging: Messaging;
+  readonly push: PushNotifier;
+  readonly pushManagement: ManagementServer;
+  readonly http: HttpServer;
+  readonly gateway: SylkRtcGateway;
+  /** Where the web server listens (the real port when `local_port = 0`). */
+  readonly web: { host: string; port: number };
+  readonly health: HealthChecks;
+  /** Stop everything in reverse start order; resolves when done (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** Stop actions in reverse registration order. */
+class StopStack {
+  private readonly steps: Array<{ name: string; stop: () => Promise<void> }> = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  onStop(name: string, stop: () => Promise<void>): void {
+    this.steps.push({ name, stop });
+  }
+
+  run(): Promise<void> {
+    this.stopping ??= (async () => {
+      while (this.steps.length > 0) {
+        const step = this.steps.pop()!;
+        const t0 = Date.now();
+        try {
+          await step.stop();
+          this.log.info({ part: step.name, ms: Date.now() - t0 }, 'stopped');
+        } catch (err) {
+          this.log.error({ part: step.name, err }, 'stopping failed');
+        }
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+// --------------------------------------------------------------------------------------------- steps
+
+async function startStore(parts: Parts, stack: StopStack, given: JournalStore | undefined): Promise<JournalStore> {
+  let store = given;
+  if (!store) {
+    const spec = storeSpecFromConfig(parts.config);
+    parts.log.info({ store: describeStore(spec) }, 'opening journal store');
+    store = await openStore(spec, storeOptionsFromConfig(parts.config));
+  }
+  const opened = store;
+  stack.onStop('store', () => opened.close());
+  parts.health.add('store', () => opened.ping());
+  parts.store = opened;
+  return opened;
+}
+
+async function startPush(parts: Parts, stack: StopStack, store: JournalStore): Promise<PushNotifier> {
+  const config = parsePushConfig(parts.config.Push, parts.config.General);
+  const log = parts.logger.child({ module: 'push' });
+  const push = await PushNotifier.fromConfig(config, store, { isDeviceOnline, log });
+  stack.onStop('push', () => push.close());
+  parts.push = push;
+  const m = config.management;
+  const management = await startManagementServer({ store, host: m.host, port: m.port, secret: m.secret, log });
+  stack.onStop('push-management', () => management.close());
+  parts.pushManagement = management;
+  return push;
+}
+
+function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
+  const { config } = parts;
+  const messaging = createMessaging({
+    config,
+    store,
+    client: sip,
+    version,
+    // Until the web server listens (a MESSAGE may come first), use the configured port.
+    webBaseUrl: () => webBaseUrl(config, parts.http?.server.listening ? parts.http.port() : config.WebServer.local_port),
+    onIncomingMessage: (m) =>
+      push.onIncomingMessage({
+        account: m.account,
+        from: m.sender.uri,
+        fromDisplayName: m.sender.display_name,
+        contentType: m.content_type,
+        content: m.content,
+        messageId: m.message_id,
+      }),
+  });
+  sip.setHandler(messaging.handler);
+  parts.messaging = messaging;
+  return messaging;
+}
+
+async function startSip(parts: Parts, stack: StopStack, sip: SipStack): Promise<void> {
+  stack.onStop('sip', () => sip.stop());
+  await sip.start();
+}
+
+function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
+  const ws = parts.config.WebServer;
+  const http = createHttpServer({
+    host: ws.local_ip,
+    port: ws.local_port,
+    certificate: ws.certificate,
+    certificateChain: ws.certificate_chain,
+    serverHeader: options.serverHeader,
+    logger: parts.logger,
+  });
+  registerHealthRoute(http.app, parts.health);
+  registerMetricsRoute(http.app, registry);
+  parts.http = http;
+  return http;
+}
+
+/** The sylkRTC WebSocket API; accounts authenticate by registering with the SIP proxy on their behalf. */
+function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
+  const { config } = parts;
+  const ports = sip.ports();
+  const transport = ports.udp !== undefined ? 'udp' : ports.tcp !== undefined ? 'tcp' : 'tls';
+  const contactPort = ports[transport];
+  const authenticator = new SipRegistrationAuthenticator({
+    sip,
+    contactHost: `${config.SIP.local_ip}${contactPort !== undefined ? `:${contactPort}` : ''}`,
+    contactTransport: transport,
+    ...(config.General.outbound_sip_proxy ? { nextHop: formatProxyAddress(config.General.outbound_sip_proxy) } : {}),
+  });
+  const list = (l: readonly string[]): readonly string[] | '*' => (l.includes('*') ? '*' : l);
+  const gateway = new SylkRtcGateway({
+    service: messaging.service,
+    events: messaging.events,
+    store,
+    authenticator,
+    sipDomains: list(config.General.sip_domains.map((d) => d.toLowerCase())),
+    webOrigins: list(config.General.web_origins),
+    pingIntervalSec: config.General.websocket_ping_interval,
+  });
+  gateway.attach(http);
+  stack.onStop('websocket', () => gateway.close());
+  parts.gateway = gateway;
+  return gateway;
+}
+
+// ------------------------------------------------------------------------------------------- compose
+
+export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
+  const root = options.logger ?? logger;
+  const log = root.child({ module: 'server' });
+  const parts: Parts = { config, logger: root, log, health: new HealthChecks(options.version) };
+  const stack = new StopStack(log);
+  try {
+    // 1. Journal store.
+    const store = await startStore(parts, stack, options.store);
+    // 2. Push notifications (fed by the messaging pipeline).
+    const push = await startPush(parts, stack, store);
+    // 3.–5. SIP stack and the messaging pipeline as its request handler.
+    const sip = new SipStack(sipStackOptionsFromConfig(config, options.version));
+    parts.sip = sip;
+    const messaging = createMessagingLayer(parts, sip, store, push, options.version);
+    await startSip(parts, stack, sip);
+    // 6. Web server and the WebSocket API (stopped before the web server: registered after it).
+    const http = createWeb(parts, options);
+    stack.onStop('web', () => http.close());
+    const gateway = attachGateway(parts, stack, http, sip, messaging, store);
+    //    EXTENSION POINT — journal history API (http-api.md §2) and file-transfer routes on http.app,
+    //    registered here, before listen().
+    const web = await http.listen();
+
+    log.info({ web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
+    return {
+      config,
+      store,
+      sip,
+      messaging,
+      push,
+      pushManagement: parts.pushManagement!,
+      http,
+      gateway,
+      web,
+      health: parts.health,
+      stop: () => stack.run(),
+    };
+  } catch (err) {
+    await stack.run();
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Group commit (DESIGN.md decision 1): write operations submitted during one event-loop turn are
+ * committed in one transaction, and each submitter's promise resolves only after that commit.
+ *
+ * The engine supplies `commit(ops)`, which must apply all ops in order inside one transaction and
+ * return one result per op (or throw, rolling everything back). Batches run one at a time, in
+ * submission order, so operations issued in sequence are applied in sequence (§3 of
+ * journal-storage.md). While a batch is committing (asynchronous engines), new submissions queue up
+ * and form the next batch, so batches grow with load and commits per second stay bounded.
+ *
+ * If a batch fails, its ops are retried one per transaction so that one bad op (e.g. a constraint
+ * violation) fails only its own promise. Written by hand because it is 80 lines and engine-agnostic.
+ */
+
+export interface GroupCommitOptions<Op, R> {
+  /** Apply `ops` in order in one transaction; resolve one result per op; throw to roll back. */
+  commit(ops: Op[]): R[] | Promise<R[]>;
+  /** Largest batch per transaction (default 5000). */
+  maxBatch?: number;
+}
+
+interface Pending<Op, R> {
+  op: Op;
+  resolve(value: R): void;
+  reject(err: unknown): void;
+}
+
+export class GroupCommitter<Op, R> {
+  private queue: Pending<Op, R>[] = [];
+  private scheduled = false;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private readonly maxBatch: number;
+
+  constructor(private readonly options: GroupCommitOptions<Op, R>) {
+    this.maxBatch = options.maxBatch ?? 5000;
+  }
+
+  /** Queue one operation; resolves with its result after its transaction committed. */
+  submit(op: Op): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Number of operations waiting (not yet in a committing batch). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Resolve once everything submitted so far has been committed (or failed). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.running || this.scheduled) {
+      if (this.running) await this.running;
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Commit what is queued, then refuse further submissions. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.running = this.drain().finally(() => {
+        this.running = null;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      await this.run(batch);
+    }
+  }
+
+  private async run(batch: Pending<Op, R>[]): Promise<void> {
+    try {
+      const results = await this.options.commit(batch.map((p) => p.op));
+      batch.forEach((p, i) => p.resolve(results[i] as R));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      for (const p of batch) {
+        try {
+          const [result] = await this.options.commit([p.op]);
+          p.resolve(result as R);
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * What a content-type handler gets to work with (Prosody-style module API): the journal store, the
+ * event bus, the outbound MESSAGE sender, the push hook and a few configuration values; and the shape
+ * of a handler. Handlers live one per file in `handlers/` and are wired by name in `handlers/index.ts`.
+ *
+ * Handler contract: `handle` resolves only after every journal write of the message committed, then
+ * emits events and starts outgoing MESSAGEs / pushes in the background. It resolves the SIP answer
+ * (normally 200; 400/403 with a reason when the payload is refused). A store failure rejects and the
+ * pipeline answers 503 with Retry-After; handlers' writes are idempotent (message ids, state updates
+ * that only move forward), so the sender's retry converges and nothing is stored twice.
+ */
+import type { JournalStore } from '../journal/store.js';
+import type { Logger } from '../util/logger.js';
+import type { MessagingEvents } from './events.js';
+import type { Outbound } from './outbound.js';
+import type { ParsedMessage } from './parse.js';
+import type { OnIncomingMessage } from './push-hook.js';
+
+export interface MessagingContext {
+  store: JournalStore;
+  events: MessagingEvents;
+  outbound: Outbound;
+  log: Logger;
+  /** Push hook (fire-and-forget); absent = no push. */
+  onIncomingMessage?: OnIncomingMessage;
+  /** `scheme://host:port` of the web server (token reply URL, `http-api.md` §1). */
+  webBaseUrl: () => string;
+  /** `[General] file_transfer_dir`: removing a file-transfer entry deletes its directory. */
+  fileTransferDir: string | null;
+  /** `[General] filetransfer_expire_days` (FT-HTTP descriptors' `until`). */
+  fileTransferExpireDays: number;
+  /** API token lifetime (default 31 days, `journal-storage.md` §3.7). */
+  apiTokenTtlMs: number;
+  now: () => Date;
+}
+
+export interface HandlerResult {
+  status: number;
+  reason?: string;
+}
+
+export const OK: HandlerResult = { status: 200, reason: 'OK' };
+
+export interface ContentHandler {
+  /** Module name, for logs and metrics (`message`, `imdn`, `api-token`, ...). */
+  readonly name: string;
+  /** Media types (lower case) this module handles after CPIM unwrapping. */
+  readonly contentTypes: readonly string[];
+  handle(message: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult>;
+}

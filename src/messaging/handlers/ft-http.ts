@@ -1,0 +1,41 @@
+/**
+ * RCS FT-HTTP documents (`application/vnd.gsma.rcs-ft-http+xml`; `sip-messaging.md` §4.4): converted
+ * into an `application/sylk-file-transfer` message whose content is the JSON descriptor (filename,
+ * filesize, sender, receiver, transfer_id = message id, timestamp = now, until = now +
+ * `filetransfer_expire_days`, url = the document's download URL, filetype), then handled exactly as
+ * an ordinary message (`message.ts`: stored in both journals, events, push). An invalid document is
+ * answered 400 with the reason (the original drops it).
+ */
+import { nowTimestamp } from '../../payload/datetime.js';
+import { FTHTTP_CONTENT_TYPE, FtHttpError, parseFtHttp } from '../../payload/ft-http.js';
+import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
+import { pyJson } from '../json.js';
+import type { ParsedMessage } from '../parse.js';
+import { storeOrdinaryMessage } from './message.js';
+
+export const FILE_TRANSFER_CONTENT_TYPE = 'application/sylk-file-transfer';
+
+async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+  let file;
+  try {
+    file = parseFtHttp(msg.content);
+  } catch (err) {
+    return { status: 400, reason: `Invalid FT-HTTP document: ${(err as FtHttpError).message}` };
+  }
+  const now = ctx.now();
+  const until = new Date(now.getTime() + ctx.fileTransferExpireDays * 86_400_000);
+  const descriptor = {
+    filename: file.name,
+    filesize: file.size,
+    sender: { uri: msg.sender.uri, display_name: '' },
+    receiver: { uri: msg.toAor, display_name: '' },
+    transfer_id: msg.messageId,
+    timestamp: nowTimestamp(now),
+    until: nowTimestamp(until),
+    url: file.url,
+    filetype: file.contentType,
+  };
+  return storeOrdinaryMessage({ ...msg, contentType: FILE_TRANSFER_CONTENT_TYPE, content: pyJson(descriptor) }, ctx);
+}
+
+export const ftHttpHandler: ContentHandler = { name: 'ft-http', contentTypes: [FTHTTP_CONTENT_TYPE], handle };

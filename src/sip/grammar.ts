@@ -1,0 +1,598 @@
+/**
+ * The grammar of individual SIP header values (RFC 3261 §20, §25.1; RFC 2617/7616 auth parameters;
+ * RFC 8599 push parameters): name-addr / addr-spec with display names, generic parameters, Via,
+ * CSeq, Max-Forwards, Call-ID, Contact lists (incl. `*`), Route lists, WWW-/Proxy-Authenticate
+ * challenges and Authorization credentials, Content-Type, and a comma split that respects quoted
+ * strings and angle brackets.
+ *
+ * Header values arrive here already unfolded (the parser turned every CRLF+WSP into a space), so
+ * LWS/SWS in the ABNF is just runs of SP/HTAB. Every function is a hand-written index scanner
+ * (no regex per character) and never throws: malformed input yields `undefined`. Hand-written
+ * because no maintained npm package provides a server-side SIP stack (SIP.js's PEG grammar is
+ * client-side and generated); the parser calls these lazily, only for the headers it must check.
+ */
+import { isIP } from 'node:net';
+import * as cs from './charset.js';
+import * as uris from './uri.js';
+import type { SipUri, Uri } from './uri.js';
+
+// Local aliases: module bindings read in hot loops cost a getter call under some loaders (tsx).
+const { C_TOKEN, C_WORD, CHARS } = cs;
+const allIn = cs.allIn;
+const formatUri = uris.formatUri;
+const isValidHost = uris.isValidHost;
+const parseUri = uris.parseUri;
+const checkUri = uris.checkUri;
+
+/** Header / URI parameters: names lower-cased; values unquoted; null for a parameter without value. */
+export type Params = Map<string, string | null>;
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+function skipWs(s: string, i: number): number {
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function isTokenChar(c: number): boolean {
+  return c < 128 && (CHARS[c]! & C_TOKEN) !== 0;
+}
+
+function scanToken(s: string, i: number): number {
+  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * Scan a quoted-string starting at `s[i] === '"'`; returns the index after the closing quote and the
+ * unescaped content, or undefined when unterminated or containing a forbidden character.
+ */
+export function scanQuoted(s: string, i: number): { end: number; value: string } | undefined {
+  let out = '';
+  let from = i + 1;
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 34) return { end: j + 1, value: out + s.slice(from, j) };
+    if (c === 92) {
+      if (j + 1 >= s.length) return undefined;
+      const n = s.charCodeAt(j + 1);
+      if (n === 10 || n === 13 || n > 127) return undefined;
+      out += s.slice(from, j) + s[j + 1];
+      j++;
+      from = j + 1;
+      continue;
+    }
+    if ((c < 32 && c !== 9) || c === 127) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Surround with double quotes, escaping `"`, `\` and control characters as quoted-pairs (RFC 3261
+ * quoted-string). CR and LF cannot be represented in a header value and become spaces.
+ */
+export function quote(s: string): string {
+  return '"' + s.replace(/[\r\n]/g, ' ').replace(/["\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '\\$&') + '"';
+}
+
+/** Remove surrounding quotes and quoted-pair escapes when `s` is a quoted-string; else return `s`. */
+export function unquote(s: string): string {
+  if (s.length >= 2 && s.charCodeAt(0) === 34) {
+    const q = scanQuoted(s, 0);
+    if (q && q.end === s.length) return q.value;
+  }
+  return s;
+}
+
+/**
+ * Split a header value at top-level commas: commas inside quoted strings or angle brackets don't
+ * split. Parts are trimmed; empty parts are dropped unless `keepEmpty`.
+ */
+export function splitCommaList(value: string, keepEmpty = false): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let inQuote = false;
+  let angle = false;
+  const push = (end: number): void => {
+    const part = value.slice(start, end).trim();
+    if (part.length > 0 || keepEmpty) out.push(part);
+  };
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === 92) i++;
+      else if (c === 34) inQuote = false;
+    } else if (c === 34) inQuote = true;
+    else if (c === 60) angle = true;
+    else if (c === 62) angle = false;
+    else if (c === 44 && !angle) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(value.length);
+  return out;
+}
+
+/** gen-value = token / host / quoted-string; returns [end, unquoted value] or undefined. */
+function scanGenValue(s: string, i: number): [number, string] | undefined {
+  const c = s.charCodeAt(i);
+  if (c === 34) {
+    const q = scanQuoted(s, i);
+    return q ? [q.end, q.value] : undefined;
+  }
+  if (c === 91) {
+    const close = s.indexOf(']', i);
+    if (close < 0 || isIP(s.slice(i + 1, close)) !== 6) return undefined;
+    return [close + 1, s.slice(i, close + 1)];
+  }
+  const end = scanToken(s, i);
+  if (end === i) return undefined;
+  return [end, s.slice(i, end)];
+}
+
+/**
+ * Parse `*( SWS ";" SWS generic-param )` from `s[i]`; stops (without error) at the first character
+ * that is neither whitespace nor ";" (e.g. "," or the end). Returns the params and the stop index.
+ */
+export function scanParams(s: string, i: number, params: Params = new Map()): { params: Params; end: number } | undefined {
+  for (;;) {
+    const j = skipWs(s, i);
+    if (s.charCodeAt(j) !== 59) return { params, end: j };
+    const k = skipWs(s, j + 1);
+    const nameEnd = scanToken(s, k);
+    if (nameEnd === k) return undefined;
+    const name = s.slice(k, nameEnd).toLowerCase();
+    let m = skipWs(s, nameEnd);
+    if (s.charCodeAt(m) === 61) {
+      m = skipWs(s, m + 1);
+      const v = scanGenValue(s, m);
+      if (!v) return undefined;
+      params.set(name, v[1]);
+      i = v[0];
+    } else {
+      params.set(name, null);
+      i = nameEnd;
+    }
+  }
+}
+
+/** Parse a whole `;a=b;c` parameter string (leading ";" required unless empty). */
+export function parseParams(s: string): Params | undefined {
+  const r = scanParams(s, 0);
+  return r && skipWs(s, r.end) === s.length ? r.params : undefined;
+}
+
+export interface NameAddr {
+  /** Display name without quotes/escapes; undefined when absent. */
+  displayName?: string;
+  /** The URI text as written inside the angle brackets (or the bare addr-spec). */
+  uri: string;
+  /** Header parameters after the address (`tag`, `expires`, `q`, ...). */
+  params: Params;
+}
+
+/**
+ * Scan one name-addr / addr-spec followed by its parameters, from `s[i]`. `inList` makes a bare
+ * addr-spec end at a comma (Contact/Route lists).
+ */
+function scanNameAddr(s: string, i: number, inList: boolean): { value: NameAddr; end: number } | undefined {
+  i = skipWs(s, i);
+  let displayName: string | undefined;
+  let c = s.charCodeAt(i);
+  let uri: string;
+  if (c === 34) {
+    const q = scanQuoted(s, i);
+    if (!q) return undefined;
+    displayName = q.value;
+    i = skipWs(s, q.end);
+    if (s.charCodeAt(i) !== 60) return undefined;
+    c = 60;
+  } else if (c !== 60) {
+    // Either *(token LWS) "<" or a bare addr-spec: look for "<" before any character that cannot
+    // belong to a token display name.
+    let j = i;
+    while (j < s.length && (isTokenChar(s.charCodeAt(j)) || isWs(s.charCodeAt(j)))) j++;
+    if (s.charCodeAt(j) === 60) {
+      const dn = s.slice(i, j).trim();
+      displayName = dn.replace(/[ \t]+/g, ' ');
+      i = j;
+      c = 60;
+    }
+  }
+  if (c === 60) {
+    const close = s.indexOf('>', i + 1);
+    if (close < 0) return undefined;
+    uri = s.slice(i + 1, close);
+    i = close + 1;
+  } else {
+    let j = i;
+    while (j < s.length) {
+      const d = s.charCodeAt(j);
+      if (d === 59 || d === 32 || d === 9 || (inList && d === 44)) break;
+      j++;
+    }
+    uri = s.slice(i, j);
+    i = j;
+  }
+  if (checkUri(uri) === uris.URI_INVALID) return undefined;
+  const p = scanParams(s, i);
+  if (!p) return undefined;
+  const value: NameAddr = { uri, params: p.params };
+  if (displayName !== undefined) value.displayName = displayName;
+  return { value, end: p.end };
+}
+
+/** Parse a single name-addr / addr-spec header value (From, To, Refer-To, P-Asserted-Identity). */
+export function parseNameAddr(value: string): NameAddr | undefined {
+  const r = scanNameAddr(value, 0, false);
+  if (!r || skipWs(value, r.end) !== value.length) return undefined;
+  return r.value;
+}
+
+/** Parse a comma-separated list of name-addr / addr-spec (Route, Record-Route, Contact entries). */
+export function parseNameAddrList(value: string): NameAddr[] | undefined {
+  const out: NameAddr[] = [];
+  let i = 0;
+  for (;;) {
+    const r = scanNameAddr(value, i, true);
+    if (!r) return undefined;
+    out.push(r.value);
+    i = skipWs(value, r.end);
+    if (i === value.length) return out;
+    if (value.charCodeAt(i) !== 44) return undefined;
+    i++;
+  }
+}
+
+export interface ContactEntry extends NameAddr {
+  /** The `expires` header parameter as a number, when present and valid. */
+  expires?: number;
+  /** The `q` header parameter, when present and valid. */
+  q?: number;
+}
+
+export type ContactValue = { star: true } | { star: false; contacts: ContactEntry[] };
+
+/** Parse a Contact header value: `*` or a list of addresses with `expires`/`q` read out. */
+export function parseContact(value: string): ContactValue | undefined {
+  if (value.trim() === '*') return { star: true };
+  const list = parseNameAddrList(value);
+  if (!list) return undefined;
+  const contacts = list.map((na): ContactEntry => {
+    const e: ContactEntry = na;
+    const ex = na.params.get('expires');
+    if (ex != null && /^\d{1,10}$/.test(ex)) e.expires = Math.min(Number(ex), 0xffffffff);
+    const q = na.params.get('q');
+    if (q != null && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(q)) e.q = Number(q);
+    return e;
+  });
+  return { star: false, contacts };
+}
+
+/** Contact values of all Contact header fields, flattened (a `*` anywhere yields `'*'`). */
+export function parseContacts(values: string[]): ContactEntry[] | '*' | undefined {
+  const out: ContactEntry[] = [];
+  for (const v of values) {
+    const c = parseContact(v);
+    if (!c) return undefined;
+    if (c.star) return '*';
+    out.push(...c.contacts);
+  }
+  return out;
+}
+
+/**
+ * Push-notification parameters of a contact (RFC 8599 `pn-provider`, `pn-prid`, `pn-param`, and the
+ * Sylk mobile clients' `pn-tok`/`pn_tok`, `pn-type`, `pn-app`, `pn-device`, `pn-silent`, ...), read
+ * from the Contact URI parameters and then the header parameters (the latter win). Names are
+ * normalised to lower case with `-` (`pn_tok` → `pn-tok`).
+ */
+export function pushParams(contact: NameAddr): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (params: Map<string, string | null>): void => {
+    for (const [k, v] of params) {
+      if (k.length > 3 && k.startsWith('pn') && (k[2] === '-' || k[2] === '_')) out['pn-' + k.slice(3).replace(/_/g, '-')] = v ?? '';
+    }
+  };
+  const uri = parseUri(contact.uri);
+  if (uri && uri.kind === 'sip') add(uri.params);
+  add(contact.params);
+  return out;
+}
+
+export interface Via {
+  /** `SIP/2.0` (protocol name and version joined, upper-cased). */
+  protocol: string;
+  /** Transport token upper-cased: UDP, TCP, TLS, SCTP, WS, WSS, ... */
+  transport: string;
+  host: string;
+  port?: number;
+  params: Params;
+  branch?: string;
+  received?: string;
+  /** `rport` with a value → number; present without value → null; absent → undefined. */
+  rport?: number | null;
+}
+
+function parseDigits(s: string, max: number): number | undefined {
+  if (s.length === 0 || s.length > 12) return undefined;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  return n <= max ? n : undefined;
+}
+
+function upper(t: string): string {
+  switch (t) {
+    case 'UDP':
+    case 'TCP':
+    case 'TLS':
+    case 'WS':
+    case 'WSS':
+      return t;
+    default:
+      return t.toUpperCase();
+  }
+}
+
+/** Scan one via-parm from `s[i]`. */
+function scanVia(s: string, i: number): { value: Via; end: number } | undefined {
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
+  i = skipWs(s, i);
+  const e1 = scanToken(s, i);
+  if (e1 === i) return undefined;
+  const pname = s.slice(i, e1);
+  i = skipWs(s, e1);
+  if (s.charCodeAt(i) !== 47) return undefined;
+  i = skipWs(s, i + 1);
+  const e2 = scanToken(s, i);
+  if (e2 === i) return undefined;
+  const pversion = s.slice(i, e2);
+  i = skipWs(s, e2);
+  if (s.charCodeAt(i) !== 47) return undefined;
+  i = skipWs(s, i + 1);
+  const e3 = scanToken(s, i);
+  if (e3 === i) return undefined;
+  const ptransport = s.slice(i, e3);
+  i = e3;
+  const j = skipWs(s, i);
+  if (j === i) return undefined;
+  i = j;
+  let hostEnd: number;
+  if (s.charCodeAt(i) === 91) {
+    hostEnd = s.indexOf(']', i);
+    if (hostEnd < 0) return undefined;
+    hostEnd++;
+  } else {
+    hostEnd = i;
+    while (hostEnd < s.length) {
+      const c = s.charCodeAt(hostEnd);
+      if (c === 58 || c === 59 || c === 44 || isWs(c)) break;
+      hostEnd++;
+    }
+  }
+  const host = s.slice(i, hostEnd);
+  if (!isValidHost(host)) return undefined;
+  i = skipWs(s, hostEnd);
+  let port: number | undefined;
+  if (s.charCodeAt(i) === 58) {
+    const ps = skipWs(s, i + 1);
+    let pe = ps;
+    while (pe < s.length && s.charCodeAt(pe) >= 48 && s.charCodeAt(pe) <= 57) pe++;
+    port = parseDigits(s.slice(ps, pe), 65535);
+    if (port === undefined) return undefined;
+    i = pe;
+  }
+  const p = scanParams(s, i);
+  if (!p) return undefined;
+  const params = p.params;
+  const protocol = pname === 'SIP' && pversion === '2.0' ? 'SIP/2.0' : `${pname.toUpperCase()}/${pversion}`;
+  const via: Via = { protocol, transport: upper(ptransport), host, params };
+  if (port !== undefined) via.port = port;
+  const branch = params.get('branch');
+  if (branch !== undefined) {
+    if (branch === null || !allIn(branch, 0, branch.length, C_TOKEN)) return undefined;
+    via.branch = branch;
+  }
+  const received = params.get('received');
+  if (received !== undefined) {
+    if (received === null || isIP(received.startsWith('[') ? received.slice(1, -1) : received) === 0) return undefined;
+    via.received = received;
+  }
+  if (params.has('rport')) {
+    const r = params.get('rport');
+    if (r === null) via.rport = null;
+    else {
+      const n = parseDigits(r ?? '', 65535);
+      if (n === undefined) return undefined;
+      via.rport = n;
+    }
+  }
+  const ttl = params.get('ttl');
+  if (ttl !== undefined && (ttl === null || parseDigits(ttl, 255) === undefined)) return undefined;
+  const maddr = params.get('maddr');
+  if (maddr !== undefined && (maddr === null || !isValidHost(maddr))) return undefined;
+  return { value: via, end: p.end };
+}
+
+/** Parse a Via header field value (one or more comma-separated via-parms). */
+export function parseVia(value: string): Via[] | undefined {
+  const out: Via[] = [];
+  let i = 0;
+  for (;;) {
+    const r = scanVia(value, i);
+    if (!r) return undefined;
+    out.push(r.value);
+    i = skipWs(value, r.end);
+    if (i === value.length) return out;
+    if (value.charCodeAt(i) !== 44) return undefined;
+    i++;
+  }
+}
+
+/** The top-most Via of a message's Via header field values. */
+export function topVia(values: string[]): Via | undefined {
+  const first = values[0];
+  if (first === undefined) return undefined;
+  return parseVia(first)?.[0];
+}
+
+export interface CSeq {
+  seq: number;
+  method: string;
+}
+
+/** CSeq = 1*DIGIT LWS Method; the number must fit 32 bits (RFC 3261 §8.1.1.5: < 2**31 when sent). */
+export function parseCSeq(value: string): CSeq | undefined {
+  let i = skipWs(value, 0);
+  const ds = i;
+  while (i < value.length && value.charCodeAt(i) >= 48 && value.charCodeAt(i) <= 57) i++;
+  // strip leading zeros before bounding the length
+  let z = ds;
+  while (z < i - 1 && value.charCodeAt(z) === 48) z++;
+  const seq = parseDigits(value.slice(z, i), 0xffffffff);
+  if (seq === undefined) return undefined;
+  const ms = skipWs(value, i);
+  if (ms === i) return undefined;
+  const me = scanToken(value, ms);
+  if (me === ms || skipWs(value, me) !== value.length) return undefined;
+  return { seq, method: value.slice(ms, me) };
+}
+
+/** Max-Forwards = 1*DIGIT in 0..255 (RFC 3261 §20.22). */
+export function parseMaxForwards(value: string): number | undefined {
+  const t = value.trim();
+  let z = 0;
+  while (z < t.length - 1 && t.charCodeAt(z) === 48) z++;
+  return parseDigits(t.slice(z), 255);
+}
+
+/** Content-Length / Expires style non-negative integer (bounded by `max`). */
+export function parseUnsigned(value: string, max = 0xffffffff): number | undefined {
+  const t = value.trim();
+  let z = 0;
+  while (z < t.length - 1 && t.charCodeAt(z) === 48) z++;
+  return parseDigits(t.slice(z), max);
+}
+
+/** Call-ID = word [ "@" word ]. */
+export function isValidCallId(value: string): boolean {
+  const at = value.indexOf('@');
+  if (at < 0) return allIn(value, 0, value.length, C_WORD);
+  return allIn(value, 0, at, C_WORD) && allIn(value, at + 1, value.length, C_WORD);
+}
+
+export interface ContentType {
+  /** `type/subtype`, lower-cased. */
+  mediaType: string;
+  type: string;
+  subtype: string;
+  params: Params;
+}
+
+/** Content-Type = m-type SLASH m-subtype *( SEMI m-parameter ) (RFC 3261 §20.15). */
+export function parseContentType(value: string): ContentType | undefined {
+  let i = skipWs(value, 0);
+  const te = scanToken(value, i);
+  if (te === i) return undefined;
+  const type = value.slice(i, te).toLowerCase();
+  i = skipWs(value, te);
+  if (value.charCodeAt(i) !== 47) return undefined;
+  i = skipWs(value, i + 1);
+  const se = scanToken(value, i);
+  if (se === i) return undefined;
+  const subtype = value.slice(i, se).toLowerCase();
+  const p = scanParams(value, se);
+  if (!p || skipWs(value, p.end) !== value.length) return undefined;
+  return { mediaType: `${type}/${subtype}`, type, subtype, params: p.params };
+}
+
+/** A challenge (WWW-/Proxy-Authenticate) or credentials (Authorization / Proxy-Authorization). */
+export interface AuthValue {
+  /** Auth scheme as written (`Digest`); compare case-insensitively. */
+  scheme: string;
+  /** auth-params, names lower-cased, values unquoted. */
+  params: Map<string, string>;
+}
+
+/**
+ * Parse `scheme LWS auth-param *(COMMA auth-param)` (RFC 3261 §25.1 challenge / credentials,
+ * RFC 7616 §3.3). Values may be tokens or quoted strings. A scheme followed by a non-param token
+ * list (e.g. a token68) is kept as the single parameter `""`.
+ */
+export function parseAuth(value: string): AuthValue | undefined {
+  let i = skipWs(value, 0);
+  const se = scanToken(value, i);
+  if (se === i) return undefined;
+  const scheme = value.slice(i, se);
+  const params = new Map<string, string>();
+  i = skipWs(value, se);
+  if (i === value.length) return { scheme, params };
+  if (i === se) return undefined;
+  for (;;) {
+    const ns = i;
+    const ne = scanToken(value, ns);
+    if (ne === ns) return undefined;
+    let j = skipWs(value, ne);
+    if (value.charCodeAt(j) !== 61) {
+      // token68-style credentials: keep the rest verbatim
+      params.set('', value.slice(ns).trim());
+      return { scheme, params };
+    }
+    j = skipWs(value, j + 1);
+    let v: string;
+    if (value.charCodeAt(j) === 34) {
+      const q = scanQuoted(value, j);
+      if (!q) return undefined;
+      v = q.value;
+      j = q.end;
+    } else {
+      const ve = scanToken(value, j);
+      if (ve === j) return undefined;
+      v = value.slice(j, ve);
+      j = ve;
+    }
+    params.set(value.slice(ns, ne).toLowerCase(), v);
+    j = skipWs(value, j);
+    if (j === value.length) return { scheme, params };
+    if (value.charCodeAt(j) !== 44) return undefined;
+    i = skipWs(value, j + 1);
+  }
+}
+
+/** Alias documenting intent: parse a WWW-Authenticate / Proxy-Authenticate value. */
+export const parseChallenge = parseAuth;
+/** Alias documenting intent: parse an Authorization / Proxy-Authorization value. */
+export const parseCredentials = parseAuth;
+
+/** Format a name-addr: `"Display" <uri>;params` (display name quoted when present). */
+export function formatNameAddr(na: { displayName?: string; uri: string | Uri; params?: Map<string, string | null> }): string {
+  const uri = typeof na.uri === 'string' ? na.uri : formatUri(na.uri);
+  let out = na.displayName !== undefined && na.displayName !== '' ? `${quote(na.displayName)} <${uri}>` : `<${uri}>`;
+  if (na.params) out += formatParams(na.params);
+  return out;
+}
+
+/** Format header parameters `;name=value`, quoting values that are not tokens. */
+export function formatParams(params: Map<string, string | null>): string {
+  let out = '';
+  for (const [k, v] of params) {
+    out += ';' + k;
+    if (v !== null) out += '=' + (v.length > 0 && allIn(v, 0, v.length, C_TOKEN) ? v : v.startsWith('[') && isIP(v.slice(1, -1)) === 6 ? v : quote(v));
+  }
+  return out;
+}
+
+/** Tag parameter of a From/To value, if any. */
+export function tagOf(value: string): string | undefined {
+  const tag = parseNameAddr(value)?.params.get('tag');
+  return tag ?? undefined;
+}
+
+export type { SipUri };

@@ -1,0 +1,586 @@
+/**
+ * The SIP stack (RFC 3261 §8 UAC/UAS cores on top of §17 transactions and §18 transports): the one
+ * object the application talks to. Incoming requests are parsed by the transport layer, matched to
+ * server transactions (so a retransmission never reaches the application twice), screened by the
+ * UAS core (`uas-core.ts`) and handed to the `RequestHandler` once; outgoing requests (`SipClient`)
+ * get a client transaction, a next hop (outbound proxy or RFC 3263), and at most one digest retry.
+ *
+ * Owns: `SipStackOptions` (a plain object; the lead wires `[SIP]`/`[General]` configuration to it),
+ * the transaction tables, the 100 Trying / 500 / 503 behaviour around the handler, metrics, and the
+ * graceful stop (stop listening, let transactions in flight finish within a bound, close sockets).
+ */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { IncomingRequest, OutgoingRequest, OutgoingResult, RequestHandler, ResponseSpec, SipClient } from './api.js';
+import { digestAuthorization, parseDigestChallenge } from './digest.js';
+import { parseProxyAddress, pickNextHop, resolveNextHops, resolveProxy, type NextHop } from './dns.js';
+import { parseCSeq, tagOf, topVia, type Via } from './grammar.js';
+import { resolveLimits, type SipLimits } from './limits.js';
+import { logger } from '../util/logger.js';
+import { Headers, type SipRequest, type SipResponse, type TransportProtocol } from './message.js';
+import type { ParseResult } from './parser.js';
+import { serializeMessage } from './serializer.js';
+import { sipDropped, sipHandlingSeconds, sipRequests, sipResponses, sipTransactions } from './stack-metrics.js';
+import { NonInviteClientTransaction } from './transaction/client-non-invite.js';
+import { cancelMatchKey, clientKey, serverKey, type RequestKeyParts } from './transaction/keys.js';
+import { InviteServerTransaction } from './transaction/server-invite.js';
+import { NonInviteServerTransaction } from './transaction/server-non-invite.js';
+import { DEFAULT_TIMERS, realTimers, type TimerHost, type TimerValues } from './transaction/timers.js';
+import { TransportLayer, type TlsOptions, type WebSocketOptions } from './transport/layer.js';
+import { isReliable, type Flow, type SendTarget } from './transport/types.js';
+import { responseTarget, stampReceived } from './transport/via.js';
+import { TrustedPeers } from './trusted-peers.js';
+import { buildResponse, reasonPhrase, screenRequest, type UasPolicy } from './uas-core.js';
+
+const log = logger.child({ module: 'sip.stack' });
+
+
+export interface SipStackOptions {
+  /** Address to bind and to put in Via/From of our own requests (`[SIP] local_ip`). */
+  host: string;
+  /** Listening ports; undefined disables the transport, 0 picks an ephemeral port. */
+  udpPort?: number;
+  tcpPort?: number;
+  tlsPort?: number;
+  /** Certificate and key for TLS (required when `tlsPort` is set). */
+  tls?: TlsOptions;
+  /** SIP over WebSocket (RFC 7118), standalone or attached to an HTTP(S) server. */
+  ws?: WebSocketOptions;
+  /** `[SIP] trusted_peers`: CIDRs / IPs / hostnames / `any` / `none` (default `any`). */
+  trustedPeers?: string | readonly string[];
+  /** `[General] outbound_sip_proxy`: `host[:port][;transport=udp|tcp|tls]`, next hop of every request. */
+  outboundProxy?: string;
+  /** Methods handed to the application handler (default: MESSAGE). */
+  applicationMethods?: readonly string[];
+  /** Content types listed in OPTIONS' Accept. */
+  accept?: readonly string[];
+  /** `Server` / `User-Agent` header value. */
+  userAgent?: string;
+  /** RFC 3261 T1/T2/T4 (ms). */
+  timers?: Partial<TimerValues>;
+  /** The clock transactions use (tests pass a `FakeClock`). */
+  clock?: TimerHost;
+  /** Parser/framer limits. */
+  limits?: Partial<SipLimits>;
+  /** Answer UDP requests at their source port even when the client did not ask with `rport` (NAT). */
+  forceRport?: boolean;
+  /** Close a connection without traffic after this long (default 5 min). */
+  idleTimeoutMs?: number;
+  /** Close a connection that holds an unfinished message this long (default 30 s). */
+  incompleteMessageTimeoutMs?: number;
+  /** Give up connecting (TCP connect + TLS handshake) after this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Most open stream/WebSocket connections (default 10000). */
+  maxConnections?: number;
+  /** Most bytes queued for writing on one connection before it is dropped (default 1 MiB). */
+  maxWriteBufferBytes?: number;
+  /** Send `100 Trying` on unreliable transports if the handler has not answered after this long (default 200 ms). */
+  tryingDelayMs?: number;
+  /** Longest graceful-stop wait for transactions in flight (default 5 s). */
+  stopTimeoutMs?: number;
+  /**
+   * Resolve the next hop of an outgoing request; default: `nextHop`/`outboundProxy` with A/AAAA
+   * lookups, else RFC 3263 for the Request-URI restricted to the enabled transports.
+   */
+  resolveTarget?: (request: OutgoingRequest, protocols: TransportProtocol[]) => Promise<SendTarget[]>;
+}
+
+type ServerTx = NonInviteServerTransaction | InviteServerTransaction;
+
+interface PendingClient {
+  resolve(response: SipResponse): void;
+}
+
+const DEFAULT_ACCEPT = [
+  'text/plain',
+  'text/html',
+  'message/cpim',
+  'message/imdn+xml',
+  'application/im-iscomposing+xml',
+  'application/sylk-api-token',
+  'application/sylk-file-transfer',
+  'application/vnd.gsma.rcs-ft-http+xml',
+];
+
+export class SipStack implements SipClient {
+  readonly transport: TransportLayer;
+  private readonly timers: TimerValues;
+  private readonly clock: TimerHost;
+  private readonly limits: SipLimits;
+  private readonly policy: UasPolicy;
+  private readonly trusted: TrustedPeers;
+  private readonly serverTx = new Map<string, ServerTx>();
+  private readonly cancelIndex = new Map<string, ServerTx>();
+  private readonly clientTx = new Map<string, NonInviteClientTransaction>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private handler: RequestHandler | undefined;
+  private stopping = false;
+  private started = false;
+  private readonly userAgent: string;
+
+  constructor(
+    private readonly options: SipStackOptions,
+    handler?: RequestHandler,
+  ) {
+    this.handler = handler;
+    this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+    this.clock = options.clock ?? realTimers;
+    this.limits = resolveLimits(options.limits);
+    this.trusted = new TrustedPeers(options.trustedPeers ?? 'any');
+    this.userAgent = options.userAgent ?? 'sylk-messaging';
+    this.policy = {
+      trustedPeers: this.trusted,
+      applicationMethods: new Set(options.applicationMethods ?? ['MESSAGE']),
+      accept: options.accept ?? DEFAULT_ACCEPT,
+    };
+    this.transport = new TransportLayer({
+      host: options.host,
+      udpPort: options.udpPort,
+      tcpPort: options.tcpPort,
+      tlsPort: options.tlsPort,
+      tls: options.tls,
+      ws: options.ws,
+      limits: this.limits,
+      idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+      incompleteMessageTimeoutMs: options.incompleteMessageTimeoutMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      maxConnections: options.maxConnections ?? 10_000,
+      maxWriteBufferBytes: options.maxWriteBufferBytes ?? 1024 * 1024,
+    });
+    this.transport.onMessage = (result, flow) => this.onMessage(result, flow);
+  }
+
+  setHandler(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  async start(): Promise<void> {
+    await this.trusted.resolve();
+    await this.transport.start();
+    this.started = true;
+    log.info({ host: this.options.host, ports: this.ports() }, 'SIP stack listening');
+  }
+
+  /** The ports actually bound, by protocol (ephemeral ports resolved). */
+  ports(): Partial<Record<TransportProtocol, number>> {
+    const out: Partial<Record<TransportProtocol, number>> = {};
+    for (const p of this.transport.protocols) out[p] = this.transport.port(p);
+    return out;
+  }
+
+  /** Transactions alive (server, client): for tests and the memory benchmark. */
+  get transactionCounts(): { server: number; client: number } {
+    return { server: this.serverTx.size, client: this.clientTx.size };
+  }
+
+  /**
+   * Graceful stop: no new connections or requests (new requests get 503), wait up to `stopTimeoutMs`
+   * for handlers and client transactions in flight, then close every socket. Server transactions
+   * still waiting in Completed (timer J) are dropped: their final response has been sent.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.transport.stopListening();
+    const deadline = Date.now() + (this.options.stopTimeoutMs ?? 5000);
+    while ((this.inFlight.size > 0 || this.clientTx.size > 0 || this.pendingServer() > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const tx of [...this.serverTx.values()]) tx.terminate();
+    for (const tx of [...this.clientTx.values()]) tx.terminate();
+    await this.transport.close();
+    this.started = false;
+  }
+
+  /** Server transactions that have not sent their final response yet. */
+  private pendingServer(): number {
+    let n = 0;
+    for (const tx of this.serverTx.values()) if (tx.state === 'trying' || tx.state === 'proceeding') n++;
+    return n;
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private onMessage(result: ParseResult, flow: Flow): void {
+    try {
+      if (!result.ok) {
+        this.onParseError(result, flow);
+        return;
+      }
+      const msg = result.message;
+      if (msg.kind === 'request') this.onRequest(msg, flow);
+      else this.onResponse(msg);
+    } catch (err) {
+      // Never crash on input: log and drop.
+      sipDropped.inc({ reason: 'internal-error' });
+      log.error({ err, remote: flow.remote }, 'error handling an inbound SIP message');
+    }
+  }
+
+  /** §18 / RFC 4475: a request that parsed far enough to be answered gets the parser's status. */
+  private onParseError(err: Extract<ParseResult, { ok: false }>, flow: Flow): void {
+    const partial = err.partial;
+    const headers = partial?.headers;
+    if (err.status === undefined || partial?.kind !== 'request' || !partial.method || !headers || partial.method === 'ACK') {
+      sipDropped.inc({ reason: 'unparseable' });
+      log.debug({ remote: flow.remote, error: err.error }, 'dropped unparseable SIP message');
+      return;
+    }
+    // Without a usable Via the answer goes back to the packet's source (UDP) or connection.
+    const via = topVia(headers.getAll('via'));
+    const fake: SipRequest = { kind: 'request', method: partial.method, uri: partial.uri ?? '', version: 'SIP/2.0', headers, body: Buffer.alloc(0) };
+    if (via) fake.headers = stampReceived(headers, via, flow.remote, this.options.forceRport ?? false);
+    const reason = `${reasonPhrase(err.status)} (${err.error})`.slice(0, 200);
+    const res = buildResponse(fake, { status: err.status, reason }, randomToken(8), this.userAgent);
+    sipResponses.inc({ direction: 'sent', method: metricMethod(partial.method), status: String(err.status) });
+    this.sendResponseStateless(res, flow, via);
+  }
+
+  private sendResponseStateless(res: SipResponse, flow: Flow, via: Via | undefined): void {
+    const bytes = serializeMessage(res);
+    if (flow.connection && !flow.connection.closed) flow.connection.send(bytes);
+    else if (via) this.transport.send(responseTarget(via, flow.protocol), bytes);
+    else if (flow.protocol === 'udp') this.transport.send(flow.remote, bytes);
+  }
+
+  private onRequest(req: SipRequest, flow: Flow): void {
+    const via = topVia(req.headers.getAll('via'));
+    const cseq = parseCSeq(req.headers.get('cseq') ?? '');
+    const callId = req.headers.get('call-id');
+    if (!via || !cseq || callId === undefined) {
+      // The parser checks these; a request without them cannot be matched or answered reliably.
+      sipDropped.inc({ reason: 'no-via' });
+      return;
+    }
+    req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
+    const parts: RequestKeyParts = {
+      method: req.method,
+      branch: via.branch,
+      sentBy: `${via.host.toLowerCase()}:${via.port ?? ''}`,
+      callId,
+      cseqNumber: cseq.seq,
+      fromTag: tagOf(req.headers.get('from') ?? ''),
+      requestUri: req.uri,
+    };
+    const key = serverKey(parts);
+
+    if (req.method === 'ACK') {
+      const tx = this.serverTx.get(key);
+      if (tx instanceof InviteServerTransaction) tx.receiveAck();
+      // An ACK for a 2xx would belong to a dialog; we create none, so it is dropped.
+      return;
+    }
+
+    const existing = this.serverTx.get(key);
+    if (existing) {
+      existing.receiveRequest();
+      return;
+    }
+
+    if (this.stopping) {
+      // Not even a transaction: answer 503 statelessly so the peer retries elsewhere.
+      this.sendResponseStateless(buildResponse(req, { status: 503, reason: 'Service Unavailable', headers: [['Retry-After', '5']] }, randomToken(8), this.userAgent), flow, via);
+      return;
+    }
+
+    sipRequests.inc({ direction: 'in', method: metricMethod(req.method) });
+    const started = process.hrtime.bigint();
+    const tx = this.createServerTx(req, key, cancelMatchKey(parts), flow, via);
+    const toTag = randomToken(8);
+    let answered = false;
+    const respond = (spec: ResponseSpec): void => {
+      if (spec.status >= 200) {
+        if (answered) return;
+        answered = true;
+        sipResponses.inc({ direction: 'sent', method: metricMethod(req.method), status: String(spec.status) });
+        sipHandlingSeconds.observe({ method: metricMethod(req.method) }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+      const res = buildResponse(req, spec, toTag, this.userAgent);
+      tx.respond(spec.status, serializeMessage(res));
+    };
+
+    if (req.method === 'CANCEL') {
+      const target = this.cancelIndex.get(cancelMatchKey(parts));
+      if (!target || target === tx) {
+        respond({ status: 481, reason: 'Call/Transaction Does Not Exist' });
+        return;
+      }
+      // §9.2: 200 for the CANCEL; an INVITE still proceeding would get 487, but ours are answered
+      // at once (488), so there is nothing left to cancel.
+      respond({ status: 200, reason: 'OK' });
+      return;
+    }
+
+    const screened = screenRequest(req, flow.remote.address, this.policy);
+    if (screened) {
+      respond(screened);
+      return;
+    }
+    const handler = this.handler;
+    if (!handler) {
+      respond({ status: 503, reason: 'Service Unavailable' });
+      return;
+    }
+
+    let trying: ReturnType<TimerHost['setTimeout']> | undefined;
+    if (!isReliable(flow.protocol)) {
+      trying = this.clock.setTimeout(() => {
+        trying = undefined;
+        if (!answered) respond({ status: 100, reason: 'Trying' });
+      }, this.options.tryingDelayMs ?? 200);
+    }
+    const incoming: IncomingRequest = { request: req, source: flow.remote };
+    let p: Promise<ResponseSpec>;
+    try {
+      p = Promise.resolve(handler(incoming));
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    const done = p.then(
+      (spec) => {
+        if (!spec || typeof spec.status !== 'number' || spec.status < 200 || spec.status > 699) {
+          log.error({ spec }, 'handler returned an invalid response');
+          respond({ status: 500, reason: 'Server Internal Error' });
+        } else respond(spec);
+      },
+      (err: unknown) => {
+        log.error({ err, method: req.method }, 'SIP request handler failed');
+        respond({ status: 500, reason: 'Server Internal Error' });
+      },
+    );
+    const tracked = done.finally(() => {
+      if (trying) this.clock.clearTimeout(trying);
+      this.inFlight.delete(tracked);
+    });
+    this.inFlight.add(tracked);
+  }
+
+  private createServerTx(req: SipRequest, key: string, cancelKey: string, flow: Flow, via: Via): ServerTx {
+    const reliable = isReliable(flow.protocol);
+    const channel = {
+      reliable,
+      send: (bytes: Buffer) => this.sendResponseBytes(bytes, flow, via, () => tx.transportError()),
+    };
+    const onTerminated = (): void => {
+      if (this.serverTx.get(key) === tx) this.serverTx.delete(key);
+      if (this.cancelIndex.get(cancelKey) === tx) this.cancelIndex.delete(cancelKey);
+      sipTransactions.dec({ kind: 'server' });
+    };
+    const tx: ServerTx =
+      req.method === 'INVITE'
+        ? new InviteServerTransaction(key, channel, this.clock, this.timers, onTerminated)
+        : new NonInviteServerTransaction(key, channel, this.clock, this.timers, onTerminated);
+    this.serverTx.set(key, tx);
+    if (req.method !== 'CANCEL') this.cancelIndex.set(cancelKey, tx);
+    sipTransactions.inc({ kind: 'server' });
+    return tx;
+  }
+
+  /** §18.2.2: same connection for streams (a new one to received/sent-by if it closed), received/rport for UDP. */
+  private sendResponseBytes(bytes: Buffer, flow: Flow, via: Via, onError: () => void): void {
+    const cb = (err?: Error): void => {
+      if (err) {
+        log.debug({ err: err.message, remote: flow.remote }, 'failed to send a SIP response');
+        onError();
+      }
+    };
+    if (flow.connection) {
+      if (!flow.connection.closed) flow.connection.send(bytes, cb);
+      else if (flow.protocol === 'tcp' || flow.protocol === 'tls') this.transport.send(responseTarget(via, flow.protocol), bytes, cb);
+      else cb(new Error('WebSocket connection closed'));
+      return;
+    }
+    this.transport.send(responseTarget(via, 'udp'), bytes, cb);
+  }
+
+  private onResponse(res: SipResponse): void {
+    const via = topVia(res.headers.getAll('via'));
+    const cseq = parseCSeq(res.headers.get('cseq') ?? '');
+    if (!via?.branch || !cseq) {
+      sipDropped.inc({ reason: 'stray-response' });
+      return;
+    }
+    const tx = this.clientTx.get(clientKey(via.branch, cseq.method));
+    if (!tx) {
+      sipDropped.inc({ reason: 'stray-response' });
+      return;
+    }
+    tx.receiveResponse(res);
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  /**
+   * Send an out-of-dialog request and resolve with its final response: a client transaction per
+   * attempt, one retry with digest credentials on 401/407, a synthesized 408 on timeout and 503 on a
+   * transport error or when no next hop can be found.
+   */
+  async send(out: OutgoingRequest): Promise<OutgoingResult> {
+    const callId = out.callId ?? `${randomToken(16)}@${this.options.host}`;
+    const fromTag = randomToken(8);
+    let cseq = out.cseq ?? 1;
+    if (!this.started || this.stopping) return { response: synthesize(503, 'SIP stack not running', callId, cseq, out.method), cseq, callId };
+    sipRequests.inc({ direction: 'out', method: out.method });
+    let targets: SendTarget[];
+    try {
+      targets = await this.resolve(out);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, uri: out.uri }, 'no next hop for outgoing SIP request');
+      targets = [];
+    }
+    const target = targets[0];
+    if (!target) {
+      const response = synthesize(503, 'No route to destination', callId, cseq, out.method);
+      sipResponses.inc({ direction: 'received', method: out.method, status: '503' });
+      return { response, cseq, callId };
+    }
+    let authorization: [string, string] | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const request = this.buildRequest(out, target, callId, fromTag, cseq, authorization);
+      const response = await this.runClientTransaction(request, target, out.method, callId, cseq);
+      const status = response.status;
+      if ((status === 401 || status === 407) && attempt === 0 && out.credentials) {
+        const creds = out.credentials;
+        const challenge = response.headers
+          .getAll(status === 401 ? 'www-authenticate' : 'proxy-authenticate')
+          .map((v) => parseDigestChallenge(v))
+          .find((c) => c !== undefined && (creds.realm === undefined || c.realm === creds.realm));
+        if (challenge) {
+          const value = digestAuthorization(
+            challenge,
+            { username: creds.username, password: creds.password, ha1: creds.ha1 },
+            { method: out.method, uri: out.uri, body: typeof out.body === 'string' ? Buffer.from(out.body) : out.body },
+          );
+          if (value) {
+            authorization = [status === 401 ? 'authorization' : 'proxy-authorization', value];
+            cseq++;
+            continue;
+          }
+        }
+      }
+      sipResponses.inc({ direction: 'received', method: out.method, status: String(status) });
+      return { response, target, cseq, callId };
+    }
+  }
+
+  private async resolve(out: OutgoingRequest): Promise<SendTarget[]> {
+    const protocols = this.transport.protocols.filter((p): p is 'udp' | 'tcp' | 'tls' => p === 'udp' || p === 'tcp' || p === 'tls');
+    if (this.options.resolveTarget) return this.options.resolveTarget(out, protocols);
+    const hop = out.nextHop ?? this.options.outboundProxy;
+    let hops: NextHop[];
+    if (hop) {
+      const proxy = parseProxyAddress(hop);
+      if (!proxy) throw new Error(`invalid next hop ${hop}`);
+      hops = await resolveProxy(proxy, { families: isIP(this.options.host) === 6 ? [6, 4] : [4] });
+    } else {
+      hops = await resolveNextHops(out.uri, { transports: protocols });
+    }
+    // sip-messaging.md §6.2 step 3: the most preferred transport, one of its hops at random.
+    const picked = pickNextHop(hops);
+    return picked ? [{ protocol: picked.transport, address: picked.address, port: picked.port, serverName: picked.host }] : [];
+  }
+
+  private buildRequest(
+    out: OutgoingRequest,
+    target: SendTarget,
+    callId: string,
+    fromTag: string,
+    cseq: number,
+    authorization: [string, string] | undefined,
+  ): { message: SipRequest; branch: string } {
+    const branch = `z9hG4bK${randomToken(12)}`;
+    const proto = target.protocol;
+    const port = this.transport.port(proto) ?? this.transport.port('udp') ?? 5060;
+    const host = isIP(this.options.host) === 6 ? `[${this.options.host}]` : this.options.host;
+    const headers = new Headers();
+    headers.append('via', `SIP/2.0/${proto.toUpperCase()} ${host}:${port};branch=${branch};rport`);
+    headers.append('max-forwards', '70');
+    headers.append('from', `${out.from};tag=${fromTag}`);
+    headers.append('to', out.to);
+    headers.append('call-id', callId);
+    headers.append('cseq', `${cseq} ${out.method}`);
+    headers.append('user-agent', this.userAgent);
+    if (authorization) headers.append(authorization[0], authorization[1]);
+    for (const [name, value] of out.headers ?? []) headers.append(name, value);
+    const body = out.body === undefined ? Buffer.alloc(0) : typeof out.body === 'string' ? Buffer.from(out.body, 'utf8') : out.body;
+    if (out.contentType && body.length > 0) headers.append('content-type', out.contentType);
+    return { message: { kind: 'request', method: out.method, uri: out.uri, version: 'SIP/2.0', headers, body }, branch };
+  }
+
+  private runClientTransaction(
+    request: { message: SipRequest; branch: string },
+    target: SendTarget,
+    method: string,
+    callId: string,
+    cseq: number,
+  ): Promise<SipResponse> {
+    return new Promise<SipResponse>((resolve) => {
+      const key = clientKey(request.branch, method);
+      let settled = false;
+      const settle = (r: SipResponse): void => {
+        if (settled) return;
+        settled = true;
+        resolve(r);
+      };
+      const pending: PendingClient = { resolve: settle };
+      const bytes = serializeMessage(request.message);
+      let tx: NonInviteClientTransaction | undefined = undefined;
+      const channel = {
+        reliable: isReliable(target.protocol),
+        send: (b: Buffer) =>
+          this.transport.send(target, b, (err) => {
+            if (err) tx?.transportError(err);
+          }),
+      };
+      tx = new NonInviteClientTransaction(key, bytes, channel, this.clock, this.timers, {
+        onResponse: (res) => {
+          if (res.status >= 200) pending.resolve(res);
+        },
+        onTimeout: () => pending.resolve(synthesize(408, 'Request Timeout', callId, cseq, method)),
+        onTransportError: (err) => {
+          log.debug({ err: err.message, target }, 'transport error on outgoing SIP request');
+          pending.resolve(synthesize(503, 'Service Unavailable', callId, cseq, method));
+        },
+        onTerminated: () => {
+          if (this.clientTx.get(key) === tx) this.clientTx.delete(key);
+          sipTransactions.dec({ kind: 'client' });
+          // Terminated by stop() before any answer.
+          pending.resolve(synthesize(503, 'Service Unavailable', callId, cseq, method));
+        },
+      });
+      this.clientTx.set(key, tx);
+      sipTransactions.inc({ kind: 'client' });
+      tx.start();
+    });
+  }
+}
+
+/** A locally generated final response (timeout, transport error) for `OutgoingResult`. */
+function synthesize(status: number, reason: string, callId: string, cseq: number, method: string): SipResponse {
+  const headers = new Headers();
+  headers.append('call-id', callId);
+  headers.append('cseq', `${cseq} ${method}`);
+  return { kind: 'response', version: 'SIP/2.0', status, reason, headers, body: Buffer.alloc(0) };
+}
+
+const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+let pool = randomBytes(4096);
+let poolOffset = 0;
+
+/** A random alphanumeric token (tags, branches, Call-IDs); drawn from a pooled CSPRNG buffer. */
+export function randomToken(length: number): string {
+  if (poolOffset + length > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  let out = '';
+  for (let i = 0; i < length; i++) out += TOKEN_CHARS[pool[poolOffset++]! % 62];
+  return out;
+}
+
+const METRIC_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'OPTIONS', 'BYE', 'REGISTER', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PRACK', 'PUBLISH']);
+
+/** Method label for metrics: unknown methods are folded into `other` to bound label cardinality. */
+function metricMethod(method: string): string {
+  return METRIC_METHODS.has(method) ? method : 'other';
+}

@@ -1,0 +1,56 @@
+/**
+ * Transaction identifiers (RFC 3261 §17.1.3 client matching, §17.2.3 server matching).
+ *
+ * Owns the string keys the transaction layer files transactions under:
+ * - server side, RFC 3261 branch (magic cookie `z9hG4bK`): branch + sent-by + method, where ACK is
+ *   filed with the INVITE it acknowledges and CANCEL separately from the request it cancels;
+ * - server side, RFC 2543 fallback (branch missing or without the cookie, RFC 4475 §3.2.1 `badbranch`):
+ *   Request-URI, From tag, Call-ID, CSeq number, top Via (sent-by and branch) and method. The To tag
+ *   is left out so that an ACK (which carries the tag of our final response) matches its INVITE;
+ * - client side: branch + CSeq method of the response.
+ * The caller extracts the header parts with the grammar (`grammar.ts`); this module only combines them.
+ */
+
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+/** What identifies a request for server transaction matching. */
+export interface RequestKeyParts {
+  method: string;
+  /** The branch parameter of the top Via, if any. */
+  branch?: string;
+  /** sent-by of the top Via (`host[:port]`, lower-cased host). */
+  sentBy: string;
+  callId: string;
+  cseqNumber: number;
+  fromTag?: string;
+  requestUri: string;
+}
+
+/** True for an RFC 3261 branch: it starts with the magic cookie and has something after it. */
+export function isRfc3261Branch(branch: string | undefined): branch is string {
+  return branch !== undefined && branch.length > MAGIC_COOKIE.length && branch.startsWith(MAGIC_COOKIE);
+}
+
+function keyMethod(method: string): string {
+  return method === 'ACK' ? 'INVITE' : method;
+}
+
+/** The server transaction key of a request (ACK maps to its INVITE's key). */
+export function serverKey(p: RequestKeyParts): string {
+  const m = keyMethod(p.method);
+  if (isRfc3261Branch(p.branch)) return `${p.branch}\x00${p.sentBy}\x00${m}`;
+  return `2543\x00${p.requestUri}\x00${p.fromTag ?? ''}\x00${p.callId}\x00${p.cseqNumber}\x00${p.sentBy}\x00${p.branch ?? ''}\x00${m}`;
+}
+
+/**
+ * The key under which a request can be found by a CANCEL (§9.2): the server key without the method
+ * (a CANCEL carries the branch of the request it cancels but its own method).
+ */
+export function cancelMatchKey(p: RequestKeyParts): string {
+  return serverKey({ ...p, method: '' });
+}
+
+/** The client transaction key: branch of the top Via + CSeq method (§17.1.3). */
+export function clientKey(branch: string, cseqMethod: string): string {
+  return `${branch}\x00${cseqMethod === 'ACK' ? 'INVITE' : cseqMethod}`;
+}

@@ -1,0 +1,397 @@
+/**
+ * The transport layer (RFC 3261 §18, RFC 3581, RFC 7118, RFC 5626 §3.5.1): owns the UDP socket, the
+ * TCP and TLS listeners, the SIP-over-WebSocket endpoint, and the table of open stream connections.
+ * It hands every complete message up as bytes together with its `Flow`, and sends bytes either back
+ * on a flow (responses) or to a resolved target (requests), reusing an open connection to the same
+ * `proto:ip:port` — accepted or opened by us — before opening a new one.
+ *
+ * Bounds: datagrams larger than the limit are dropped; stream data goes through a per-connection
+ * framer with the parser's limits; a connection with an unfinished message is closed after
+ * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createTcpServer, connect as tcpConnect, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { SipLimits } from '../limits.js';
+import { parseMessage, StreamFramer, type ParseResult } from '../parser.js';
+import type { TransportAddress, TransportProtocol } from '../message.js';
+import { StreamConnection } from './stream-connection.js';
+import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
+import { WsConnection } from './ws-connection.js';
+
+export interface TlsOptions {
+  /** PEM certificate (chain) file. */
+  certFile: string;
+  /** PEM private key file; may be the same file as the certificate (SylkServer's `certificate`). */
+  keyFile: string;
+  /** CA bundle used to verify peers we connect to. */
+  caFile?: string;
+  /** Verify the server certificate of outgoing TLS connections (`[TLS] verify_server`). */
+  verifyServer?: boolean;
+}
+
+export interface WebSocketOptions {
+  /** Attach to this HTTP(S) server's `upgrade` event instead of listening on a port of our own. */
+  server?: HttpServer | HttpsServer;
+  /** Port of a standalone WebSocket listener (0 = ephemeral) when no server is given. */
+  port?: number;
+  /** Request path of the endpoint, default `/sip`. */
+  path?: string;
+  /** The server is HTTPS: the transport is `wss`. */
+  secure?: boolean;
+}
+
+export interface TransportLayerOptions {
+  /** Address to bind (IPv4 or IPv6 literal). */
+  host: string;
+  /** undefined = transport disabled, 0 = ephemeral port. */
+  udpPort?: number;
+  tcpPort?: number;
+  tlsPort?: number;
+  tls?: TlsOptions;
+  ws?: WebSocketOptions;
+  limits: SipLimits;
+  idleTimeoutMs: number;
+  incompleteMessageTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxConnections: number;
+  maxWriteBufferBytes: number;
+}
+
+/**
+ * Receives every inbound message, parsed (datagrams and WebSocket frames by `parseMessage`, streams by
+ * the `StreamFramer`), or the parse error so that the stack can answer a broken request with 400.
+ */
+export type MessageSink = (result: ParseResult, flow: Flow) => void;
+
+export class TransportLayer {
+  private udp: UdpSocket | undefined;
+  private udpClient: UdpSocket | undefined;
+  private tcpServer: TcpServer | undefined;
+  private tlsServer: TlsServer | undefined;
+  private wss: WebSocketServer | undefined;
+  private wsHttpServer: HttpServer | undefined;
+  private wsUpgradeListener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+  private tlsContext: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined;
+  private readonly byKey = new Map<string, Connection>();
+  private readonly all = new Set<Connection>();
+  private readonly ports: Partial<Record<TransportProtocol, number>> = {};
+  private listening = false;
+  onMessage: MessageSink = () => {};
+
+  constructor(private readonly options: TransportLayerOptions) {}
+
+  /** Protocols we listen on, in RFC 3263 preference order. */
+  get protocols(): TransportProtocol[] {
+    return (['udp', 'tcp', 'tls', 'ws', 'wss'] as const).filter((p) => this.ports[p] !== undefined);
+  }
+
+  /** The port we listen on for a protocol (for Via sent-by), undefined if disabled. */
+  port(protocol: TransportProtocol): number | undefined {
+    return this.ports[protocol];
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  get connectionCount(): number {
+    return this.all.size;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    if (o.tls) {
+      const cert = readFileSync(o.tls.certFile);
+      const key = readFileSync(o.tls.keyFile);
+      this.tlsContext = { cert, key, ...(o.tls.caFile ? { ca: readFileSync(o.tls.caFile) } : {}) };
+    }
+    if (o.udpPort !== undefined) await this.startUdp(o.udpPort);
+    if (o.tcpPort !== undefined) {
+      const server = createTcpServer({ noDelay: true }, (socket) => this.accept('tcp', socket));
+      this.tcpServer = server;
+      this.ports.tcp = await listen(server, o.tcpPort, o.host);
+    }
+    if (o.tlsPort !== undefined) {
+      if (!this.tlsContext) throw new Error('TLS transport enabled without certificate and key');
+      const server = createTlsServer({ cert: this.tlsContext.cert, key: this.tlsContext.key, handshakeTimeout: o.connectTimeoutMs }, (socket) =>
+        this.accept('tls', socket),
+      );
+      server.on('tlsClientError', () => {});
+      this.tlsServer = server;
+      this.ports.tls = await listen(server, o.tlsPort, o.host);
+    }
+    if (o.ws) await this.startWs(o.ws);
+    this.listening = true;
+  }
+
+  private async startUdp(port: number): Promise<void> {
+    const sock = createSocket({ type: isIPv6(this.options.host) ? 'udp6' : 'udp4' });
+    sock.on('message', (msg, rinfo) => {
+      this.datagram(msg, rinfo.address, rinfo.port);
+    });
+    sock.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(port, this.options.host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      sock.setRecvBufferSize(4 * 1024 * 1024);
+      sock.setSendBufferSize(4 * 1024 * 1024);
+    } catch {
+      // best effort: the kernel may cap it
+    }
+    this.udp = sock;
+    this.ports.udp = sock.address().port;
+  }
+
+  private async startWs(ws: WebSocketOptions): Promise<void> {
+    const path = ws.path ?? '/sip';
+    const protocol: TransportProtocol = ws.secure ? 'wss' : 'ws';
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.options.limits.maxStreamMessageBytes,
+      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+    });
+    this.wss = wss;
+    const server = ws.server ?? createHttpServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('SIP over WebSocket only\n');
+    });
+    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      const url = req.url ?? '/';
+      const reqPath = url.split('?')[0];
+      if (reqPath !== path) {
+        // Not ours: another upgrade listener (e.g. the sylkRTC API) may take it.
+        if (!ws.server) socket.destroy();
+        return;
+      }
+      const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim().toLowerCase());
+      if (!offered.includes('sip') || !this.listening || this.all.size >= this.options.maxConnections) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (sock: WebSocket) => this.acceptWs(protocol, sock, req));
+    };
+    server.on('upgrade', listener);
+    this.wsUpgradeListener = listener;
+    if (!ws.server) {
+      this.wsHttpServer = server as HttpServer;
+      this.ports[protocol] = await listen(server as HttpServer, ws.port ?? 0, this.options.host);
+    } else {
+      const addr = ws.server.address();
+      this.ports[protocol] = typeof addr === 'object' && addr ? addr.port : 0;
+    }
+  }
+
+  private acceptWs(protocol: TransportProtocol, sock: WebSocket, req: IncomingMessage): void {
+    const remote: TransportAddress = { protocol, address: normalizeAddress(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
+    const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, this.options.idleTimeoutMs, this.options.maxWriteBufferBytes);
+    const flow: Flow = { protocol, remote, connection: conn };
+    conn.onFrame = (data) => {
+      // Ignore a keep-alive frame of bare CRLFs (RFC 7118 does not define one, clients send them).
+      if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
+      this.onMessage(parseMessage(data, this.options.limits), flow);
+    };
+    this.register(conn);
+  }
+
+  private accept(protocol: 'tcp' | 'tls', socket: Socket | TLSSocket): void {
+    if (!this.listening || this.all.size >= this.options.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    const remote: TransportAddress = { protocol, address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
+    this.setupStream(protocol, socket, remote);
+  }
+
+  private setupStream(protocol: TransportProtocol, socket: Socket, remote: TransportAddress): StreamConnection {
+    const o = this.options;
+    const conn = new StreamConnection(protocol, socket, remote, {
+      idleTimeoutMs: o.idleTimeoutMs,
+      incompleteMessageTimeoutMs: o.incompleteMessageTimeoutMs,
+      maxWriteBufferBytes: o.maxWriteBufferBytes,
+    });
+    const flow: Flow = { protocol, remote, connection: conn };
+    const framer = new StreamFramer(o.limits);
+    conn.onData = (chunk) => {
+      for (const ev of framer.push(chunk)) {
+        if (ev.type === 'message') this.onMessage({ ok: true, message: ev.message, length: ev.bytes }, flow);
+        else if (ev.type === 'ping') conn.send(CRLF); // RFC 5626 §4.4.1: pong
+        else if (ev.type === 'error') {
+          this.onMessage(ev.error, flow);
+          if (ev.fatal) {
+            // Let the error response (if any) go out before closing.
+            conn.closeAfterWrite('unframeable input');
+            return 0;
+          }
+        }
+      }
+      return framer.buffered;
+    };
+    this.register(conn);
+    return conn;
+  }
+
+  private register(conn: StreamConnection | WsConnection): void {
+    this.all.add(conn);
+    const key = connectionKey(conn.protocol, conn.remote.address, conn.remote.port);
+    this.byKey.set(key, conn);
+    conn.onClose = () => {
+      this.all.delete(conn);
+      if (this.byKey.get(key) === conn) this.byKey.delete(key);
+    };
+  }
+
+  /** Send on the flow a message came in on (responses, §18.2.2): same connection for streams. */
+  sendOnFlow(flow: Flow, bytes: Buffer, cb?: (err?: Error) => void): void {
+    if (flow.connection) {
+      flow.connection.send(bytes, cb);
+      return;
+    }
+    this.send(flow.remote, bytes, cb);
+  }
+
+  /** True if an open connection to that target exists (or the target is datagram-based). */
+  hasConnection(target: TransportAddress): boolean {
+    const c = this.byKey.get(connectionKey(target.protocol, target.address, target.port));
+    return c !== undefined && !c.closed;
+  }
+
+  /**
+   * Send bytes to a resolved target: UDP from our listening socket (so responses come back to it),
+   * streams over an open connection to the same `proto:ip:port` or a new one. WebSocket targets are
+   * reachable only over a connection the peer opened.
+   */
+  send(target: SendTarget, bytes: Buffer, cb?: (err?: Error) => void): void {
+    try {
+      if (target.protocol === 'udp') {
+        const sock = this.udp ?? this.clientUdp();
+        sock.send(bytes, target.port, target.address, (err) => cb?.(err ?? undefined));
+        return;
+      }
+      const key = connectionKey(target.protocol, target.address, target.port);
+      const existing = this.byKey.get(key);
+      if (existing && !existing.closed) {
+        existing.send(bytes, cb);
+        return;
+      }
+      if (target.protocol === 'ws' || target.protocol === 'wss') {
+        cb?.(new Error('no WebSocket connection to target'));
+        return;
+      }
+      if (this.all.size >= this.options.maxConnections) {
+        cb?.(new Error('too many connections'));
+        return;
+      }
+      const conn = this.connect(target);
+      conn.send(bytes, cb);
+    } catch (err) {
+      cb?.(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private datagram(msg: Buffer, address: string, port: number): void {
+    // Bare CRLF keep-alives (RFC 5626 §4.4.1 over UDP / common practice) and empty datagrams.
+    if (msg.length <= 4 && msg.every((b) => b === 13 || b === 10)) return;
+    this.onMessage(parseMessage(msg, this.options.limits), { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } });
+  }
+
+  private clientUdp(): UdpSocket {
+    if (!this.udpClient) {
+      const sock = createSocket({ type: isIPv6(this.options.host) ? 'udp6' : 'udp4' });
+      sock.on('error', () => {});
+      sock.on('message', (msg, rinfo) => {
+        this.datagram(msg, rinfo.address, rinfo.port);
+      });
+      sock.bind(0, this.options.host);
+      this.udpClient = sock;
+    }
+    return this.udpClient;
+  }
+
+  private connect(target: SendTarget): StreamConnection {
+    const o = this.options;
+    let socket: Socket;
+    if (target.protocol === 'tls') {
+      socket = tlsConnect({
+        host: target.address,
+        port: target.port,
+        servername: target.serverName && !/^[\d.]+$|:/.test(target.serverName) ? target.serverName : undefined,
+        rejectUnauthorized: o.tls?.verifyServer ?? false,
+        ...(this.tlsContext?.ca ? { ca: this.tlsContext.ca } : {}),
+        ...(this.tlsContext ? { cert: this.tlsContext.cert, key: this.tlsContext.key } : {}),
+      });
+    } else {
+      socket = tcpConnect({ host: target.address, port: target.port, localAddress: o.host, noDelay: true });
+    }
+    const conn = this.setupStream(target.protocol, socket, { protocol: target.protocol, address: target.address, port: target.port });
+    const connectTimer = setTimeout(() => conn.close('connect timeout'), o.connectTimeoutMs);
+    socket.once(target.protocol === 'tls' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    socket.once('close', () => clearTimeout(connectTimer));
+    return conn;
+  }
+
+  /** Stop accepting new connections (graceful stop, step 1); open ones keep working. */
+  async stopListening(): Promise<void> {
+    this.listening = false;
+    const closes: Promise<void>[] = [];
+    if (this.tcpServer) closes.push(closeServer(this.tcpServer));
+    if (this.tlsServer) closes.push(closeServer(this.tlsServer));
+    if (this.wsHttpServer) closes.push(closeServer(this.wsHttpServer));
+    else if (this.options.ws?.server && this.wsUpgradeListener) this.options.ws.server.off('upgrade', this.wsUpgradeListener);
+    // server.close() resolves only once all connections are gone; do not wait for it here.
+    void Promise.all(closes);
+  }
+
+  /** Close every socket and connection (graceful stop, last step). */
+  async close(): Promise<void> {
+    await this.stopListening();
+    for (const conn of [...this.all]) conn.close('shutting down');
+    this.wss?.close();
+    const waits: Promise<void>[] = [];
+    for (const s of [this.udp, this.udpClient]) {
+      if (s) waits.push(new Promise<void>((resolve) => s.close(() => resolve())));
+    }
+    for (const s of [this.tcpServer, this.tlsServer, this.wsHttpServer]) if (s) waits.push(closeServer(s));
+    await Promise.all(waits);
+    this.udp = undefined;
+    this.udpClient = undefined;
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+
+function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function closeServer(server: TcpServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+  });
+}
+
+/** `::ffff:1.2.3.4` → `1.2.3.4`, so IPv4 peers on dual-stack sockets look like IPv4. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && /^[\d.]+$/.test(address.slice(7)) ? address.slice(7) : address;
+}

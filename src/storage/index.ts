@@ -1,0 +1,111 @@
+/**
+ * The engine factory: which `JournalStore` to open, from the configuration (`[Storage]`,
+ * `[Cassandra]`, `[FileStorage]` of webrtcgateway.ini, DESIGN.md "Configuration contract") or from a
+ * store URL (`sylk-db migrate --to`, benchmarks). Engines are imported lazily, so a SQLite deployment
+ * never loads the PostgreSQL or Cassandra drivers.
+ *
+ * Store URLs: `sqlite:<path>` (or a path ending in `.sqlite`/`.db`, or `:memory:`),
+ * `postgres://…` / `postgresql://…` (optional `?schema=<name>`), `cassandra://host[:port][,host…]/<keyspace>`.
+ */
+import type { Config } from '../config/index.js';
+import type { JournalStore } from '../journal/store.js';
+import { DEFAULT_RETENTION_DAYS } from '../journal/types.js';
+
+export type StoreSpec =
+  | { engine: 'sqlite'; path: string }
+  | { engine: 'postgres'; url: string | null; schema?: string }
+  | { engine: 'cassandra'; contactPoints: string[]; keyspace: string; pushTokensTable?: string };
+
+export interface OpenStoreOptions {
+  /** Journal retention in days; 0 keeps forever. Default 365. */
+  retentionDays?: number;
+  /** Group commit (default true); false commits every write on its own. */
+  groupCommit?: boolean;
+}
+
+/** The configured store (`[Storage] backend`; `cassandra` when `[Cassandra] cluster_contact_points` is set). */
+export function storeSpecFromConfig(config: Pick<Config, 'Storage' | 'Cassandra'>): StoreSpec {
+  switch (config.Storage.backend) {
+    case 'sqlite':
+      return { engine: 'sqlite', path: config.Storage.sqlite_path };
+    case 'postgres':
+      return { engine: 'postgres', url: config.Storage.postgres_url };
+    case 'cassandra':
+      return {
+        engine: 'cassandra',
+        contactPoints: [...config.Cassandra.cluster_contact_points],
+        keyspace: config.Cassandra.keyspace,
+        pushTokensTable: config.Cassandra.push_tokens_table || undefined,
+      };
+  }
+}
+
+/** Store options from the configuration. */
+export function storeOptionsFromConfig(config: Pick<Config, 'Storage'>): OpenStoreOptions {
+  return { retentionDays: config.Storage.retention_days, groupCommit: config.Storage.group_commit };
+}
+
+/** Parse a store URL (see module comment); throws a readable error for anything else. */
+export function parseStoreUrl(text: string): StoreSpec {
+  if (/^postgres(ql)?:\/\//i.test(text)) {
+    const u = new URL(text);
+    const schema = u.searchParams.get('schema');
+    if (schema !== null) u.searchParams.delete('schema');
+    return schema ? { engine: 'postgres', url: u.toString(), schema } : { engine: 'postgres', url: text };
+  }
+  if (/^cassandra:\/\//i.test(text)) {
+    const m = /^cassandra:\/\/([^/]+)\/([A-Za-z0-9_]+)\/?$/i.exec(text);
+    if (!m) throw new Error(`invalid Cassandra store URL ${text} (expected cassandra://host[:port][,host...]/keyspace)`);
+    return { engine: 'cassandra', contactPoints: m[1]!.split(',').filter(Boolean), keyspace: m[2]! };
+  }
+  if (text.startsWith('sqlite:')) return { engine: 'sqlite', path: text.slice('sqlite:'.length) };
+  if (text === ':memory:' || /\.(sqlite3?|db)$/i.test(text)) return { engine: 'sqlite', path: text };
+  throw new Error(`unknown store ${JSON.stringify(text)} (expected sqlite:<path>, postgres://..., or cassandra://hosts/keyspace)`);
+}
+
+/** A human-readable name of the store, without credentials. */
+export function describeStore(spec: StoreSpec): string {
+  switch (spec.engine) {
+    case 'sqlite':
+      return `sqlite:${spec.path}`;
+    case 'postgres': {
+      if (!spec.url) return 'postgres (libpq environment)';
+      try {
+        const u = new URL(spec.url);
+        u.password = '';
+        return `postgres://${u.username ? `${u.username}@` : ''}${u.host}${u.pathname}${spec.schema ? ` schema ${spec.schema}` : ''}`;
+      } catch {
+        return 'postgres';
+      }
+    }
+    case 'cassandra':
+      return `cassandra://${spec.contactPoints.join(',')}/${spec.keyspace}`;
+  }
+}
+
+/** Open (and migrate) the store. Rejects with a readable error when it is unreachable. */
+export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {}): Promise<JournalStore> {
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const maxBatch = options.groupCommit === false ? 1 : undefined;
+  switch (spec.engine) {
+    case 'sqlite': {
+      const { SqliteStore } = await import('./sqlite/index.js');
+      return new SqliteStore({ path: spec.path, retentionDays, maxBatch });
+    }
+    case 'postgres': {
+      const { openPostgresStore } = await import('./postgres/index.js');
+      return openPostgresStore({ url: spec.url, schema: spec.schema, retentionDays, maxBatch });
+    }
+    case 'cassandra': {
+      if (spec.contactPoints.length === 0) throw new Error('Cassandra: [Cassandra] cluster_contact_points is not set');
+      if (!spec.keyspace) throw new Error('Cassandra: [Cassandra] keyspace is not set');
+      const { openCassandraStore } = await import('./cassandra/index.js');
+      return openCassandraStore({
+        contactPoints: spec.contactPoints,
+        keyspace: spec.keyspace,
+        pushTokensTable: spec.pushTokensTable,
+        retentionDays,
+      });
+    }
+  }
+}

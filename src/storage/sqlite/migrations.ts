@@ -1,0 +1,97 @@
+/**
+ * Schema of the SQLite engine, as numbered migrations recorded in the `migrations` table. A
+ * migration is applied once, in its own transaction; never edit a released one, append a new one.
+ *
+ * Tables (times are integer milliseconds since the epoch, UTC):
+ * - `entries`: journal entries; `seq` is the store-wide journal order (allocated from `counters`,
+ *   never reused, so a cursor stays valid after later removals); `unread` caches `isUnread()`.
+ * - `message_ids`: the id map (`journal-storage.md` §1): (account, message_id) → seq, created_at. It
+ *   outlives removed entries (cursors, idempotency) and holds private-key message ids. Its primary
+ *   key is what makes `add` idempotent.
+ * - `accounts`, `public_keys`, `private_keys`, `push_tokens`, `counters`.
+ */
+import type { Database } from 'better-sqlite3';
+
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO counters (name, value) VALUES ('seq', 0);
+      CREATE TABLE entries (
+        seq           INTEGER PRIMARY KEY,
+        account       TEXT NOT NULL,
+        message_id    TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        contact       TEXT NOT NULL,
+        direction     TEXT NOT NULL,
+        content_type  TEXT NOT NULL,
+        content       TEXT NOT NULL,
+        disposition   TEXT,
+        state         TEXT,
+        msg_timestamp INTEGER NOT NULL,
+        unread        INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX entries_account_seq ON entries (account, seq);
+      CREATE INDEX entries_account_contact ON entries (account, contact);
+      CREATE INDEX entries_unread ON entries (account, contact) WHERE unread = 1;
+      CREATE TABLE message_ids (
+        account     TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (account, message_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX message_ids_created_at ON message_ids (created_at);
+      CREATE TABLE accounts (
+        aor           TEXT PRIMARY KEY,
+        last_login    INTEGER,
+        api_token     TEXT,
+        token_expires INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX accounts_api_token ON accounts (api_token) WHERE api_token IS NOT NULL;
+      CREATE TABLE public_keys (
+        aor         TEXT PRIMARY KEY,
+        public_key  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE private_keys (
+        account       TEXT PRIMARY KEY,
+        message_id    TEXT NOT NULL,
+        contact       TEXT NOT NULL,
+        direction     TEXT NOT NULL,
+        content       TEXT NOT NULL,
+        msg_timestamp INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE push_tokens (
+        account          TEXT NOT NULL,
+        app_id           TEXT NOT NULL,
+        device_id        TEXT NOT NULL,
+        platform         TEXT NOT NULL,
+        token            TEXT NOT NULL,
+        background_token TEXT,
+        silent           INTEGER NOT NULL,
+        user_agent       TEXT,
+        PRIMARY KEY (account, app_id, device_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** Apply every migration newer than the database's; returns the versions applied. */
+export function migrate(db: Database): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM migrations').all() as { version: number }[]).map((r) => r.version));
+  const done: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }).immediate();
+    done.push(m.version);
+  }
+  return done;
+}

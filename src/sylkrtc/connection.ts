@@ -1,0 +1,183 @@
+/**
+ * One sylkRTC WebSocket connection (`sylkrtc-websocket.md` §1.5, §1.9–§1.11): its account bindings,
+ * the request queue and the way frames go out.
+ *
+ * Processing model (§1.10): requests of a connection are handled strictly one at a time in arrival
+ * order, each answered by exactly one `ack`/`error`; events a request causes for this connection go
+ * out after its `ack`. Two exceptions answered on receipt, so a slow request (a large sync) never
+ * delays them: `ping` (the client's 30 s watchdog, §1.6) and frames that fail validation.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { AuthSession } from './auth.js';
+import type { SylkRtcContext } from './context.js';
+import { MessagingError } from '../messaging/service.js';
+import type { DeviceTokenParams } from '../push/tokens.js';
+import { logger } from '../util/logger.js';
+import { handleRequest } from './handlers.js';
+import { Errors, type OutgoingFrame, type RegistrationState } from './protocol.js';
+import type { RoutedBinding } from './registry.js';
+import { decodeFrame, type AnyRequest } from './schemas.js';
+
+const log = logger.child({ module: 'sylkrtc.connection' });
+
+/** Close a connection whose peer does not read: more than this many bytes queued. */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Requests queued behind a slow one before the connection is considered abusive. */
+const MAX_QUEUED_REQUESTS = 1000;
+
+/** An account bound on a connection (§0). */
+export class Binding implements RoutedBinding {
+  authenticated = false;
+  /** Last `registration-state` sent (duplicates are suppressed, §6.1). */
+  lastState: RegistrationState | null = null;
+  session: AuthSession | null = null;
+  /** Push parameters from `account-devicetoken` (§4.5). */
+  deviceToken: DeviceTokenParams | null = null;
+  /** Whether {@link deviceToken} was written to the store. */
+  tokenStored = false;
+  /** Incremented by each `account-register`; results of older sessions are ignored. */
+  generation = 0;
+
+  constructor(
+    readonly connection: Connection,
+    readonly aor: string,
+    readonly password: string,
+    readonly displayName: string | null,
+    readonly userAgent: string | null,
+  ) {}
+
+  get connectionId(): string {
+    return this.connection.id;
+  }
+
+  get deviceId(): string | null {
+    return this.deviceToken?.deviceId ?? null;
+  }
+
+  sendRaw(json: string): void {
+    this.connection.sendRaw(json);
+  }
+
+  /** Send an `account-event` for this binding. */
+  event(event: string, members: Record<string, unknown>): void {
+    this.connection.send({ sylkrtc: 'account-event', account: this.aor, event, ...members });
+  }
+}
+
+export class Connection {
+  readonly id = randomBytes(9).toString('base64url');
+  readonly bindings = new Map<string, Binding>();
+  private readonly queue: AnyRequest[] = [];
+  private busy = false;
+  closed = false;
+
+  constructor(
+    readonly ctx: SylkRtcContext,
+    private readonly ws: WebSocket,
+    /** Remote address, for logs and file-transfer authorisation (§16). */
+    readonly remoteAddress: string,
+  ) {}
+
+  sendRaw(json: string): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      log.warn({ conn: this.id }, 'peer does not read; closing');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(json);
+  }
+
+  send(frame: OutgoingFrame): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  ack(transaction: string): void {
+    this.sendRaw(`{"sylkrtc":"ack","transaction":${JSON.stringify(transaction)}}`);
+  }
+
+  error(transaction: string | undefined, error: string): void {
+    this.send(transaction === undefined ? { sylkrtc: 'error', error } : { sylkrtc: 'error', transaction, error });
+  }
+
+  /** One text frame from the client (§1.4). */
+  onText(text: string): void {
+    const decoded = decodeFrame(text);
+    if (!decoded.ok) {
+      this.error(decoded.transaction, decoded.error);
+      return;
+    }
+    const req = decoded.request;
+    if (req.sylkrtc === 'ping') {
+      this.ack(req.transaction);
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED_REQUESTS) {
+      this.error(req.transaction, 'Too many pending requests');
+      return;
+    }
+    this.queue.push(req);
+    if (!this.busy) void this.drain();
+  }
+
+  /** Binary frames are not part of the protocol (§1.4): answered with an error, connection kept. */
+  onBinary(): void {
+    this.error(undefined, Errors.binaryFrame);
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const req = this.queue.shift()!;
+        let after: (() => void) | void = undefined;
+        try {
+          after = await handleRequest(this.ctx, this, req);
+          this.ack(req.transaction);
+        } catch (err) {
+          this.error(req.transaction, errorText(err, req));
+          continue;
+        }
+        if (after) {
+          try {
+            after();
+          } catch (err) {
+            log.error({ err, conn: this.id, request: req.sylkrtc }, 'post-ack step failed');
+          }
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The socket closed: drop every binding (§1.5 step 4) and its registration. */
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    for (const b of this.bindings.values()) this.dropBinding(b);
+    this.bindings.clear();
+  }
+
+  /** Remove a binding from routing and end its registration (account-remove / close). */
+  dropBinding(b: Binding): void {
+    this.ctx.registry.delete(b);
+    b.authenticated = false;
+    b.generation++;
+    const s = b.session;
+    b.session = null;
+    if (s) void s.stop();
+  }
+}
+
+/** A handler's refusal that becomes the `error` text as is. */
+export class RequestError extends Error {}
+
+function errorText(err: unknown, req: AnyRequest): string {
+  if (err instanceof RequestError) return err.message;
+  if (err instanceof MessagingError && (err.code === 'invalid' || err.code === 'unavailable')) return err.message;
+  log.error({ err, request: req.sylkrtc }, 'request failed');
+  return Errors.internal;
+}
