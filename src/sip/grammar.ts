@@ -116,21 +116,73 @@ export function splitCommaList(value: string, keepEmpty = false): string[] {
   return out;
 }
 
-/** gen-value = token / host / quoted-string; returns [end, unquoted value] or undefined. */
-function scanGenValue(s: string, i: number): [number, string] | undefined {
-  const c = s.charCodeAt(i);
-  if (c === 34) {
-    const q = scanQuoted(s, i);
-    return q ? [q.end, q.value] : undefined;
+/** End index of the quoted-string starting at `s[i] === '"'`, or -1 (validation only, no copy). */
+function scanQuotedEnd(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 34) return j + 1;
+    if (c === 92) {
+      const n = s.charCodeAt(j + 1);
+      if (j + 1 >= s.length || n === 10 || n === 13 || n > 127) return -1;
+      j++;
+      continue;
+    }
+    if ((c < 32 && c !== 9) || c === 127) return -1;
   }
-  if (c === 91) {
-    const close = s.indexOf(']', i);
-    if (close < 0 || isIP(s.slice(i + 1, close)) !== 6) return undefined;
-    return [close + 1, s.slice(i, close + 1)];
+  return -1;
+}
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
   }
-  const end = scanToken(s, i);
-  if (end === i) return undefined;
-  return [end, s.slice(i, end)];
+  return false;
+}
+
+/**
+ * Scan `*( SWS ";" SWS generic-param )` from `s[i]` into `params` (or only validate when null);
+ * gen-value = token / host / quoted-string. Stops at the first character that is neither
+ * whitespace nor ";" and returns its index, or -1 when malformed.
+ */
+function scanParamsInto(s: string, i: number, params: Params | null): number {
+  for (;;) {
+    const j = skipWs(s, i);
+    if (s.charCodeAt(j) !== 59) return j;
+    const k = skipWs(s, j + 1);
+    const nameEnd = scanToken(s, k);
+    if (nameEnd === k) return -1;
+    let m = skipWs(s, nameEnd);
+    let value: string | null = null;
+    if (s.charCodeAt(m) === 61) {
+      m = skipWs(s, m + 1);
+      const c = s.charCodeAt(m);
+      if (c === 34) {
+        if (params) {
+          const q = scanQuoted(s, m);
+          if (!q) return -1;
+          value = q.value;
+          i = q.end;
+        } else {
+          i = scanQuotedEnd(s, m);
+          if (i < 0) return -1;
+        }
+      } else if (c === 91) {
+        const close = s.indexOf(']', m);
+        if (close < 0 || isIP(s.slice(m + 1, close)) !== 6) return -1;
+        i = close + 1;
+        if (params) value = s.slice(m, i);
+      } else {
+        i = scanToken(s, m);
+        if (i === m) return -1;
+        if (params) value = s.slice(m, i);
+      }
+    } else i = nameEnd;
+    if (params) {
+      const name = s.slice(k, nameEnd);
+      params.set(hasUpper(name) ? name.toLowerCase() : name, value);
+    }
+  }
 }
 
 /**
@@ -138,25 +190,8 @@ function scanGenValue(s: string, i: number): [number, string] | undefined {
  * that is neither whitespace nor ";" (e.g. "," or the end). Returns the params and the stop index.
  */
 export function scanParams(s: string, i: number, params: Params = new Map()): { params: Params; end: number } | undefined {
-  for (;;) {
-    const j = skipWs(s, i);
-    if (s.charCodeAt(j) !== 59) return { params, end: j };
-    const k = skipWs(s, j + 1);
-    const nameEnd = scanToken(s, k);
-    if (nameEnd === k) return undefined;
-    const name = s.slice(k, nameEnd).toLowerCase();
-    let m = skipWs(s, nameEnd);
-    if (s.charCodeAt(m) === 61) {
-      m = skipWs(s, m + 1);
-      const v = scanGenValue(s, m);
-      if (!v) return undefined;
-      params.set(name, v[1]);
-      i = v[0];
-    } else {
-      params.set(name, null);
-      i = nameEnd;
-    }
-  }
+  const end = scanParamsInto(s, i, params);
+  return end < 0 ? undefined : { params, end };
 }
 
 /** Parse a whole `;a=b;c` parameter string (leading ";" required unless empty). */
@@ -175,20 +210,26 @@ export interface NameAddr {
 }
 
 /**
- * Scan one name-addr / addr-spec followed by its parameters, from `s[i]`. `inList` makes a bare
- * addr-spec end at a comma (Contact/Route lists).
+ * Scan one name-addr / addr-spec followed by its parameters, from `s[i]`, filling `out` (or only
+ * validating when null). `inList` makes a bare addr-spec end at a comma (Contact/Route lists).
+ * Returns the index after the parameters, or -1 when malformed.
  */
-function scanNameAddr(s: string, i: number, inList: boolean): { value: NameAddr; end: number } | undefined {
+function scanNameAddrInto(s: string, i: number, inList: boolean, out: NameAddr | null): number {
   i = skipWs(s, i);
-  let displayName: string | undefined;
   let c = s.charCodeAt(i);
-  let uri: string;
   if (c === 34) {
-    const q = scanQuoted(s, i);
-    if (!q) return undefined;
-    displayName = q.value;
-    i = skipWs(s, q.end);
-    if (s.charCodeAt(i) !== 60) return undefined;
+    let qEnd: number;
+    if (out) {
+      const q = scanQuoted(s, i);
+      if (!q) return -1;
+      out.displayName = q.value;
+      qEnd = q.end;
+    } else {
+      qEnd = scanQuotedEnd(s, i);
+      if (qEnd < 0) return -1;
+    }
+    i = skipWs(s, qEnd);
+    if (s.charCodeAt(i) !== 60) return -1;
     c = 60;
   } else if (c !== 60) {
     // Either *(token LWS) "<" or a bare addr-spec: look for "<" before any character that cannot
@@ -196,15 +237,15 @@ function scanNameAddr(s: string, i: number, inList: boolean): { value: NameAddr;
     let j = i;
     while (j < s.length && (isTokenChar(s.charCodeAt(j)) || isWs(s.charCodeAt(j)))) j++;
     if (s.charCodeAt(j) === 60) {
-      const dn = s.slice(i, j).trim();
-      displayName = dn.replace(/[ \t]+/g, ' ');
+      if (out) out.displayName = s.slice(i, j).trim().replace(/[ \t]+/g, ' ');
       i = j;
       c = 60;
     }
   }
+  let uri: string;
   if (c === 60) {
     const close = s.indexOf('>', i + 1);
-    if (close < 0) return undefined;
+    if (close < 0) return -1;
     uri = s.slice(i + 1, close);
     i = close + 1;
   } else {
@@ -217,12 +258,15 @@ function scanNameAddr(s: string, i: number, inList: boolean): { value: NameAddr;
     uri = s.slice(i, j);
     i = j;
   }
-  if (checkUri(uri) === uris.URI_INVALID) return undefined;
-  const p = scanParams(s, i);
-  if (!p) return undefined;
-  const value: NameAddr = { uri, params: p.params };
-  if (displayName !== undefined) value.displayName = displayName;
-  return { value, end: p.end };
+  if (checkUri(uri) === 0) return -1;
+  if (out) out.uri = uri;
+  return scanParamsInto(s, i, out ? out.params : null);
+}
+
+function scanNameAddr(s: string, i: number, inList: boolean): { value: NameAddr; end: number } | undefined {
+  const value: NameAddr = { uri: '', params: new Map() };
+  const end = scanNameAddrInto(s, i, inList, value);
+  return end < 0 ? undefined : { value, end };
 }
 
 /** Parse a single name-addr / addr-spec header value (From, To, Refer-To, P-Asserted-Identity). */
@@ -230,6 +274,12 @@ export function parseNameAddr(value: string): NameAddr | undefined {
   const r = scanNameAddr(value, 0, false);
   if (!r || skipWs(value, r.end) !== value.length) return undefined;
   return r.value;
+}
+
+/** True when `value` is a valid single name-addr / addr-spec with parameters (builds nothing). */
+export function isValidNameAddr(value: string): boolean {
+  const end = scanNameAddrInto(value, 0, false, null);
+  return end >= 0 && skipWs(value, end) === value.length;
 }
 
 /** Parse a comma-separated list of name-addr / addr-spec (Route, Record-Route, Contact entries). */

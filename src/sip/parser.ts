@@ -28,7 +28,7 @@ import * as uris from './uri.js';
 
 // Local aliases: module bindings read in hot loops cost a getter call under some loaders (tsx).
 const { C_TOKEN, CHARS } = cs;
-const { isValidCallId, parseCSeq, parseMaxForwards, parseNameAddr, parseVia } = grammar;
+const { isValidCallId, isValidNameAddr, parseCSeq, parseMaxForwards, parseVia } = grammar;
 const checkUri = uris.checkUri;
 
 /** Status a server answers a request that failed to parse (responses that fail are dropped). */
@@ -213,8 +213,8 @@ function parseStartLine(line: string, head: Head): void {
     if (c <= 32 || c >= 127) return fail(head, 'Malformed Request-URI');
   }
   const check = checkUri(head.uri);
-  if (check === uris.URI_INVALID) return fail(head, 'Malformed Request-URI');
-  if (check === uris.URI_SIP_WITH_HEADERS) return fail(head, 'Request-URI must not contain headers');
+  if (check === 0) return fail(head, 'Malformed Request-URI');
+  if (check === 2) return fail(head, 'Request-URI must not contain headers');
 }
 
 /**
@@ -383,8 +383,8 @@ function validate(head: Head): string | undefined {
     return 'Multiple values in a single-value header';
   }
   if (nMf > 1) return 'Multiple Max-Forwards headers';
-  if (!parseNameAddr(from!)) return 'Malformed From header';
-  if (!parseNameAddr(to!)) return 'Malformed To header';
+  if (!isValidNameAddr(from!)) return 'Malformed From header';
+  if (!isValidNameAddr(to!)) return 'Malformed To header';
   if (!isValidCallId(callId!)) return 'Malformed Call-ID header';
   const cs = parseCSeq(cseq!);
   if (!cs) return 'Malformed CSeq header';

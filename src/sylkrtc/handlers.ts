@@ -14,9 +14,13 @@ import { Binding, RequestError, type Connection } from './connection.js';
 import { domainAllowed, type SylkRtcContext } from './context.js';
 import { parseDeviceTokenRequest, pushTokenRecord } from '../push/tokens.js';
 import { logger } from '../util/logger.js';
-import { Errors, MAX_BINDINGS_PER_CONNECTION, MAX_CONTENT_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT, type RegistrationState } from './protocol.js';
+import { Errors, MAX_BINDINGS_PER_CONNECTION, MAX_CONTENT_BYTES, SYNC_BATCH_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT, type RegistrationState } from './protocol.js';
 import { Contact, Group, Policy, formatIssue, parseIsoInstant, reprValue, type AnyRequest, type RequestName, type RequestOf } from './schemas.js';
 import { cutBatch } from './sync-batch.js';
+import type { JournalEntryJson } from '../messaging/events.js';
+
+/** Entries read from the journal per service call while filling one `sync-conversations` batch. */
+const SYNC_PAGE = 500;
 
 const log = logger.child({ module: 'sylkrtc.handlers' });
 
@@ -186,13 +190,22 @@ const accountSync: Handler<'account-sync-conversations'> = async (ctx, conn, req
   if (req.since != null && parseIsoInstant(req.since) === null) throw new RequestError(Errors.invalidSince(req.since));
   if (req.limit != null && req.limit < 1) throw new RequestError(`Invalid value for 'limit' property: ${req.limit}`);
   const limit = Math.min(req.limit ?? SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT);
-  const result = await ctx.service.syncConversations({
-    account: b.aor,
-    message_id: req.message_id ?? null,
-    since: req.since ?? null,
-    limit,
-  });
-  const { json } = cutBatch(result.messages);
+  // Read in pages and stop once the frame budget is reached, so a large `limit` does not make us load
+  // and serialize thousands of entries that the size cap would cut off anyway (§7.3).
+  const messages: JournalEntryJson[] = [];
+  let bytes = 0;
+  let cursor = req.message_id ?? null;
+  let since = req.since ?? null;
+  for (;;) {
+    const page = Math.min(SYNC_PAGE, limit - messages.length);
+    const result = await ctx.service.syncConversations({ account: b.aor, message_id: cursor, since, limit: page });
+    for (const e of result.messages) bytes += e.content.length + 200;
+    messages.push(...result.messages);
+    if (!result.more || result.messages.length === 0 || messages.length >= limit || bytes > SYNC_BATCH_BYTES) break;
+    cursor = result.messages.at(-1)!.message_id;
+    since = null;
+  }
+  const { json } = cutBatch(messages);
   const frame = `{"sylkrtc":"account-event","account":${JSON.stringify(b.aor)},"event":"sync-conversations","messages":${json}}`;
   return () => conn.sendRaw(frame);
 };

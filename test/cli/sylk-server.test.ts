@@ -7,6 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/storage/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = join(ROOT, 'src/cli/sylk-server.ts');
@@ -29,6 +30,8 @@ function dir(files: Record<string, string>): string {
 }
 
 const LOCAL = '[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port = 0\n[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n';
+/** webrtcgateway.ini for tests: the push management listener on an ephemeral port. */
+const GATEWAY = '[General]\nhttp_management_interface = 127.0.0.1:0\n';
 
 interface Run {
   child: ChildProcess;
@@ -160,6 +163,8 @@ test('--print-config prints every value with its source, warns on stderr, exits 
 });
 
 test('with no configuration files the defaults are the original\'s', async () => {
+  // (Binding them is not tried here: tests bind 127.0.0.1 only. The daemon tests below run the same
+  // code with local addresses; this checks the values it would use.)
   const r = run(['--config-dir', dir({}), '--print-config'], tmp);
   assert.equal((await exitsWithin(r, 15_000)).code, 0);
   const out = r.stdout();
@@ -171,15 +176,20 @@ test('with no configuration files the defaults are the original\'s', async () =>
 
 test('the daemon serves /health and /metrics and stops on SIGTERM with status 0', async () => {
   const cwd = dir({});
-  const d = dir({ 'config.ini': LOCAL });
+  const d = dir({ 'config.ini': `[Server]\ndefault_application = webrtcgateway\n${LOCAL}`, 'webrtcgateway.ini': GATEWAY });
+  // bob is a storage-enabled account (as after a WebSocket registration), in the store the server will use.
+  const dbPath = join(cwd, 'var/lib/sylkserver/webrtcgateway/storage/journal.sqlite');
+  const before = await openStore({ engine: 'sqlite', path: dbPath });
+  await before.addAccount('bob@127.0.0.1');
+  await before.close();
   const r = run(['--config-dir', d], cwd);
   const { web: base, sip } = await started(r);
   assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.deepEqual(Object.keys(sip).sort(), ['tcp', 'udp']);
-  // Some SIP traffic: an OPTIONS (answered by the stack) and a MESSAGE, over UDP.
+  // Some SIP traffic: an OPTIONS (answered by the stack) and a MESSAGE (stored by the pipeline), over UDP.
   const answers = await sipOverUdp(sip.udp!, ['OPTIONS', 'MESSAGE']);
   assert.match(answers[0]!, /^SIP\/2\.0 200 /);
-  assert.match(answers[1]!, /^SIP\/2\.0 \d{3} /);
+  assert.match(answers[1]!, /^SIP\/2\.0 200 /);
   const health = await fetch(`${base}/health`);
   assert.equal(health.status, 200);
   assert.equal(health.headers.get('server'), `SylkServer/${VERSION}`);
@@ -192,23 +202,41 @@ test('the daemon serves /health and /metrics and stops on SIGTERM with status 0'
   assert.match(metrics, /^sylk_sip_requests_total\{direction="in",method="OPTIONS"\} 1$/m);
   assert.match(metrics, /^sylk_sip_requests_total\{direction="in",method="MESSAGE"\} 1$/m);
   assert.match(metrics, /^sylk_sip_responses_total\{direction="sent",method="OPTIONS",status="200"\} 1$/m);
-  // SQLite under ./var of the working directory.
-  assert.ok(existsSync(join(cwd, 'var/lib/sylkserver/webrtcgateway/storage/journal.sqlite')));
 
   const t0 = Date.now();
   r.child.kill('SIGTERM');
   assert.deepEqual(await exitsWithin(r, 10_000), { code: 0, signal: null });
   assert.ok(Date.now() - t0 < 5000, `stopped in ${Date.now() - t0} ms`);
   const msgs = logLines(r.stdout()).map((l) => `${String(l.msg)}${l.part ? `:${String(l.part)}` : ''}`);
-  assert.deepEqual(msgs.slice(-5), ['shutting down', 'stopped:web', 'stopped:sip', 'stopped:store', 'stopped']);
+  assert.deepEqual(msgs.slice(msgs.indexOf('shutting down')), [
+    'shutting down',
+    'stopped:websocket',
+    'stopped:web',
+    'stopped:sip',
+    'stopped:push-management',
+    'stopped:push',
+    'stopped:store',
+    'stopped',
+  ]);
   await assert.rejects(fetch(`${base}/health`));
+  // The MESSAGE acknowledged with 200 is in the receiver's journal.
+  const store = await openStore({ engine: 'sqlite', path: dbPath });
+  try {
+    const { entries } = await store.query('bob@127.0.0.1', { limit: 10 });
+    assert.deepEqual(
+      entries.map((e) => [e.contentType, e.content, e.direction]),
+      [['text/plain', 'hello', 'incoming']],
+    );
+  } finally {
+    await store.close();
+  }
 });
 
 test('SIGINT stops cleanly too; log_level from the configuration applies; invalid values are logged', async () => {
   // A fixed port of this area's range (15800-15899): at warning level the start-up line with the port is not logged.
   const port = 15801;
   const config = LOCAL.replace('local_tcp_port = 0', 'local_tcp_port = tcp').replace('local_port = 0', `local_port = ${port}`);
-  const d = dir({ 'config.ini': `[Server]\nlog_level = warning\n${config}` });
+  const d = dir({ 'config.ini': `[Server]\nlog_level = warning\n${config}`, 'webrtcgateway.ini': GATEWAY });
   const r = run(['--config-dir', d], dir({}), {});
   const t0 = Date.now();
   let status = 0;
@@ -236,7 +264,7 @@ test('a start-up failure (web port taken) exits 1 after stopping what was starte
   await new Promise<void>((res) => blocker.listen(0, '127.0.0.1', res));
   after(() => blocker.close());
   const port = (blocker.address() as AddressInfo).port;
-  const d = dir({ 'config.ini': LOCAL.replace('local_port = 0', `local_port = ${port}`) });
+  const d = dir({ 'config.ini': LOCAL.replace('local_port = 0', `local_port = ${port}`), 'webrtcgateway.ini': GATEWAY });
   const r = run(['--config-dir', d], dir({}));
   assert.deepEqual(await exitsWithin(r, 15_000), { code: 1, signal: null });
   assert.match(r.stderr(), /start-up failed: .*EADDRINUSE/);

@@ -165,6 +165,21 @@ describe('cassandra engine specifics', () => {
     }
   });
 
+  test('an add with an invalid entry rejects and writes nothing of it; other adds of the batch succeed', async () => {
+    const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push' });
+    try {
+      const account = `inv-${randomUUID().slice(0, 8)}@example.com`;
+      const good = { account, contact: 'b@x.org', direction: 'incoming' as const, contentType: 'text/plain', content: 'x', messageId: randomUUID(), disposition: null, state: 'received' as const, msgTimestamp: new Date() };
+      const bad = { ...good, messageId: randomUUID(), msgTimestamp: new Date(Number.NaN) };
+      const [many, single] = await Promise.allSettled([s.addMany([{ ...good, messageId: randomUUID() }, bad]), s.add(good)]);
+      assert.equal(many.status, 'rejected');
+      assert.deepEqual(single, { status: 'fulfilled', value: true });
+      assert.equal(await s.countEntries(account), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('push tokens of an AOR without a domain part', async () => {
     const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push' });
     try {

@@ -22,6 +22,7 @@ export class StreamConnection implements Connection {
   readonly id = nextId++;
   closed = false;
   private partialTimer: ReturnType<typeof setTimeout> | undefined;
+  private ending = false;
   /** Called with each chunk read; returns the bytes the framer still holds (an unfinished message). */
   onData: (chunk: Buffer) => number = () => 0;
   onClose: (conn: StreamConnection) => void = () => {};
@@ -61,7 +62,7 @@ export class StreamConnection implements Connection {
   }
 
   send(bytes: Buffer, cb?: (err?: Error) => void): void {
-    if (this.closed) {
+    if (this.closed || this.ending) {
       cb?.(new Error('connection closed'));
       return;
     }
@@ -73,12 +74,20 @@ export class StreamConnection implements Connection {
     this.socket.write(bytes, (err) => cb?.(err ?? undefined));
   }
 
-  /** Close once the queued bytes are written (e.g. an error response before dropping the peer). */
+  /**
+   * Close once the queued bytes are written (e.g. an error response before dropping the peer): send
+   * FIN, keep reading and discarding what the peer still sends (destroying a socket with unread data
+   * makes the kernel send RST, and the peer would lose our response), destroy after at most 1 s.
+   */
   closeAfterWrite(reason?: string): void {
-    if (this.closed) return;
-    this.socket.end(() => this.close(reason));
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    this.onData = () => 0;
+    this.socket.end();
     setTimeout(() => this.close(reason), 1000).unref();
   }
+
+
 
   close(_reason?: string): void {
     if (this.closed) return;

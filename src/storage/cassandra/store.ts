@@ -104,6 +104,11 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, 
   return out;
 }
 
+function validEntry(e: NewJournalEntry): boolean {
+  const okDate = (d: unknown): boolean => d instanceof Date && !Number.isNaN(d.getTime());
+  return !!e.account && !!e.messageId && okDate(e.msgTimestamp) && (e.createdAt === undefined || okDate(e.createdAt));
+}
+
 function splitAor(aor: string): [string, string] {
   const i = aor.indexOf('@');
   return i < 0 ? [aor, ''] : [aor.slice(0, i), aor.slice(i + 1)];
@@ -210,10 +215,15 @@ export class CassandraStore implements JournalStore {
         // A run of consecutive adds: parallel, created_at assigned in issue order.
         const run: Array<{ kind: 'add'; entries: NewJournalEntry[] }> = [];
         while (i < ops.length && ops[i]!.kind === 'add') run.push(ops[i++] as { kind: 'add'; entries: NewJournalEntry[] });
-        const flat = run.flatMap((r) => r.entries);
-        const outcomes = await this.addRun(flat);
+        // An op with an invalid entry fails as a whole before anything of it is written.
+        const valid = run.filter((r) => r.entries.every(validEntry));
+        const outcomes = await this.addRun(valid.flatMap((r) => r.entries));
         let k = 0;
         for (const r of run) {
+          if (!valid.includes(r)) {
+            results.push({ ok: false, error: new Error('invalid journal entry: account, messageId and a valid msgTimestamp are required') });
+            continue;
+          }
           const mine = outcomes.slice(k, k + r.entries.length);
           k += r.entries.length;
           const failed = mine.find((o) => !o.ok);
@@ -333,7 +343,13 @@ export class CassandraStore implements JournalStore {
     };
   }
 
+  /**
+   * Values of a new row. Absent values are *unset* rather than null: the row is new (the id LWT
+   * succeeded, or a repair rewrites identical values), and unset writes no tombstone, where null or
+   * an empty list would add one per row and slow every later range read of the partition.
+   */
   private entryParams(e: NewJournalEntry, createdAt: Date): Params {
+    const unset = cassandra.types.unset;
     return [
       e.account,
       createdAt,
@@ -342,8 +358,8 @@ export class CassandraStore implements JournalStore {
       e.direction,
       e.content,
       e.contentType,
-      e.disposition ?? [],
-      e.state,
+      e.disposition && e.disposition.length > 0 ? e.disposition : unset,
+      e.state ?? unset,
       e.msgTimestamp,
       this.ttl,
     ];
@@ -387,10 +403,6 @@ export class CassandraStore implements JournalStore {
     const firstOf = new Map<string, number>();
     const primaries: number[] = [];
     entries.forEach((e, i) => {
-      if (!e.account || !e.messageId || !(e.msgTimestamp instanceof Date) || Number.isNaN(e.msgTimestamp.getTime())) {
-        outcomes[i] = { ok: false, error: new Error('invalid journal entry: account, messageId and msgTimestamp are required') };
-        return;
-      }
       const key = `${e.account}\u0000${e.messageId}`;
       if (firstOf.has(key)) outcomes[i] = { ok: true, value: false };
       else {
