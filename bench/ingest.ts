@@ -10,7 +10,7 @@
  *      (same machine, same run), and the ratio messages/echo.
  *
  *   npx tsx bench/ingest.ts [--seconds 10] [--window 256] [--rate 10000] [--store sqlite|postgres]
- *   (postgres: SYLK_TEST_PG_URL or PG* environment, if the engine exists in src/storage/postgres)
+ *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -178,13 +178,28 @@ async function main(): Promise<void> {
   const engine = arg('store', 'sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'sylk-bench-'));
   let store: Store;
+  let cleanup = async (): Promise<void> => undefined;
   if (engine === 'postgres') {
-    const mod = (await import('../src/storage/postgres/index.js' as string)) as Record<string, unknown>;
-    const open = Object.values(mod).find((v) => typeof v === 'function' && /^open/.test((v as { name: string }).name)) as
-      | ((o: Record<string, unknown>) => Store | Promise<Store>)
-      | undefined;
-    if (!open) throw new Error('no postgres engine');
-    store = await open({ url: process.env.SYLK_TEST_PG_URL ?? '' });
+    const { openPostgresStore } = await import('../src/storage/postgres/index.js');
+    let url = process.env.SYLK_TEST_PG_URL;
+    if (!url) {
+      const svc = (await import(new URL('../scripts/services/postgres.mjs', import.meta.url).href)) as {
+        start(o: { durable: boolean }): Promise<Record<string, string>>;
+        stop(): Promise<void>;
+      };
+      url = (await svc.start({ durable: true })).SYLK_TEST_PG_URL!;
+      cleanup = () => svc.stop();
+    } else {
+      const external = url;
+      cleanup = async () => {
+        const pg = (await import('pg')).default;
+        const c = new pg.Client({ connectionString: external });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS "bench_ingest_${process.pid}" CASCADE`);
+        await c.end();
+      };
+    }
+    store = await openPostgresStore({ url, schema: `bench_ingest_${process.pid}`, retentionDays: 0 });
   } else {
     store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
   }
@@ -206,20 +221,30 @@ async function main(): Promise<void> {
     `${r.rate.toFixed(0).padStart(7)} /s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(1)} ms  (sent ${r.sent}, 200 ${r.ok}, other ${r.other}, lost ${r.lost})`;
 
   console.log(`ingest benchmark: store=${engine}, window=${window}, ${seconds}s per phase, node ${process.version}`);
-  const warm = await runChild({ port: sipPort, seconds: 2, window, rate: 0, kind: 'sip' });
-  console.log(`warm-up            ${fmt(warm)}`);
-  const max = await runChild({ port: sipPort, seconds, window, rate: 0, kind: 'sip' });
-  console.log(`MESSAGE sustained  ${fmt(max)}`);
-  const paced = await runChild({ port: sipPort, seconds, window, rate, kind: 'sip' });
-  console.log(`MESSAGE @${rate}/s ${fmt(paced)}`);
-  const raw = await runChild({ port: echoPort, seconds, window, rate: 0, kind: 'echo' });
-  console.log(`raw UDP echo       ${fmt(raw)}`);
-  console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)}`);
+  // Server CPU per answered request: robust against other processes competing for the cores.
+  const phase = async (a: LoadArgs): Promise<LoadResult & { cpuUs: number }> => {
+    const c0 = process.cpuUsage();
+    const r = await runChild(a);
+    const c = process.cpuUsage(c0);
+    return { ...r, cpuUs: (c.user + c.system) / Math.max(1, r.ok + r.other) };
+  };
+  const cpu = (r: { cpuUs: number }): string => `  server CPU ${r.cpuUs.toFixed(0)} us/req`;
+  const warm = await phase({ port: sipPort, seconds: 2, window, rate: 0, kind: 'sip' });
+  console.log(`warm-up            ${fmt(warm)}${cpu(warm)}`);
+  const max = await phase({ port: sipPort, seconds, window, rate: 0, kind: 'sip' });
+  console.log(`MESSAGE sustained  ${fmt(max)}${cpu(max)}`);
+  const paced = await phase({ port: sipPort, seconds, window, rate, kind: 'sip' });
+  console.log(`MESSAGE @${rate}/s ${fmt(paced)}${cpu(paced)}`);
+  const raw = await phase({ port: echoPort, seconds, window, rate: 0, kind: 'echo' });
+  console.log(`raw UDP echo       ${fmt(raw)}${cpu(raw)}`);
+  console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)} (rate), ${(raw.cpuUs / max.cpuUs).toFixed(3)} (CPU per request)`);
+  console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
   const entries = (await store.countEntries('bob@example.com')) + (await store.countEntries('alice@example.com'));
   console.log(`journal entries written: ${entries} (2 per acknowledged MESSAGE: ${2 * (warm.ok + max.ok + paced.ok)})`);
   echo.close();
   await stack.stop();
   await store.close();
+  await cleanup();
   rmSync(dir, { recursive: true, force: true });
 }
 

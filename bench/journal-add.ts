@@ -3,12 +3,13 @@
  * (many `add()` calls issued in one event-loop turn: one commit per turn), and `addMany`.
  * Goal: ≥ 100k/s group-committed on SQLite. Usage: npx tsx bench/journal-add.ts [sqlite|postgres|URL] [count]
  */
+import { cpus, loadavg } from 'node:os';
 import { benchEntry, fmt, openBenchStore } from './journal-common.js';
 
 const { store, name, cleanup } = await openBenchStore(process.argv[2]);
 const total = Number(process.argv[3] ?? 200_000);
 try {
-  console.log(`engine: ${name}`);
+  console.log(`engine: ${name}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   const singles = Math.min(5000, Math.max(500, total / 40));
   let t = performance.now();
   for (let i = 0; i < singles; i++) await store.add(benchEntry(`single${i % 10}@example.com`, 'bob@example.com'));
@@ -45,6 +46,7 @@ try {
   await Promise.all(Array.from({ length: 10_000 }, () => store.add({ ...dup })));
   s = (performance.now() - t) / 1000;
   console.log(`duplicate add (group-committed): ${fmt(10_000 / s)} adds/s`);
+  console.log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await cleanup();
 }

@@ -242,8 +242,10 @@ export async function start() {
   });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
+    // Last resort if the runner exits without calling stop(): no orphaned JVM, no leftover data.
     process.once('exit', () => {
       if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
     });
   }
   try {

@@ -5,18 +5,19 @@
  * Loads the configuration (`--config-dir`, `configuration.md` §1), applies `[Server] log_level`,
  * starts the subsystems through `server/compose.ts`, and stops cleanly on SIGTERM/SIGINT: stop
  * listening, let transactions in flight finish, close the store, exit 0. A second signal, or a stop
- * taking longer than STOP_DEADLINE_MS, exits at once with status 1. With no configuration at all it
+ * taking longer than `[SIP] stop_timeout` + 15 s, exits at once with status 1. With no configuration at all it
  * runs with SylkServer's defaults (SIP 5060 UDP+TCP, HTTP 10888 on the default-route address, SQLite
  * under ./var). `--print-config` prints the effective configuration with each value's source.
  */
 import { statSync } from 'node:fs';
-import { loadConfig, formatConfig, type Config, type LoadConfigOptions } from '../config/index.js';
+import { configAdvice, loadConfig, formatConfig, type Config, type LoadConfigOptions } from '../config/index.js';
 import { logger, setLogLevel } from '../util/logger.js';
 import { USAGE, UsageError, parseServerArgs, type ServerArgs } from './server/args.js';
 import { startServer, type RunningServer } from './server/compose.js';
 import { programVersion, serverHeader } from './server/version.js';
 
-const STOP_DEADLINE_MS = 20_000;
+/** Longest clean shutdown beyond `[SIP] stop_timeout` before the process exits anyway (status 1). */
+const STOP_DEADLINE_MARGIN_MS = 15_000;
 const log = logger.child({ module: 'main' });
 
 function configOptions(args: ServerArgs, printing: boolean): LoadConfigOptions {
@@ -62,12 +63,15 @@ async function main(argv: readonly string[]): Promise<void> {
   const config: Config = loadConfig(configOptions(args, args.printConfig));
   if (args.printConfig) {
     for (const w of config.meta.warnings) process.stderr.write(`warning: ${w.message}\n`);
+    for (const a of configAdvice(config)) process.stderr.write(`warning: ${a}\n`);
     process.stdout.write(`${formatConfig(config)}\n`);
     return;
   }
 
   setLogLevel(args.debug ? 'debug' : config.Server.log_level);
   log.info({ version: programVersion(), files: config.meta.filesRead }, 'starting sylk-server');
+  const configLog = logger.child({ module: 'config' });
+  for (const advice of configAdvice(config)) configLog.warn(advice);
 
   let server: RunningServer;
   try {
@@ -86,10 +90,11 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
+    const limit = config.SIP.stop_timeout * 1000 + STOP_DEADLINE_MARGIN_MS;
     const deadline = setTimeout(() => {
-      log.error({ ms: STOP_DEADLINE_MS }, 'shutdown took too long; exiting');
+      log.error({ ms: limit }, 'shutdown took too long; exiting');
       process.exit(1);
-    }, STOP_DEADLINE_MS);
+    }, limit);
     deadline.unref();
     server.stop().then(
       () => {

@@ -27,3 +27,34 @@ export function enabledSipTransports(config: Pick<Config, 'SIP' | 'Server'>): Si
   if (config.SIP.local_tls_port !== null && config.Server.ca_file !== null && config.Server.certificate !== null) out.push('tls');
   return out;
 }
+
+/**
+ * Combinations of values that are each valid but do not work together (`configuration.md` §2–§3),
+ * as readable sentences: `sylk-server` logs them as warnings at start-up and `--print-config` lists
+ * them. Nothing here stops the server; the affected feature just does not work as configured.
+ */
+export function configAdvice(config: Pick<Config, 'Server' | 'SIP' | 'WebServer' | 'General' | 'Storage' | 'Cassandra'>): string[] {
+  const out: string[] = [];
+  if (config.Server.disabled_applications.includes('webrtcgateway')) {
+    out.push('[Server] disabled_applications lists webrtcgateway; this server is that application, the setting is ignored');
+  }
+  if (config.General.local_sip_messages && config.SIP.local_tcp_port === null) {
+    out.push('[General] local_sip_messages needs SIP over TCP, but [SIP] local_tcp_port is empty');
+  }
+  if (config.SIP.local_udp_port === null && config.SIP.local_tcp_port === null && !enabledSipTransports(config).includes('tls')) {
+    out.push('no SIP transport is enabled ([SIP] local_udp_port and local_tcp_port are empty, TLS is not configured)');
+  }
+  if (config.SIP.local_tls_port !== null && (config.Server.ca_file === null) !== (config.Server.certificate === null)) {
+    out.push('SIP over TLS needs both [Server] ca_file and certificate; TLS stays disabled');
+  }
+  if (config.WebServer.certificate_chain !== null && config.WebServer.certificate === null) {
+    out.push('[WebServer] certificate_chain is set without certificate; the web server uses plain HTTP');
+  }
+  if (config.Storage.backend === 'cassandra' && config.Cassandra.cluster_contact_points.length === 0) {
+    out.push('[Storage] backend = cassandra needs [Cassandra] cluster_contact_points');
+  }
+  if (config.Storage.backend === 'cassandra' && config.Cassandra.keyspace === '') {
+    out.push('the Cassandra back end needs [Cassandra] keyspace');
+  }
+  return out;
+}

@@ -21,7 +21,7 @@ import { ConfigValueError, type DefaultContext, type Field, type FieldValue } fr
 
 export * from './values.js';
 export { SCHEMA, APPLICATIONS, LOG_LEVELS, STORAGE_BACKENDS, type ConfigFileName } from './schema.js';
-export { webBaseUrl, enabledSipTransports } from './derived.js';
+export { webBaseUrl, enabledSipTransports, configAdvice } from './derived.js';
 export { formatConfig } from './print.js';
 export { resolveNetworkList, networkListContains, type CidrEntry } from './network.js';
 

@@ -76,7 +76,9 @@ export async function registerHistoryRoutes(app: FastifyInstance, deps: HistoryR
     const lastId = request.params.last_id;
     try {
       const stored = await deps.store.getApiToken(account);
-      if (!stored || !tokensEqual(stored.token, token)) return unauthorized(reply);
+      // Compare even when the account has no token, so both cases cost the same (no enumeration).
+      const matches = tokensEqual(stored?.token ?? '', token);
+      if (!stored || !matches) return unauthorized(reply);
       const result = await deps.store.query(account, { afterId: lastId ?? null, limit: limit + 1 });
       const more = result.entries.length > limit;
       const page = more ? result.entries.slice(0, limit) : result.entries;

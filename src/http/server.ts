@@ -142,7 +142,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   // Track raw sockets so close() can cut the ones that outlive the grace period.
   const sockets = new Set<Socket>();
-  server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
+  // (`connection` also for HTTPS: the raw TCP socket, so a stalled TLS handshake is cut too.)
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });

@@ -130,7 +130,8 @@ export interface JournalStore {
    * 1. `afterId` known for this account (also ids of removed entries and of private-key messages,
    *    until they expire): entries stored strictly after it; `since` ignored. Basis `cursor`.
    * 2. otherwise (no `afterId`, `''`, or unknown/expired id), `since` given: entries with
-   *    `createdAt > since`. Basis `since`.
+   *    `createdAt > since`, ordered by `createdAt` (then journal order), like the original's
+   *    Cassandra clustering. Basis `since`.
    * 3. otherwise: the whole journal (file back-end semantics; not Cassandra's 3-day window). Basis `all`.
    * Journal order is insertion order (a per-store sequence in SQL engines, so ties of `createdAt`
    * never reorder or skip entries); repeating with the last returned id eventually yields `[]`.

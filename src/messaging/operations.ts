@@ -15,6 +15,7 @@ import { pyJson } from './json.js';
 
 /** Emit `journal-appended` for an entry that was inserted. */
 export function announceEntry(ctx: MessagingContext, entry: NewJournalEntry): void {
+  if (ctx.events.listenerCount('journal-appended') === 0) return;
   const full: JournalEntry = { ...entry, createdAt: entry.createdAt ?? ctx.now() };
   const json = serializeEntry(full);
   if (json) ctx.events.emit('journal-appended', { account: entry.account, entry: json });

@@ -12,8 +12,9 @@
  * 5. validation and parsing (`parse.ts`) → 400 with the reason;
  * 6. the content-type module (`handlers/`), awaited: **durable before acknowledged** — the 200 is sent
  *    after the journal writes committed (the original answers before processing, quirk 1; a fast 200
- *    is kept by group commit). A store failure → `503 Service Unavailable` with `Retry-After`, any
- *    other failure → 500; nothing is half-visible (events are raised after commit).
+ *    is kept by group commit). A failure of the handler (in practice the store being unavailable)
+ *    → `503 Service Unavailable` with `Retry-After`, so the sender retries; writes are idempotent and
+ *    events are raised only after commit, so a retry converges and nothing is half-visible.
  * Retransmissions are absorbed by the transaction layer; re-forks and retransmitted copies in new
  * transactions carry the same message id (CPIM Message-ID, or derived from Call-ID/CSeq/From tag) and
  * the store's idempotency drops them.

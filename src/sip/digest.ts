@@ -52,7 +52,8 @@ export function parseDigestChallenge(value: string): DigestChallenge | undefined
 function algorithmOf(name: string | undefined): { hash: string; sess: boolean } | undefined {
   const up = (name ?? 'MD5').toUpperCase();
   const sess = up.endsWith('-SESS');
-  const hash = HASHES[sess ? up.slice(0, -5) : up];
+  const base = sess ? up.slice(0, -5) : up;
+  const hash = Object.hasOwn(HASHES, base) ? HASHES[base] : undefined;
   return hash ? { hash, sess } : undefined;
 }
 

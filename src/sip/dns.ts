@@ -64,7 +64,7 @@ export interface ResolveOptions {
 }
 
 const DEFAULT_TRANSPORTS: readonly SipTransport[] = ['udp', 'tcp', 'tls'];
-const NAPTR_SERVICES: Record<string, SipTransport> = { 'SIP+D2U': 'udp', 'SIP+D2T': 'tcp', 'SIPS+D2T': 'tls' };
+const NAPTR_SERVICES: Record<string, SipTransport> = Object.assign(Object.create(null) as Record<string, SipTransport>, { 'SIP+D2U': 'udp', 'SIP+D2T': 'tcp', 'SIPS+D2T': 'tls' });
 const SRV_PREFIX: Record<SipTransport, string> = { udp: '_sip._udp.', tcp: '_sip._tcp.', tls: '_sips._tcp.' };
 
 export function defaultPort(t: SipTransport): number {

@@ -132,12 +132,10 @@ export function canonicalHeaderName(raw: string): string | undefined {
   }
   if (raw.length === 0) return undefined;
   const lower = raw.toLowerCase();
-  const canon = lower.length === 1 ? (COMPACT_FORMS[lower] ?? lower) : lower;
+  const canon = lower.length === 1 && Object.hasOwn(COMPACT_FORMS, lower) ? COMPACT_FORMS[lower]! : lower;
   if (nameCache.size < NAME_CACHE_MAX) nameCache.set(raw, canon);
   return canon;
 }
-
-const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 
 /** The parsed start line and header fields of one message (before body and validation). */
 interface Head {
@@ -202,16 +200,15 @@ function parseStartLine(line: string, head: Head): void {
   head.uri = line.slice(p2, s2);
   let p3 = s2 + 1;
   while (p3 < end && line.charCodeAt(p3) === 32) p3++;
-  const version = line.slice(p3, end);
-  if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) return fail(head, 'Malformed Request-URI (whitespace)');
-  if (version.toUpperCase() !== 'SIP/2.0') {
-    if (/^sip\/\d+\.\d+$/i.test(version)) return fail(head, 'Version Not Supported', 505);
-    return fail(head, 'Malformed SIP version');
+  if (!(end - p3 === 7 && line.startsWith('SIP/2.0', p3))) {
+    const version = line.slice(p3, end);
+    if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) return fail(head, 'Malformed Request-URI (whitespace)');
+    if (version.toUpperCase() !== 'SIP/2.0') {
+      if (/^sip\/\d+\.\d+$/i.test(version)) return fail(head, 'Version Not Supported', 505);
+      return fail(head, 'Malformed SIP version');
+    }
   }
-  for (let i = 0; i < head.uri.length; i++) {
-    const c = head.uri.charCodeAt(i);
-    if (c <= 32 || c >= 127) return fail(head, 'Malformed Request-URI');
-  }
+  // checkUri accepts no whitespace, controls or non-ASCII characters in any scheme.
   const check = checkUri(head.uri);
   if (check === 0) return fail(head, 'Malformed Request-URI');
   if (check === 2) return fail(head, 'Request-URI must not contain headers');
@@ -224,12 +221,16 @@ function parseStartLine(line: string, head: Head): void {
  */
 function parseHead(text: string, limits: SipLimits): Head {
   const head: Head = { kind: 'request', method: '', uri: '', status: 0, reason: '', fields: [], contentLength: undefined };
-  let eol = text.indexOf('\r\n');
-  if (eol < 0) eol = text.length;
+  // Lines are split at LF, and every LF must be preceded by CR: a bare LF (which some elements
+  // take for a line break and others not) is an error. A CR not followed by LF stays part of the
+  // value; it is harmless here since the serializer never writes one.
+  let lf = text.indexOf('\n');
+  let eol = lf < 0 ? text.length : lf - 1;
+  if (lf === 0 || (lf > 0 && text.charCodeAt(eol) !== 13)) {
+    fail(head, 'Bare LF in header section');
+    eol = lf;
+  }
   parseStartLine(text.slice(0, eol), head);
-  // Every CR and LF must belong to a CRLF line break (a bare one could smuggle a header line past
-  // another element); checked once for the whole section, then lines are split at CRLF.
-  if (BARE_CR_OR_LF.test(text)) fail(head, 'Bare CR or LF in header section');
   const fields = head.fields;
   let pos = eol + 2;
   let name = '';
@@ -238,8 +239,14 @@ function parseHead(text: string, limits: SipLimits): Head {
   let clCount = 0;
   const len = text.length;
   while (pos < len) {
-    let next = text.indexOf('\r\n', pos);
-    if (next < 0) next = len;
+    lf = text.indexOf('\n', pos);
+    let next: number;
+    if (lf < 0) next = len;
+    else if (lf > pos && text.charCodeAt(lf - 1) === 13) next = lf - 1;
+    else {
+      fail(head, 'Bare LF in header section');
+      break;
+    }
     const c = text.charCodeAt(pos);
     if (c === 32 || c === 9) {
       // Line folding (LWS): the CRLF and leading whitespace become one SP.

@@ -10,7 +10,7 @@
  */
 import type { SipMessage } from './message.js';
 
-const CANONICAL: Record<string, string> = {
+const CANONICAL: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   'accept-contact': 'Accept-Contact',
   'alert-info': 'Alert-Info',
   'allow-events': 'Allow-Events',
@@ -28,7 +28,7 @@ const CANONICAL: Record<string, string> = {
   'sip-etag': 'SIP-ETag',
   'sip-if-match': 'SIP-If-Match',
   'www-authenticate': 'WWW-Authenticate',
-};
+});
 
 const nameCache = new Map<string, string>();
 

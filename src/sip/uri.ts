@@ -100,7 +100,6 @@ function parsePort(s: string): number | undefined {
 /** Parse `;name[=value]` pairs of a URI (`paramchar` escapes); returns undefined when malformed. */
 function parseUriParams(s: string, flag: number): Map<string, string | null> | undefined {
   const params = new Map<string, string | null>();
-  if (s.length === 0) return params;
   let start = 0;
   while (start <= s.length) {
     let end = s.indexOf(';', start);

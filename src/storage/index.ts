@@ -29,7 +29,8 @@ export function storeSpecFromConfig(config: Pick<Config, 'Storage' | 'Cassandra'
     case 'sqlite':
       return { engine: 'sqlite', path: config.Storage.sqlite_path };
     case 'postgres':
-      return { engine: 'postgres', url: config.Storage.postgres_url };
+      // A configured URL may carry `?schema=` like a store URL.
+      return config.Storage.postgres_url ? parseStoreUrl(config.Storage.postgres_url) : { engine: 'postgres', url: null };
     case 'cassandra':
       return {
         engine: 'cassandra',

@@ -35,8 +35,12 @@ export interface AuthSubject {
 export type AuthEvent = { state: 'registered' } | { state: 'failed'; reason: string };
 
 export interface AuthSession {
-  /** Stop refreshing and drop the registration (if any). Never rejects. */
-  stop(): Promise<void>;
+  /**
+   * Stop refreshing and drop the registration (if any). With `keepBinding` the registration is left
+   * to the session that replaces this one (a repeated `account-register`: same Contact, so the
+   * registrar just updates it; no un-REGISTER/REGISTER churn). Never rejects.
+   */
+  stop(options?: { keepBinding?: boolean }): Promise<void>;
 }
 
 export interface AccountAuthenticator {
@@ -89,6 +93,7 @@ function grantedExpires(headers: { get(n: string): string | undefined; getAll(n:
 class SipRegistration implements AuthSession {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private keepBinding = false;
   private registered = false;
   private readonly callId = `${randomUUID()}@sylk`;
   private cseq = 0;
@@ -141,7 +146,7 @@ class SipRegistration implements AuthSession {
       const res = await this.send(this.opts.expires);
       if (this.stopped) {
         // stop() raced with the request: make sure we do not leave a binding behind.
-        if (res.status >= 200 && res.status < 300) await this.send(0).catch(() => undefined);
+        if (res.status >= 200 && res.status < 300 && !this.keepBinding) await this.send(0).catch(() => undefined);
         return;
       }
       if (res.status >= 200 && res.status < 300) {
@@ -170,13 +175,14 @@ class SipRegistration implements AuthSession {
     }
   }
 
-  async stop(): Promise<void> {
+  async stop(options?: { keepBinding?: boolean }): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.keepBinding = options?.keepBinding === true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.inflight.catch(() => undefined);
-    if (!this.registered) return;
+    if (!this.registered || this.keepBinding) return;
     this.registered = false;
     try {
       await this.send(0);

@@ -15,6 +15,7 @@ import { MessagingError } from '../messaging/service.js';
 import type { DeviceTokenParams } from '../push/tokens.js';
 import { logger } from '../util/logger.js';
 import { handleRequest } from './handlers.js';
+import { wsRequests } from './metrics.js';
 import { Errors, type OutgoingFrame, type RegistrationState } from './protocol.js';
 import type { RoutedBinding } from './registry.js';
 import { decodeFrame, type AnyRequest } from './schemas.js';
@@ -55,7 +56,7 @@ export class Binding implements RoutedBinding {
     return this.deviceToken?.deviceId ?? null;
   }
 
-  sendRaw(json: string): void {
+  sendRaw(json: string | Buffer): void {
     this.connection.sendRaw(json);
   }
 
@@ -79,14 +80,16 @@ export class Connection {
     readonly remoteAddress: string,
   ) {}
 
-  sendRaw(json: string): void {
+  /** Send one text frame; a Buffer must hold UTF-8 JSON (sent as text, not re-encoded). */
+  sendRaw(json: string | Buffer): void {
     if (this.closed || this.ws.readyState !== 1) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       log.warn({ conn: this.id }, 'peer does not read; closing');
       this.ws.terminate();
       return;
     }
-    this.ws.send(json);
+    if (typeof json === 'string') this.ws.send(json);
+    else this.ws.send(json, { binary: false });
   }
 
   send(frame: OutgoingFrame): void {
@@ -105,11 +108,13 @@ export class Connection {
   onText(text: string): void {
     const decoded = decodeFrame(text);
     if (!decoded.ok) {
+      wsRequests.inc({ request: 'invalid', outcome: 'invalid' });
       this.error(decoded.transaction, decoded.error);
       return;
     }
     const req = decoded.request;
     if (req.sylkrtc === 'ping') {
+      wsRequests.inc({ request: 'ping', outcome: 'ack' });
       this.ack(req.transaction);
       return;
     }
@@ -135,8 +140,10 @@ export class Connection {
         try {
           after = await handleRequest(this.ctx, this, req);
           this.ack(req.transaction);
+          wsRequests.inc({ request: req.sylkrtc, outcome: 'ack' });
         } catch (err) {
           this.error(req.transaction, errorText(err, req));
+          wsRequests.inc({ request: req.sylkrtc, outcome: 'error' });
           continue;
         }
         if (after) {
@@ -152,23 +159,27 @@ export class Connection {
     }
   }
 
-  /** The socket closed: drop every binding (§1.5 step 4) and its registration. */
-  onClose(): void {
-    if (this.closed) return;
+  /**
+   * The socket closed: drop every binding (§1.5 step 4). Resolves when their registrations are
+   * removed (un-REGISTERs answered); never rejects.
+   */
+  onClose(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.queue.length = 0;
-    for (const b of this.bindings.values()) this.dropBinding(b);
+    const stops = [...this.bindings.values()].map((b) => this.dropBinding(b));
     this.bindings.clear();
+    return Promise.all(stops).then(() => undefined);
   }
 
   /** Remove a binding from routing and end its registration (account-remove / close). */
-  dropBinding(b: Binding): void {
+  dropBinding(b: Binding): Promise<void> {
     this.ctx.registry.delete(b);
     b.authenticated = false;
     b.generation++;
     const s = b.session;
     b.session = null;
-    if (s) void s.stop();
+    return s ? s.stop().catch(() => undefined) : Promise.resolve();
   }
 }
 

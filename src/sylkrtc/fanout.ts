@@ -23,20 +23,22 @@ import type {
   SyncMessageRemoveEvent,
 } from '../messaging/events.js';
 import { aorKey } from './aor.js';
+import { wsEvents } from './metrics.js';
 import type { ConnectionRegistry, RoutedBinding } from './registry.js';
 
 const DEDUP_WINDOW = 20_000;
 
 /** Send `members` as an `account-event` named `event` to each binding, skipping `origin`'s. */
 function deliver(bindings: Iterable<RoutedBinding>, event: string, members: string, origin?: string): number {
-  let cache: Map<string, string> | null = null;
-  let first: { aor: string; json: string } | null = null;
+  // Encoded once per distinct account string: ws then frames the same bytes for every connection.
+  let cache: Map<string, Buffer> | null = null;
+  let first: { aor: string; json: Buffer } | null = null;
   let n = 0;
   for (const b of bindings) {
     if (origin !== undefined && b.connectionId === origin) continue;
-    let json: string | undefined;
+    let json: Buffer | undefined;
     if (first === null) {
-      json = `{"sylkrtc":"account-event","account":${JSON.stringify(b.aor)},"event":"${event}",${members}}`;
+      json = Buffer.from(`{"sylkrtc":"account-event","account":${JSON.stringify(b.aor)},"event":"${event}",${members}}`);
       first = { aor: b.aor, json };
     } else if (first.aor === b.aor) {
       json = first.json;
@@ -44,13 +46,14 @@ function deliver(bindings: Iterable<RoutedBinding>, event: string, members: stri
       cache ??= new Map();
       json = cache.get(b.aor);
       if (json === undefined) {
-        json = `{"sylkrtc":"account-event","account":${JSON.stringify(b.aor)},"event":"${event}",${members}}`;
+        json = Buffer.from(`{"sylkrtc":"account-event","account":${JSON.stringify(b.aor)},"event":"${event}",${members}}`);
         cache.set(b.aor, json);
       }
     }
     b.sendRaw(json);
     n++;
   }
+  if (n > 0) wsEvents.inc({ event }, n);
   return n;
 }
 

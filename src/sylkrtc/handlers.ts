@@ -77,7 +77,7 @@ const accountAdd: Handler<'account-add'> = async (ctx, conn, req) => {
 const accountRemove: Handler<'account-remove'> = async (_ctx, conn, req) => {
   const b = bound(conn, req.account, 'remove');
   conn.bindings.delete(req.account);
-  conn.dropBinding(b);
+  void conn.dropBinding(b);
 };
 
 /** Result of the authenticator for the session of generation `gen` (older sessions are ignored). */
@@ -88,18 +88,23 @@ async function onAuthEvent(ctx: SylkRtcContext, b: Binding, gen: number, ev: Aut
     return;
   }
   if (!b.authenticated) {
-    // §4.3: the first success creates the account record and stores the pending push token.
+    // §4.3: the first success creates the account record ...
     try {
       await ctx.service.recordLogin(b.aor);
     } catch (err) {
       log.error({ err, aor: b.aor }, 'recording the login failed');
     }
+  }
+  // ... and stores the pending push token (again after an `account-unregister` removed it).
+  if (b.deviceToken && !b.tokenStored) {
     try {
       await storePushToken(ctx, b);
     } catch (err) {
       log.error({ err, aor: b.aor }, 'storing the push token failed');
     }
-    if (gen !== b.generation || b.connection.closed) return;
+  }
+  if (gen !== b.generation || b.connection.closed) return;
+  if (!b.authenticated) {
     b.authenticated = true;
     ctx.registry.add(b);
   }
@@ -116,7 +121,7 @@ const accountRegister: Handler<'account-register'> = async (ctx, conn, req) => {
     const old = b.session;
     b.session = null;
     void (async () => {
-      if (old) await old.stop();
+      if (old) await old.stop({ keepBinding: true });
       if (gen !== b.generation || conn.closed) return;
       b.session = ctx.authenticator.start(
         { aor: b.aor, password: b.password, displayName: b.displayName, userAgent: b.userAgent, connectionId: conn.id },

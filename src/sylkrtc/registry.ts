@@ -7,6 +7,7 @@
  * Also answers the push layer's question "is this device online right now?" (`isDeviceOnline`).
  */
 import { aorKey } from './aor.js';
+import { wsBindings } from './metrics.js';
 
 /** What the registry needs to know of a binding. */
 export interface RoutedBinding {
@@ -16,8 +17,8 @@ export interface RoutedBinding {
   readonly connectionId: string;
   /** Device id given with `account-devicetoken`, if any. */
   readonly deviceId: string | null;
-  /** Send one frame (already serialized) on the binding's connection. */
-  sendRaw(json: string): void;
+  /** Send one text frame (already serialized; a Buffer holds UTF-8) on the binding's connection. */
+  sendRaw(json: string | Buffer): void;
 }
 
 export class ConnectionRegistry {
@@ -35,6 +36,7 @@ export class ConnectionRegistry {
     if (!set.has(binding)) {
       set.add(binding);
       this.count++;
+      wsBindings.inc();
     }
   }
 
@@ -43,6 +45,7 @@ export class ConnectionRegistry {
     const set = this.byAccount.get(key);
     if (!set || !set.delete(binding)) return;
     this.count--;
+    wsBindings.dec();
     if (set.size === 0) this.byAccount.delete(key);
   }
 

@@ -10,6 +10,7 @@
  * for ...`); clients never parse them.
  */
 import { z } from 'zod';
+import { parseTimestamp } from '../payload/datetime.js';
 import { normalizeAor } from './aor.js';
 import { Errors } from './protocol.js';
 
@@ -29,13 +30,9 @@ const optionalString = z.string().nullish();
 
 const uniqueStrings = z.array(z.string()).transform((list) => [...new Set(list)]);
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
 /** Parse an ISO 8601 instant as clients and the original emit it (§2.3); null when it is not one. */
 export function parseIsoInstant(value: string): Date | null {
-  if (!ISO_8601.test(value)) return null;
-  const ms = Date.parse(value.replace(',', '.'));
-  return Number.isNaN(ms) ? null : new Date(ms);
+  return parseTimestamp(value)?.date ?? null;
 }
 
 // ------------------------------------------------------------------ requests
@@ -290,8 +287,9 @@ const MAX_NAME_ECHO = 64;
 
 /**
  * Decode one text frame (§1.11). Recommended behaviour throughout: every malformed input gets an
- * `error` (without `transaction` when there is none to echo, which clients ignore); the original
- * stays silent for most of these. A transaction that is not a string is echoed as received.
+ * `error`, with the `transaction` when the frame carried a string one, else without (clients ignore
+ * those; a developer sees why). The original stays silent for non-JSON, non-objects, a missing
+ * `sylkrtc` or `transaction`, unknown names, and crashes on a non-string `transaction`.
  */
 export function decodeFrame(text: string): DecodeResult {
   let value: unknown;

@@ -20,6 +20,7 @@ import type { AccountAuthenticator } from './auth.js';
 import { Connection } from './connection.js';
 import type { SylkRtcContext } from './context.js';
 import { FanOut } from './fanout.js';
+import { wsConnections } from './metrics.js';
 import { MAX_INBOUND_FRAME, SUBPROTOCOL, WS_PATH } from './protocol.js';
 import { defaultRegistry, type ConnectionRegistry } from './registry.js';
 
@@ -87,6 +88,8 @@ export class SylkRtcGateway {
   private readonly wss: WebSocketServer;
   private readonly fanout: FanOut;
   private readonly live = new Set<Live>();
+  /** Registrations being removed for closed connections (awaited by close(), bounded). */
+  private readonly closing = new Set<Promise<void>>();
   private readonly webOrigins: readonly string[] | '*';
   private pingTimer: NodeJS.Timeout | null = null;
   private pongTimer: NodeJS.Timeout | null = null;
@@ -144,6 +147,7 @@ export class SylkRtcGateway {
     const conn = new Connection(this.ctx, ws, req.socket.remoteAddress ?? '');
     const entry: Live = { conn, ws, alive: true };
     this.live.add(entry);
+    wsConnections.inc();
     ws.on('message', (data, isBinary) => {
       if (isBinary) conn.onBinary();
       else conn.onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8'));
@@ -154,7 +158,10 @@ export class SylkRtcGateway {
     ws.on('error', (err) => log.debug({ err, conn: conn.id }, 'websocket error'));
     ws.on('close', () => {
       this.live.delete(entry);
-      conn.onClose();
+      wsConnections.dec();
+      const done = conn.onClose();
+      this.closing.add(done);
+      void done.then(() => this.closing.delete(done));
     });
     conn.send({ sylkrtc: 'ready-event' });
   }
@@ -182,7 +189,7 @@ export class SylkRtcGateway {
     this.pongTimer.unref();
   }
 
-  /** Close every connection (1001 going away) and stop listening. */
+  /** Close every connection (1001 going away), wait for their un-REGISTERs (≤ 3 s); call before stopping SIP. */
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.pongTimer) clearTimeout(this.pongTimer);
@@ -200,6 +207,8 @@ export class SylkRtcGateway {
         }),
     );
     await Promise.all(closing);
+    // let the un-REGISTERs of the dropped bindings go out before the SIP stack stops (at most 3 s)
+    await Promise.race([Promise.all(this.closing), new Promise((r) => setTimeout(r, 3000).unref())]);
     this.wss.close();
   }
 }

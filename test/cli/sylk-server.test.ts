@@ -1,12 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { openStore } from '../../src/storage/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -197,6 +198,14 @@ test('the daemon serves /health and /metrics and stops on SIGTERM with status 0'
   assert.equal(body.status, 'ok');
   assert.equal(body.version, VERSION);
   assert.equal(body.checks.store?.status, 'ok');
+  // The sylkRTC WebSocket API is on the web listener: ready-event right after the upgrade.
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/webrtcgateway/ws`, 'sylkRTC-2');
+  const first = await new Promise<string>((resolve, reject) => {
+    ws.once('message', (m) => resolve(String(m)));
+    ws.once('error', reject);
+  });
+  assert.deepEqual(JSON.parse(first), { sylkrtc: 'ready-event' });
+  const wsClosed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /^sylk_http_requests_total\{method="GET",route="\/health",status="200"\} 1$/m);
   assert.match(metrics, /^sylk_sip_requests_total\{direction="in",method="OPTIONS"\} 1$/m);
@@ -219,6 +228,7 @@ test('the daemon serves /health and /metrics and stops on SIGTERM with status 0'
     'stopped',
   ]);
   await assert.rejects(fetch(`${base}/health`));
+  assert.equal(await wsClosed, 1001, 'the WebSocket was closed as going away');
   // The MESSAGE acknowledged with 200 is in the receiver's journal.
   const store = await openStore({ engine: 'sqlite', path: dbPath });
   try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, formatConfig, webBaseUrl, enabledSipTransports, type LoadConfigOptions } from '../../src/config/index.js';
+import { loadConfig, formatConfig, webBaseUrl, enabledSipTransports, configAdvice, type LoadConfigOptions } from '../../src/config/index.js';
 import { parseIni } from '../../src/config/ini.js';
 import { defaultRouteIPv4, varDirectory, defaultLocalConfigDir } from '../../src/config/paths.js';
 import { isIP } from 'node:net';
@@ -294,6 +294,34 @@ test('--print-config output names each value\'s source and reads back to the sam
   assert.deepEqual(v2, v1);
 });
 
+test('combinations that do not work together are reported', () => {
+  assert.deepEqual(configAdvice(loadConfig({ ...base, configDir: dir({}) })), []);
+  const c = loadConfig({
+    ...base,
+    configDir: dir({
+      'config.ini': '[Server]\ndisabled_applications = webrtcgateway\nca_file = /etc/ca.pem\n[SIP]\nlocal_udp_port =\nlocal_tcp_port =\n[WebServer]\ncertificate_chain = /etc/chain.pem\n',
+      'webrtcgateway.ini': '[General]\nlocal_sip_messages = yes\n[Storage]\nbackend = cassandra\n',
+    }),
+  });
+  const advice = configAdvice(c);
+  assert.equal(advice.length, 7, advice.join('\n'));
+  assert.match(advice.join('\n'), /local_sip_messages needs SIP over TCP/);
+  assert.match(formatConfig(c), /^; warning: no SIP transport is enabled/m);
+});
+
+test('--print-config masks secrets', () => {
+  const d = dir({
+    'webrtcgateway.ini': '[General]\nhttp_management_auth_secret = s3cret\n[Janus]\napi_secret = j4nus\n[Storage]\npostgres_url = postgres://sylk:pa55@db.example.com:5432/sylk\n',
+  });
+  const c = loadConfig({ ...base, configDir: d });
+  assert.equal(c.General.http_management_auth_secret, 's3cret');
+  const text = formatConfig(c);
+  assert.doesNotMatch(text, /s3cret|j4nus|pa55/);
+  assert.match(text, /^http_management_auth_secret = <hidden>$/m);
+  assert.match(text, /^api_secret = <hidden>$/m);
+  assert.match(text, /^postgres_url = postgres:\/\/sylk:\*\*\*@db\.example\.com:5432\/sylk$/m);
+});
+
 test('var directory, local directory and default IP rules', () => {
   assert.equal(varDirectory('/usr/local/bin/sylk-server'), '/var');
   assert.equal(varDirectory('/opt/sylk/bin/sylk-server'), '/var');
@@ -309,4 +337,16 @@ test('var directory, local directory and default IP rules', () => {
   assert.equal(c.SIP.local_udp_port, 5111);
   assert.equal(c.meta.dirs.local, d);
   assert.equal(c.meta.varDir, join(process.cwd(), 'var'));
+});
+
+test('the sample configuration in config/ loads without warnings and binds 127.0.0.1', () => {
+  const sample = join(process.cwd(), 'config');
+  const c = loadConfig({ ...base, configDir: sample });
+  assert.deepEqual(c.meta.warnings, []);
+  assert.deepEqual(c.meta.filesRead, [join(sample, 'config.ini'), join(sample, 'webrtcgateway.ini')]);
+  assert.equal(c.SIP.local_ip, '127.0.0.1');
+  assert.equal(c.WebServer.local_ip, '127.0.0.1');
+  assert.equal(c.General.http_management_interface.host, '127.0.0.1');
+  assert.equal(c.Storage.backend, 'sqlite');
+  assert.ok(c.Storage.sqlite_path.startsWith('/srv/sylk/var/'), 'SQLite under ./var');
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -134,6 +135,14 @@ test('HTTPS with a combined certificate + key PEM, and with a chain file', async
   });
   assert.deepEqual(body, { status: 200, server: 'SylkServer/9.9.9', text: 'Welcome to SylkServer!' });
   await assert.rejects(fetch(base.replace('https', 'http') + '/'));
+  // A client that connects and never starts the TLS handshake does not hold up close() past the grace.
+  const stalled = connect(s.port(), '127.0.0.1');
+  await new Promise((r) => stalled.once('connect', r));
+  const cut = new Promise((r) => stalled.once('close', r));
+  const t0 = Date.now();
+  await s.close();
+  await cut;
+  assert.ok(Date.now() - t0 < 3000, `closed in ${Date.now() - t0} ms`);
 });
 
 test('GET /health: 200 when every check passes, 503 when one fails or hangs', async () => {

@@ -160,6 +160,15 @@ describe('messaging pipeline: ordinary messages and replication', () => {
     assert.equal(await f.store.countEntries('zed@example.com'), 0);
   });
 
+  it('a note to self from a SIP device: one (outgoing) entry, the live message event still sent', async () => {
+    const self = { from: '<sip:alice@example.com>', to: '<sip:alice@example.com>' };
+    const body = cpimBody({ from: '<sip:alice@example.com>', to: '<sip:alice@example.com>', id: 'self-1', content: 'note' });
+    assert.equal((await p(incoming(sipRequest({ ...self, contentType: 'message/cpim', body, headers: [['X-Sylk-From-Sip', 'yes']] })))).status, 200);
+    const mine = (await f.store.query('alice@example.com', { limit: 100 })).entries.filter((e) => e.messageId === 'self-1');
+    assert.deepEqual(mine.map((e) => e.direction), ['outgoing']);
+    assert.ok(f.seen.some((s) => s.name === 'message' && (s.event as { message_id: string }).message_id === 'self-1'));
+  });
+
   it('opaque application types are stored but not pushed', async () => {
     const pushes = f.pushes.length;
     const r = await p(incoming(sipRequest({ contentType: 'application/sylk-message-metadata', body: '{"x":1}' })));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aorOf, formatUri, parseSipUri, parseUri, uriEquals } from '../../src/sip/uri.js';
+import fc from 'fast-check';
+import { aorOf, checkUri, formatUri, parseSipUri, parseUri, uriEquals } from '../../src/sip/uri.js';
 
 test('full SIP URI: user with escapes, password, host, port, params, headers', () => {
   const u = parseSipUri('sip:al%69ce:se%63ret@Example.COM:5070;transport=TCP;lr;x=%41b?subject=hi%20there&priority=urgent')!;
@@ -93,4 +94,19 @@ test('RFC 3261 §19.1.4 equivalent URIs', () => {
     ['sip:a@b', 'sips:a@b'],
   ];
   for (const [a, b] of ne) assert.ok(!uriEquals(a, b), `${a} != ${b}`);
+});
+
+test('checkUri (the parser fast path) agrees with parseUri', () => {
+  const pieces = ['sip:', 'sips:', 'tel:', 'urn:', 'SIP:', 'a', 'b', '@', ':', ';', '?', '=', '&', '%', '%41', '%4', '[', ']', '::1', '.', '-', '5060', ' ', '<', '>', 'ü', 'user', 'host.example.com', 'lr', 'transport=tcp'];
+  const uriLike = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(fc.oneof(uriLike, fc.string({ maxLength: 30 })), (s) => {
+      const parsed = parseUri(s);
+      const check = checkUri(s);
+      assert.equal(check !== 0, parsed !== undefined, s);
+      if (parsed && parsed.kind === 'sip') assert.equal(check === 2, parsed.headers.length > 0, s);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(parseUri('sip:a@b;'), undefined);
 });

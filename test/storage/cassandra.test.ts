@@ -180,6 +180,52 @@ describe('cassandra engine specifics', () => {
     }
   });
 
+  test('an id claimed without its row (crash between claim and write) is completed by the next add', async () => {
+    const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push' });
+    try {
+      const account = `crash-${randomUUID().slice(0, 8)}@example.com`;
+      const e = { account, contact: 'b@x.org', direction: 'incoming' as const, contentType: 'text/plain', content: 'lost?', messageId: randomUUID(), disposition: ['display'], state: 'received' as const, msgTimestamp: new Date() };
+      const createdAt = new Date(Date.now() - 5000);
+      await admin.execute(`INSERT INTO ${keyspace}.sylk_message_ids (account, message_id, created_at, removed) VALUES (?, ?, ?, false)`, [account, e.messageId, createdAt], { prepare: true });
+      assert.equal(await s.getEntry(account, e.messageId), null);
+      assert.equal(await s.add(e), false, 'the id was known');
+      const got = await s.getEntry(account, e.messageId);
+      assert.equal(got?.content, 'lost?');
+      assert.equal(got?.createdAt.getTime(), createdAt.getTime());
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a shared created_at (§4.4) is not reused when it would place the copy before newer entries', async () => {
+    const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push' });
+    try {
+      const alice = `sh-a-${randomUUID().slice(0, 8)}@example.com`;
+      const bob = `sh-b-${randomUUID().slice(0, 8)}@example.com`;
+      const base = { contentType: 'text/plain', content: 'x', disposition: [], msgTimestamp: new Date() };
+      const shared = randomUUID();
+      await s.add({ ...base, account: alice, contact: bob, direction: 'outgoing', state: 'pending', messageId: shared });
+      const bobFirst = { ...base, account: bob, contact: 'c@x.org', direction: 'incoming' as const, state: 'received' as const, messageId: randomUUID() };
+      await s.add(bobFirst);
+      await s.add({ ...base, account: bob, contact: alice, direction: 'incoming', state: 'received', messageId: shared });
+      const r = await s.query(bob, { afterId: bobFirst.messageId, limit: 10 });
+      assert.deepEqual(r.entries.map((x) => x.messageId), [shared], 'a client synced up to bobFirst still gets the late copy');
+      const a = await s.getEntry(alice, shared);
+      const b = await s.getEntry(bob, shared);
+      assert.ok(a && b && b.createdAt.getTime() > a.createdAt.getTime());
+      const other = randomUUID();
+      await s.addMany([
+        { ...base, account: alice, contact: bob, direction: 'outgoing', state: 'pending', messageId: other },
+        { ...base, account: bob, contact: alice, direction: 'incoming', state: 'received', messageId: other },
+      ]);
+      const a2 = await s.getEntry(alice, other);
+      const b2 = await s.getEntry(bob, other);
+      assert.equal(a2?.createdAt.getTime(), b2?.createdAt.getTime(), 'copies written together share created_at');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('push tokens of an AOR without a domain part', async () => {
     const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push' });
     try {

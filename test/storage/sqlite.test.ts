@@ -45,7 +45,7 @@ describe('sqlite engine specifics', () => {
     db.close();
   });
 
-  test('the after-cursor query uses the (account, seq) index', () => {
+  test('cursor and since queries use their indexes without sorting', () => {
     const path = join(dir, 'plan.sqlite');
     const s = new SqliteStore({ path });
     void s.close();
@@ -53,7 +53,13 @@ describe('sqlite engine specifics', () => {
     const plan = db
       .prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all('a', 0, 10) as { detail: string }[];
+    const sincePlan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE account = ? AND created_at > ? ORDER BY created_at, seq LIMIT ?')
+      .all('a', 0, 10) as { detail: string }[];
     db.close();
     assert.match(plan.map((p) => p.detail).join('\n'), /USING INDEX entries_account_seq/);
+    const since = sincePlan.map((p) => p.detail).join('\n');
+    assert.match(since, /USING INDEX entries_account_created/);
+    assert.doesNotMatch(since, /TEMP B-TREE/, 'no sort step');
   });
 });

@@ -53,6 +53,16 @@ test('REGISTER: HA1 credentials, unique contact on this instance, refresh, and E
   assert.equal(last.callId, first.callId);
 });
 
+test('stop with keepBinding (a repeated account-register) sends no un-REGISTER', async () => {
+  const sip = new FakeSip(() => [200, 'OK']);
+  const events: AuthEvent[] = [];
+  const session = new SipRegistrationAuthenticator({ sip, contactHost: 'h:1' }).start(subject, (e) => events.push(e));
+  await new Promise((r) => setTimeout(r, 10));
+  await session.stop({ keepBinding: true });
+  assert.deepEqual(events, [{ state: 'registered' }]);
+  assert.equal(sip.sent.length, 1);
+});
+
 test('REGISTER: final 401 → 904 reason; other failures as CODE REASON; no refresh after a first failure', async () => {
   for (const [status, reason, expected] of [
     [401, 'Unauthorized', '904 No matching challenge'],

@@ -70,6 +70,17 @@ test('a message: sync fork to the other device, accepted to both, message to bob
   assert.equal(new Date(fb[0]!.timestamp as string).toISOString(), '2025-03-14T10:15:00.000Z');
 });
 
+test('a message to a remote domain goes to the proxy (sipp answers 200): accepted on both devices', async () => {
+  a1.send(msg('m-remote', 'hi carol', 'text/plain', 'carol@remote.example'));
+  for (const c of [a1, a2]) {
+    const d = await c.until((f) => f.event === 'disposition-notification' && f.message_id === 'm-remote');
+    assert.equal(d.state, 'accepted');
+    assert.equal(d.code, 200);
+  }
+  assert.equal(h.proxy.received.filter((r) => r.uri.includes('carol@remote.example')).length, 0, 'went to sipp, not the forking proxy');
+  for (const c of [a1, a2, b1]) c.take();
+});
+
 test('UTF-8 stays intact for non-text content types', async () => {
   const content = JSON.stringify({ v: 'ünï 😀 ✓', n: 1 });
   a1.send(msg('m-meta', content, 'application/sylk-message-metadata'));
@@ -80,13 +91,15 @@ test('UTF-8 stays intact for non-text content types', async () => {
   for (const c of [a1, a2, b1]) c.take();
 });
 
-test('reports: bob delivered then displayed → both alice devices, in order', async () => {
+test('reports: bob delivered then displayed → both alice devices, in order, once each (proxy forks twice)', async () => {
+  h.proxy.copies = 2;
   await b1.request({ sylkrtc: 'account-disposition-notification', account: BOB, uri: ALICE, message_id: 'm-1', state: 'delivered', timestamp: '2025-03-14T10:15:00.000Z' });
   await b1.request({ sylkrtc: 'account-disposition-notification', account: BOB, uri: ALICE, message_id: 'm-1', state: 'displayed', timestamp: '2025-03-14T10:15:00.000Z' });
   for (const c of [a1, a2]) {
     await c.until((f) => f.event === 'disposition-notification' && f.state === 'displayed');
   }
   await settle();
+  h.proxy.copies = 1;
   for (const c of [a1, a2]) {
     const f = c.take();
     assert.deepEqual(f.map(ev), ['disposition-notification:delivered', 'disposition-notification:displayed']);

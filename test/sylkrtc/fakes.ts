@@ -24,8 +24,8 @@ export class FakeWs {
   readyState = 1;
   bufferedAmount = 0;
   frames: Record<string, unknown>[] = [];
-  send(data: string): void {
-    this.frames.push(JSON.parse(data) as Record<string, unknown>);
+  send(data: string | Buffer): void {
+    this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
   }
   terminate(): void {
     this.readyState = 3;

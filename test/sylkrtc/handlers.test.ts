@@ -118,6 +118,10 @@ test('device token: stored on authentication, removed by unregister; isDeviceOnl
   const frames = ws.take();
   assert.deepEqual(frames.at(-1), { sylkrtc: 'ack', transaction: '4' });
   assert.equal(h.registry.size, 1);
+  // registering again stores the token again
+  req(conn, { sylkrtc: 'account-register', account: 'alice@example.com', transaction: '5' });
+  await settle();
+  assert.equal(h.store.tokens.length, 2);
   conn.onClose();
   assert.equal(h.registry.size, 0);
   assert.equal(h.registry.isDeviceOnline('alice@example.com', 'D1'), false);

@@ -50,8 +50,13 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     const stack = new SipStack({
       host: '127.0.0.1',
       udpPort: 0,
+      // REGISTERs and MESSAGEs for the domain remote.example go to sipp, other MESSAGEs to the forking proxy.
       resolveTarget: async (req) => [
-        { protocol: 'udp', address: '127.0.0.1', port: req.method === 'REGISTER' && opts.sippPort ? opts.sippPort : opts.proxyPort },
+        {
+          protocol: 'udp',
+          address: '127.0.0.1',
+          port: opts.sippPort && (req.method === 'REGISTER' || req.uri.endsWith('@remote.example')) ? opts.sippPort : opts.proxyPort,
+        },
       ],
     });
     await stack.start();
@@ -127,7 +132,7 @@ export class Client {
   }
 
   /** Wait for a frame matching `pred` (searching all frames received so far). */
-  async until(pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
+  async until(pred: (f: Frame) => boolean, ms = 15_000): Promise<Frame> {
     const deadline = Date.now() + ms;
     for (;;) {
       const hit = this.frames.find(pred);

@@ -170,9 +170,11 @@ test('keepalive: pings every interval; a peer that never pongs is dropped after 
     const code = await closed;
     const elapsed = Date.now() - t0;
     assert.equal(code, 1006, 'terminated');
-    assert.ok(elapsed >= 250 && elapsed < 1000, `dropped after ${elapsed} ms`);
-    await new Promise((r) => setTimeout(r, 450));
-    assert.ok(pings >= 2, `got ${pings} pings`);
+    // first ping at 200 ms, dropped 100 ms later (timers may run late on a loaded machine)
+    assert.ok(elapsed >= 250 && elapsed < 5000, `dropped after ${elapsed} ms`);
+    const deadline = Date.now() + 5000;
+    while (pings < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(pings >= 3, `got ${pings} pings`);
     assert.equal(good.ws.readyState, WebSocket.OPEN);
     assert.equal(k.gw.connections, 1);
     good.ws.close();

@@ -22,12 +22,6 @@ function defaultLoad(configDir: string | null): Config {
   return loadConfig({ ...(configDir !== null ? { configDir } : {}), log: false });
 }
 
-/** The configured store; a `postgres_url` may carry `?schema=` like a `--store` URL. */
-function configuredSpec(config: Config): StoreSpec {
-  const spec = storeSpecFromConfig(config);
-  if (spec.engine === 'postgres' && spec.url) return parseStoreUrl(spec.url);
-  return spec;
-}
 
 export async function runSylkDb(argv: readonly string[], io: CliIo = processIo(), options: SylkDbOptions = {}): Promise<number> {
   const out = new Output(io);
@@ -56,7 +50,7 @@ export async function runSylkDb(argv: readonly string[], io: CliIo = processIo()
     for (const w of config.meta.warnings) io.err(`WARNING ${w.message}`);
     let spec: StoreSpec;
     try {
-      spec = inv.store ? parseStoreUrl(inv.store) : configuredSpec(config);
+      spec = inv.store ? parseStoreUrl(inv.store) : storeSpecFromConfig(config);
     } catch (err) {
       throw new CliExit(2, (err as Error).message);
     }

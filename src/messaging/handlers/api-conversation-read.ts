@@ -8,6 +8,7 @@
  * MESSAGE From = To = A's SIP From URI, `application/sylk-conversation-read`, `{"contact": C}`,
  * `X-Sylk-To-Sip: yes`.
  */
+import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { normalizeAor } from '../identity.js';
@@ -33,7 +34,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   const parsed = contactFromJson(msg.content);
   if (typeof parsed === 'string') return { status: 400, reason: parsed };
   const account = msg.fromAor;
-  if (!(await ctx.store.getAccount(account))) return OK;
+  if (!(await isStorageEnabled(ctx.store, account))) return OK;
   await readConversation(ctx, account, parsed.contact);
   const self = `<${msg.fromUri}>`;
   void ctx.outbound.notice({ to: self, from: self, contentType: 'application/sylk-conversation-read', body: pyJson({ contact: parsed.contact }) });

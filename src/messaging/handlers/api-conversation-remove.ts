@@ -8,6 +8,7 @@
  * From URI, `application/sylk-conversation-remove`, `{"contact", "timestamp"}`, `X-Sylk-To-Sip: yes`.
  */
 import { parseTimestamp } from '../../payload/datetime.js';
+import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
@@ -26,7 +27,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
     at = p.date;
   }
   const account = msg.fromAor;
-  if (!(await ctx.store.getAccount(account))) return OK;
+  if (!(await isStorageEnabled(ctx.store, account))) return OK;
   const { timestamp } = await removeConversation(ctx, account, parsed.contact, at);
   const self = `<${msg.fromUri}>`;
   void ctx.outbound.notice({

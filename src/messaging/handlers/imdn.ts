@@ -12,6 +12,7 @@
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
 import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
+import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import type { DispositionNotificationEvent } from '../events.js';
@@ -27,7 +28,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
     return { status: 400, reason: `Invalid IMDN: ${(err as ImdnError).message}` };
   }
   const account = msg.toAor;
-  if (!(await ctx.store.getAccount(account))) return OK;
+  if (!(await isStorageEnabled(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
   const event: DispositionNotificationEvent = {
     account,

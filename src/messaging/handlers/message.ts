@@ -15,6 +15,7 @@
  */
 import { serializeEntry } from '../../journal/serialize.js';
 import type { NewJournalEntry } from '../../journal/types.js';
+import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { announceEntry } from '../operations.js';
@@ -28,8 +29,8 @@ export async function storeOrdinaryMessage(msg: ParsedMessage, ctx: MessagingCon
   const { store } = ctx;
   const wantSender = msg.fromSip && !NO_SENDER_COPY.has(msg.contentType);
   const [senderAccount, receiverAccount] = await Promise.all([
-    wantSender ? store.getAccount(msg.fromAor) : Promise.resolve(null),
-    store.getAccount(msg.toAor),
+    wantSender ? isStorageEnabled(store, msg.fromAor) : Promise.resolve(false),
+    isStorageEnabled(store, msg.toAor),
   ]);
   const entries: NewJournalEntry[] = [];
   const common = {

@@ -7,6 +7,7 @@
  * account (From AOR = To AOR): nobody else may plant a private key in someone's store.
  * Event: `message` to the To account's connections (once per id). No sender copy, no push, nothing sent.
  */
+import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import type { ParsedMessage } from '../parse.js';
@@ -14,7 +15,7 @@ import { deliver } from './message.js';
 
 async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
   if (msg.fromAor !== msg.toAor) return { status: 403, reason: 'Private keys may only be sent to oneself' };
-  if (!(await ctx.store.getAccount(msg.toAor))) return OK;
+  if (!(await isStorageEnabled(ctx.store, msg.toAor))) return OK;
   const fresh = await ctx.store.setPrivateKeyMessage({
     account: msg.toAor,
     messageId: msg.messageId,

@@ -10,6 +10,7 @@
  * (their client caches the key). No push, nothing sent.
  */
 import { readKey } from 'openpgp';
+import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import type { ParsedMessage } from '../parse.js';
@@ -33,7 +34,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   if (problem) return { status: 400, reason: problem.slice(0, 120).replace(/[\r\n]/g, ' ') };
   const owner = msg.fromAor;
   if (msg.sender.uri !== owner) return { status: 403, reason: 'Public key owner must be the sender' };
-  const [, receiver] = await Promise.all([ctx.store.setPublicKey(owner, msg.content, ctx.now()), ctx.store.getAccount(msg.toAor)]);
+  const [, receiver] = await Promise.all([ctx.store.setPublicKey(owner, msg.content, ctx.now()), isStorageEnabled(ctx.store, msg.toAor)]);
   ctx.events.emit('public-key-updated', { account: owner, public_key: msg.content });
   if (receiver && msg.toAor !== owner) deliver(msg, ctx, null);
   return OK;

@@ -71,8 +71,24 @@ export class StreamConnection implements Connection {
       cb?.(new Error('connection write buffer full'));
       return;
     }
-    this.socket.write(bytes, (err) => cb?.(err ?? undefined));
+    if (!cb) {
+      this.socket.write(bytes);
+      return;
+    }
+    // Node does not always call a write callback when the socket dies before connecting (e.g. a
+    // failed TLS handshake): keep it, and fail it on close.
+    let called = false;
+    const once = (err?: Error): void => {
+      if (called) return;
+      called = true;
+      this.pendingWrites.delete(once);
+      cb(err);
+    };
+    this.pendingWrites.add(once);
+    this.socket.write(bytes, (err) => once(err ?? undefined));
   }
+
+  private readonly pendingWrites = new Set<(err?: Error) => void>();
 
   /**
    * Close once the queued bytes are written (e.g. an error response before dropping the peer): send
@@ -89,12 +105,13 @@ export class StreamConnection implements Connection {
 
 
 
-  close(_reason?: string): void {
+  close(reason?: string): void {
     if (this.closed) return;
     this.closed = true;
     if (this.partialTimer) clearTimeout(this.partialTimer);
     this.partialTimer = undefined;
     this.socket.destroy();
+    for (const cb of [...this.pendingWrites]) cb(new Error(`connection closed (${reason ?? 'closed'})`));
     this.onClose(this);
   }
 }

@@ -6,9 +6,9 @@
  * Our additions never touch the original's tables' definitions, so a keyspace can be shared with a
  * running original during a migration:
  * - `sylk_message_ids`: which message ids each *account* knows (the original's id map is global), the
- *   entry's `created_at` in that account's journal and whether the entry was removed. The
- *   lightweight transaction on it makes `add` idempotent per account; one partition per
- *   (account, id) so concurrent LWTs for different ids never contend for one Paxos partition.
+ *   entry's `created_at` in that account's journal and whether the entry was removed. Lightweight
+ *   transactions on it make `add` idempotent per account; one partition per account, so the ids of a
+ *   whole group-commit batch are claimed in one conditional batch (one Paxos round per account).
  * - `sylk_api_tokens`: the exact expiry of the API token (`chat_accounts.api_token` only has a TTL).
  * - `sylk_accounts_by_api_token`: token → account, for HTTP authentication by token.
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
@@ -139,7 +139,7 @@ export function schemaTables(options: SchemaOptions = {}): TableDefinition[] {
         ['created_at', 'timestamp'],
         ['removed', 'boolean'],
       ],
-      primaryKey: '(account, message_id)',
+      primaryKey: '(account), message_id',
       options: [`gc_grace_seconds = ${ORIGINAL_GC_GRACE_SECONDS}`],
       original: false,
     },

@@ -5,13 +5,16 @@
  *
  * How the contract of `journal/store.ts` is met without transactions:
  * - **Ordering / group commit.** Writes go through {@link GroupCommitter}: batches run one at a time
- *   in issue order. Inside a batch, a run of consecutive adds executes in parallel (their `created_at`
- *   values are assigned up front, in issue order); every other write runs alone, in order.
- * - **Idempotency.** `INSERT ... IF NOT EXISTS` (a lightweight transaction) on `sylk_message_ids`
- *   (one partition per account × id, so LWTs for different ids never contend). The entry row is
- *   written after the LWT; if the process died in between, the next add of that id finds the id but
- *   no row and writes the row (same key, so concurrent repairs converge). The original's own entries
- *   (no `sylk_message_ids` row) are recognised through the global id map, as the original does.
+ *   in issue order. Inside a batch, a run of consecutive adds is processed together (their
+ *   `created_at` values are assigned up front, in issue order; accounts in parallel); every other
+ *   write runs alone, in order.
+ * - **Idempotency.** `INSERT ... IF NOT EXISTS` (lightweight transactions) on `sylk_message_ids`, one
+ *   partition per account: the new ids of one account in a batch are claimed by one conditional
+ *   batch (all-or-nothing; the ids Cassandra reports as existing are duplicates, the rest is claimed
+ *   again). Rows are then written in unlogged single-partition batches. If the process died between
+ *   claim and row write, the next add of that id finds the id but no row and writes the row (same
+ *   key, so concurrent repairs converge). The original's own entries (no `sylk_message_ids` row) are
+ *   recognised through the global id map, as the original does.
  * - **Journal order.** Rows cluster by (`created_at`, `message_id`), so the store allocates
  *   `created_at` strictly increasing per account (≥ 1 ms apart; cached per account, the newest row is
  *   read once on a cache miss). A second copy of a known id (sender's and receiver's journal) reuses
@@ -81,12 +84,28 @@ export interface CassandraStoreOptions extends SchemaOptions {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type Op = { kind: 'add'; entries: NewJournalEntry[] } | { kind: 'run'; fn: () => Promise<unknown> };
 
+/** Where a new entry goes: its `created_at`, the global map's value, whether it writes the map. */
+interface AddPlan {
+  createdAt: Date;
+  global: Date | null;
+  writeGlobal: boolean;
+}
+
 interface IdInfo {
   createdAt: Date;
   removed: boolean;
 }
 
 const MAX_PARALLEL = 64;
+/** Ids per `IN (...)` read of the global id map (a few coordinator fan-outs instead of one read per id). */
+const IN_CHUNK = 100;
+/** Accounts of one group-commit batch processed at once. */
+const ACCOUNT_PARALLEL = 16;
+/** Ids per conditional batch (one Paxos round). */
+const CLAIM_CHUNK = 250;
+/** Rows per unlogged batch, and their approximate size cap (well below max_mutation_size). */
+const WRITE_CHUNK = 200;
+const WRITE_CHUNK_BYTES = 1 << 20;
 const SCAN_PAGE = 1000;
 const LATEST_CACHE_MAX = 100_000;
 const MAX_TTL = 630_720_000; // Cassandra's maximum TTL (20 years)
@@ -365,27 +384,6 @@ export class CassandraStore implements JournalStore {
     ];
   }
 
-  private async writeEntryRow(e: NewJournalEntry, createdAt: Date): Promise<void> {
-    const writes: Promise<unknown>[] = [
-      this.exec(
-        `INSERT INTO ${this.t.journal} (account, created_at, message_id, contact, direction, content, content_type, disposition, state, msg_timestamp) ` +
-          `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?`,
-        this.entryParams(e, createdAt),
-      ),
-    ];
-    if (e.disposition === null) {
-      writes.push(
-        this.exec(`INSERT INTO ${this.t.nullDisp} (account, created_at, message_id) VALUES (?, ?, ?) USING TTL ?`, [
-          e.account,
-          createdAt,
-          e.messageId,
-          this.ttl,
-        ]),
-      );
-    }
-    await Promise.all(writes);
-  }
-
   /** Record `(account, id)` with an LWT. Resolves the existing row when the id was already known. */
   private async claimId(account: string, messageId: string, createdAt: Date, ttl = this.ttl): Promise<{ applied: boolean; existing: IdInfo | null }> {
     const rs = await this.exec(
@@ -419,14 +417,20 @@ export class CassandraStore implements JournalStore {
     }
     const latest = new Map<string, number>();
     try {
-      await mapLimit([...global.keys()], MAX_PARALLEL, async (id) => global.set(id, await this.globalCreatedAt(id)));
+      const idChunks: string[][] = [];
+      const allIds = [...global.keys()];
+      for (let k = 0; k < allIds.length; k += IN_CHUNK) idChunks.push(allIds.slice(k, k + IN_CHUNK));
+      await mapLimit(idChunks, 8, async (chunk) => {
+        const rs = await this.exec(`SELECT message_id, created_at FROM ${this.t.idMap} WHERE message_id IN ?`, [chunk], { fetchSize: IN_CHUNK * 2 });
+        for (const row of rs.rows) global.set(str(row.get('message_id')), dateOrNull(row.get('created_at')));
+      });
       await mapLimit([...accounts], MAX_PARALLEL, async (a) => latest.set(a, await this.newestCreatedAt(a)));
     } catch (error) {
       for (const i of primaries) outcomes[i] = { ok: false, error };
       return outcomes;
     }
     // Assign created_at in issue order.
-    const plan = new Map<number, { createdAt: Date; global: Date | null; writeGlobal: boolean }>();
+    const plan = new Map<number, AddPlan>();
     const sharedInRun = new Map<string, number>();
     for (const i of primaries) {
       const e = entries[i]!;
@@ -438,38 +442,138 @@ export class CassandraStore implements JournalStore {
       if (writeGlobal) sharedInRun.set(e.messageId, c);
       plan.set(i, { createdAt: new Date(c), global: g, writeGlobal });
     }
-    await mapLimit(primaries, MAX_PARALLEL, async (i) => {
+    // Per account: conditional batches claim its new ids, unlogged batches write its rows.
+    const byAccount = new Map<string, number[]>();
+    for (const i of primaries) {
+      const a = entries[i]!.account;
+      let list = byAccount.get(a);
+      if (!list) byAccount.set(a, (list = []));
+      list.push(i);
+    }
+    await mapLimit([...byAccount.values()], ACCOUNT_PARALLEL, async (idx) => {
       try {
-        outcomes[i] = { ok: true, value: await this.addOne(entries[i]!, plan.get(i)!) };
+        const res = await this.addAccountGroup(entries, idx, plan);
+        idx.forEach((i, k) => (outcomes[i] = { ok: true, value: res[k]! }));
       } catch (error) {
-        outcomes[i] = { ok: false, error };
+        for (const i of idx) outcomes[i] = { ok: false, error };
       }
     });
     return outcomes;
   }
 
-  private async addOne(e: NewJournalEntry, p: { createdAt: Date; global: Date | null; writeGlobal: boolean }): Promise<boolean> {
-    // An entry the original wrote (no id row of ours): its duplicate check (§3.1 step 3).
-    if (p.global && (await this.rowExists(e.account, p.global, e.messageId))) {
-      await this.claimId(e.account, e.messageId, p.global);
-      return false;
-    }
-    const claim = await this.claimId(e.account, e.messageId, p.createdAt);
-    if (!claim.applied) {
-      // Known id. If its row is missing without having been removed, a previous add died between
-      // the LWT and the row write: complete it (same key, so concurrent repairs converge).
-      const ex = claim.existing;
-      if (ex && !ex.removed && !(await this.rowExists(e.account, ex.createdAt, e.messageId))) {
-        await this.writeEntryRow(e, ex.createdAt);
+  /** Add the (deduplicated, planned) entries `idx` of one account; per-entry inserted flags. */
+  private async addAccountGroup(entries: NewJournalEntry[], idx: number[], plan: Map<number, AddPlan>): Promise<boolean[]> {
+    const account = entries[idx[0]!]!.account;
+    const result = new Array<boolean>(idx.length).fill(false);
+    // Entries the original wrote (no id row of ours) are found by its duplicate check (§3.1 step
+    // 3): global id map → exact row. Their id is recorded for this account, the add is refused.
+    const original = await mapLimit(idx, MAX_PARALLEL, async (i) => {
+      const g = plan.get(i)!.global;
+      return g !== null && (await this.rowExists(account, g, entries[i]!.messageId));
+    });
+    const existing = await this.claimIds(
+      account,
+      idx.map((i, k) => ({ messageId: entries[i]!.messageId, createdAt: original[k] ? plan.get(i)!.global! : plan.get(i)!.createdAt })),
+    );
+    const rows: Array<{ e: NewJournalEntry; createdAt: Date }> = [];
+    const globals: Array<[string, Date]> = [];
+    const repairs: Array<{ e: NewJournalEntry; createdAt: Date }> = [];
+    idx.forEach((i, k) => {
+      const e = entries[i]!;
+      const p = plan.get(i)!;
+      if (original[k]) return;
+      if (existing.has(e.messageId)) {
+        // Known id. If its row is missing without having been removed, a previous add died between
+        // the claim and the row write: complete it (same key, so concurrent repairs converge).
+        const ex = existing.get(e.messageId);
+        if (ex && !ex.removed) repairs.push({ e, createdAt: ex.createdAt });
+        return;
       }
-      return false;
+      result[k] = true;
+      rows.push({ e, createdAt: p.createdAt });
+      if (p.writeGlobal) globals.push([e.messageId, p.createdAt]);
+    });
+    const missing = await mapLimit(repairs, MAX_PARALLEL, async (r) => !(await this.rowExists(account, r.createdAt, r.e.messageId)));
+    repairs.forEach((r, j) => {
+      if (missing[j]) rows.push(r);
+    });
+    await Promise.all([
+      this.writeRows(rows),
+      mapLimit(globals, MAX_PARALLEL, ([id, c]) =>
+        this.exec(`INSERT INTO ${this.t.idMap} (message_id, created_at) VALUES (?, ?) USING TTL ?`, [id, c, this.ttl]),
+      ),
+    ]);
+    return result;
+  }
+
+  /**
+   * Claim ids for one account with conditional batches (`INSERT ... IF NOT EXISTS`, one partition, so
+   * one Paxos round per chunk). A batch applies all-or-nothing; when it does not, Cassandra returns the
+   * rows that already exist: those ids are known, the rest is claimed again. Resolves the known ids
+   * (with their id row, or null if it has no `created_at`); every other id was claimed.
+   */
+  private async claimIds(account: string, claims: Array<{ messageId: string; createdAt: Date }>): Promise<Map<string, IdInfo | null>> {
+    const known = new Map<string, IdInfo | null>();
+    const cql = `INSERT INTO ${this.t.ids} (account, message_id, created_at, removed) VALUES (?, ?, ?, false) IF NOT EXISTS USING TTL ?`;
+    for (let off = 0; off < claims.length; off += CLAIM_CHUNK) {
+      let rest = claims.slice(off, off + CLAIM_CHUNK);
+      while (rest.length > 0) {
+        const rs = await this.client.batch(
+          rest.map((c) => ({ query: cql, params: [account, c.messageId, c.createdAt, this.ttl] })),
+          { prepare: true },
+        );
+        if (rs.wasApplied()) break;
+        const found = new Set<string>();
+        for (const row of rs.rows) {
+          const id = row.get('message_id') as unknown;
+          if (typeof id !== 'string') continue;
+          found.add(id);
+          const c = dateOrNull(row.get('created_at'));
+          known.set(id, c ? { createdAt: c, removed: row.get('removed') === true } : null);
+        }
+        if (found.size === 0) throw new Error('Cassandra: conditional batch not applied but no existing row reported');
+        rest = rest.filter((c) => !found.has(c.messageId));
+      }
     }
-    const writes: Promise<unknown>[] = [this.writeEntryRow(e, p.createdAt)];
-    if (p.writeGlobal) {
-      writes.push(this.exec(`INSERT INTO ${this.t.idMap} (message_id, created_at) VALUES (?, ?) USING TTL ?`, [e.messageId, p.createdAt, this.ttl]));
+    return known;
+  }
+
+  /**
+   * Write journal rows (and their null-disposition markers) in unlogged single-partition batches:
+   * rows are grouped by account (one partition of both tables), chunked by count and size.
+   */
+  private async writeRows(rows: Array<{ e: NewJournalEntry; createdAt: Date }>): Promise<void> {
+    if (rows.length === 0) return;
+    const insert =
+      `INSERT INTO ${this.t.journal} (account, created_at, message_id, contact, direction, content, content_type, disposition, state, msg_timestamp) ` +
+      `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?`;
+    const insertNull = `INSERT INTO ${this.t.nullDisp} (account, created_at, message_id) VALUES (?, ?, ?) USING TTL ?`;
+    const chunks: Array<Array<{ query: string; params: Params }>> = [];
+    const byAccount = new Map<string, typeof rows>();
+    for (const r of rows) {
+      let list = byAccount.get(r.e.account);
+      if (!list) byAccount.set(r.e.account, (list = []));
+      list.push(r);
     }
-    await Promise.all(writes);
-    return true;
+    for (const list of byAccount.values()) {
+      let chunk: Array<{ query: string; params: Params }> = [];
+      let bytes = 0;
+      for (const { e, createdAt } of list) {
+        const size = 2 * (e.content.length + e.contact.length + e.messageId.length) + 200;
+        if (chunk.length > 0 && (chunk.length >= WRITE_CHUNK || bytes + size > WRITE_CHUNK_BYTES)) {
+          chunks.push(chunk);
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push({ query: insert, params: this.entryParams(e, createdAt) });
+        if (e.disposition === null) chunk.push({ query: insertNull, params: [e.account, createdAt, e.messageId, this.ttl] });
+        bytes += size;
+      }
+      if (chunk.length > 0) chunks.push(chunk);
+    }
+    await mapLimit(chunks, 8, (c) =>
+      c.length === 1 ? this.exec(c[0]!.query, c[0]!.params) : this.client.batch(c, { prepare: true, logged: false }),
+    );
   }
 
   /** Iterate over a whole account partition (paged). */
@@ -973,7 +1077,7 @@ export class CassandraStore implements JournalStore {
       collect(`SELECT account FROM ${this.t.keys}`, (r) => str(r.get('account'))),
       collect(`SELECT DISTINCT username, domain FROM ${this.t.push}`, (r) => joinAor(str(r.get('username')), str(r.get('domain')))),
       collect(`SELECT account FROM ${this.t.privateKeys}`, (r) => str(r.get('account'))),
-      collect(`SELECT DISTINCT account, message_id FROM ${this.t.ids}`, (r) => str(r.get('account'))),
+      collect(`SELECT DISTINCT account FROM ${this.t.ids}`, (r) => str(r.get('account'))),
     ]);
     const sorted = [...all].filter((a) => after === null || a > after).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const n = Math.max(1, Math.floor(limit));

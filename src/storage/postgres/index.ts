@@ -367,7 +367,7 @@ export class PostgresStore implements JournalStore {
     }
     if (options.since) {
       const rows = await this.read<EntryRow>(
-        `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY seq LIMIT $3`,
+        `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
         [account, options.since, limit],
       );
       return { entries: rows.map(toEntry), basis: 'since' };
@@ -602,12 +602,12 @@ export class PostgresStore implements JournalStore {
     for (;;) {
       const [e, ids] = await this.write(async (c) => {
         const e = await c.query(
-          'DELETE FROM entries WHERE seq IN (SELECT seq FROM message_ids WHERE created_at < $1 ORDER BY created_at LIMIT $2)',
+          'DELETE FROM entries WHERE seq IN (SELECT seq FROM message_ids WHERE created_at < $1 ORDER BY created_at, account, message_id LIMIT $2)',
           [olderThan, batch],
         );
         const ids = await c.query(
           `DELETE FROM message_ids WHERE (account, message_id) IN
-             (SELECT account, message_id FROM message_ids WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
+             (SELECT account, message_id FROM message_ids WHERE created_at < $1 ORDER BY created_at, account, message_id LIMIT $2)`,
           [olderThan, batch],
         );
         return [e.rowCount ?? 0, ids.rowCount ?? 0] as const;
@@ -615,7 +615,6 @@ export class PostgresStore implements JournalStore {
       entries += e;
       if (ids < batch) break;
     }
-    entries += await this.write(async (c) => (await c.query('DELETE FROM entries WHERE created_at < $1', [olderThan])).rowCount ?? 0);
     const apiTokens = await this.write(
       async (c) =>
         (

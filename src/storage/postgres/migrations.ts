@@ -77,6 +77,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'index for since queries',
+    sql: `CREATE INDEX entries_account_created ON entries (account, created_at, seq);`,
+  },
 ];
 
 /** Arbitrary constant key of the advisory lock taken while migrating. */

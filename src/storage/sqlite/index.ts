@@ -50,6 +50,8 @@ export interface SqliteStoreOptions extends RetentionOptions {
   maxBatch?: number;
   /** Page cache size in KiB (default 65 536). */
   cacheKiB?: number;
+  /** WAL pages that trigger a checkpoint (default 4000, i.e. about 16 MiB). */
+  walAutocheckpointPages?: number;
 }
 
 interface EntryRow {
@@ -109,7 +111,7 @@ export class SqliteStore implements JournalStore {
     // A bigger page cache keeps the id-map and index B-trees of a large store in memory (64 MiB), and
     // fewer, larger checkpoints keep the WAL → database copies (and their fsyncs) off most commits.
     this.db.pragma(`cache_size = -${options.cacheKiB ?? 65_536}`);
-    this.db.pragma('wal_autocheckpoint = 4000');
+    this.db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 4000}`);
     this.db.pragma('temp_store = MEMORY');
     migrate(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
@@ -135,7 +137,7 @@ export class SqliteStore implements JournalStore {
       deleteReadMarkers: p('DELETE FROM entries WHERE account = ? AND contact = ? AND content_type = ?'),
       unread: p('SELECT contact, count(*) AS n FROM entries WHERE account = ? AND unread = 1 GROUP BY contact'),
       afterSeq: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?`),
-      since: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND created_at > ? ORDER BY seq LIMIT ?`),
+      since: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND created_at > ? ORDER BY created_at, seq LIMIT ?`),
       count: p('SELECT count(*) AS n FROM entries WHERE account = ?'),
       getAccount: p('SELECT aor, last_login FROM accounts WHERE aor = ?'),
       upsertAccount: p(
@@ -181,12 +183,11 @@ export class SqliteStore implements JournalStore {
          ) ORDER BY aor LIMIT @limit`,
       ),
       expireEntries: p(
-        'DELETE FROM entries WHERE seq IN (SELECT seq FROM message_ids WHERE created_at < ? ORDER BY created_at LIMIT ?)',
+        'DELETE FROM entries WHERE seq IN (SELECT seq FROM message_ids WHERE created_at < ? ORDER BY created_at, account, message_id LIMIT ?)',
       ),
       expireIds: p(
-        'DELETE FROM message_ids WHERE (account, message_id) IN (SELECT account, message_id FROM message_ids WHERE created_at < ? ORDER BY created_at LIMIT ?)',
+        'DELETE FROM message_ids WHERE (account, message_id) IN (SELECT account, message_id FROM message_ids WHERE created_at < ? ORDER BY created_at, account, message_id LIMIT ?)',
       ),
-      expireOrphans: p('DELETE FROM entries WHERE created_at < ?'),
       expireTokens: p(
         "UPDATE accounts SET api_token = NULL, token_expires = NULL WHERE api_token IS NOT NULL AND (token_expires <= ? OR api_token = '')",
       ),
@@ -513,7 +514,7 @@ export class SqliteStore implements JournalStore {
 
   async expire(olderThan: Date): Promise<ExpireResult> {
     const t = olderThan.getTime();
-    const batch = 10_000;
+    const batch = 2000; // rows per transaction: keeps each synchronous delete short
     let entries = 0;
     // Delete in batches (one transaction each) so writers are never blocked for long.
     for (;;) {
@@ -525,7 +526,6 @@ export class SqliteStore implements JournalStore {
       entries += e;
       if (ids < batch) break;
     }
-    entries += await this.write(() => this.s.expireOrphans!.run(t).changes);
     const apiTokens = await this.write(() => this.s.expireTokens!.run(Date.now()).changes);
     return { entries, apiTokens };
   }

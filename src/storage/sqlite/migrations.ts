@@ -78,6 +78,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'index for since queries',
+    sql: `CREATE INDEX entries_account_created ON entries (account, created_at, seq);`,
+  },
 ];
 
 /** Apply every migration newer than the database's; returns the versions applied. */

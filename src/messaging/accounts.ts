@@ -1,0 +1,29 @@
+/**
+ * "Is this AOR storage-enabled?" (`sip-messaging.md` §1: an account record exists), asked for both
+ * parties of every incoming message. Positive answers are cached for a few seconds per store: account
+ * records are created often (token requests, WS registrations) but removed only by `sylk-db`, so a
+ * removal takes effect within the TTL; a new account is seen at once (negative answers are not cached).
+ */
+import type { JournalStore } from '../journal/store.js';
+
+const TTL_MS = 10_000;
+const MAX_ENTRIES = 100_000;
+const caches = new WeakMap<JournalStore, Map<string, number>>();
+
+export async function isStorageEnabled(store: JournalStore, aor: string, now = Date.now()): Promise<boolean> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new Map()));
+  const until = cache.get(aor);
+  if (until !== undefined && until > now) return true;
+  const exists = (await store.getAccount(aor)) !== null;
+  if (exists) {
+    if (cache.size >= MAX_ENTRIES) cache.clear();
+    cache.set(aor, now + TTL_MS);
+  } else cache.delete(aor);
+  return exists;
+}
+
+/** Forget cached answers (tests, `sylk-db` in process). */
+export function forgetAccounts(store: JournalStore): void {
+  caches.delete(store);
+}

@@ -1,0 +1,75 @@
+/** Group commit: one transaction per event-loop turn, order kept, failures isolated. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GroupCommitter } from '../../src/journal/group-commit.js';
+
+test('writes submitted in one turn share one commit; results map back in order', async () => {
+  const batches: number[][] = [];
+  const gc = new GroupCommitter<number, number>({ commit: (ops) => (batches.push(ops), ops.map((x) => x * 2)) });
+  const results = await Promise.all([1, 2, 3, 4].map((x) => gc.submit(x)));
+  assert.deepEqual(results, [2, 4, 6, 8]);
+  assert.deepEqual(batches, [[1, 2, 3, 4]]);
+  await gc.submit(5);
+  assert.equal(batches.length, 2);
+});
+
+test('a promise resolves only after its commit finished', async () => {
+  let committed = false;
+  const gc = new GroupCommitter<number, number>({
+    commit: async (ops) => {
+      await new Promise((r) => setTimeout(r, 20));
+      committed = true;
+      return ops;
+    },
+  });
+  await gc.submit(1);
+  assert.equal(committed, true);
+});
+
+test('batches run one at a time in order; writes queued during a commit form the next batch', async () => {
+  const batches: number[][] = [];
+  let running = 0;
+  const gc = new GroupCommitter<number, number>({
+    commit: async (ops) => {
+      running++;
+      assert.equal(running, 1, 'never two commits at once');
+      batches.push(ops);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+      return ops;
+    },
+  });
+  const first = gc.submit(1);
+  await new Promise((r) => setImmediate(r));
+  const rest = [2, 3, 4].map((x) => gc.submit(x));
+  await Promise.all([first, ...rest]);
+  assert.deepEqual(batches, [[1], [2, 3, 4]]);
+});
+
+test('maxBatch splits large turns', async () => {
+  const sizes: number[] = [];
+  const gc = new GroupCommitter<number, number>({ commit: (ops) => (sizes.push(ops.length), ops), maxBatch: 3 });
+  await Promise.all(Array.from({ length: 7 }, (_, i) => gc.submit(i)));
+  assert.deepEqual(sizes, [3, 3, 1]);
+});
+
+test('a failing batch is retried op by op so only the bad op fails', async () => {
+  const gc = new GroupCommitter<number, number>({
+    commit: (ops) => {
+      if (ops.includes(13)) throw new Error('bad op');
+      return ops;
+    },
+  });
+  const results = await Promise.allSettled([1, 13, 2].map((x) => gc.submit(x)));
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+});
+
+test('close flushes queued writes then rejects new ones', async () => {
+  const seen: number[] = [];
+  const gc = new GroupCommitter<number, number>({ commit: (ops) => (seen.push(...ops), ops) });
+  const p = gc.submit(1);
+  await gc.close();
+  assert.equal(await p, 1);
+  assert.deepEqual(seen, [1]);
+  await assert.rejects(gc.submit(2), /closed/);
+});
