@@ -17,8 +17,15 @@ command -v mvn >/dev/null || { echo "fetch-cassandra: mvn not found (apt-get ins
 command -v java >/dev/null || { echo "fetch-cassandra: java not found (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 rm -rf "$DEST"
 mkdir -p "$DEST/lib"
-mvn -B -q -f "$POM" dependency:copy-dependencies \
-  -DincludeScope=runtime -DoutputDirectory="$PWD/$DEST/lib" -DoverWriteReleases=false
+log=$(mktemp)
+if ! mvn -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+  -DincludeScope=runtime -DoutputDirectory="$PWD/$DEST/lib" -DoverWriteReleases=false >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "fetch-cassandra: mvn failed (see above)" >&2
+  exit 1
+fi
+rm -f "$log"
 ls "$DEST/lib"/cassandra-all-"$VERSION".jar >/dev/null
 touch "$DEST/.complete"
 echo "cassandra $VERSION: $(ls "$DEST/lib" | wc -l) jars in $DEST/lib"

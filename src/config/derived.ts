@@ -33,8 +33,9 @@ export function enabledSipTransports(config: Pick<Config, 'SIP' | 'Server'>): Si
  * as readable sentences: `sylk-server` logs them as warnings at start-up and `--print-config` lists
  * them. Nothing here stops the server; the affected feature just does not work as configured.
  */
-export function configAdvice(config: Pick<Config, 'Server' | 'SIP' | 'WebServer' | 'General' | 'Storage' | 'Cassandra'>): string[] {
+export function configAdvice(config: Pick<Config, 'Server' | 'SIP' | 'WebServer' | 'General' | 'Storage' | 'Cassandra' | 'ThorNetwork'>): string[] {
   const out: string[] = [];
+  if (config.ThorNetwork.enabled) out.push('[ThorNetwork] enabled is not supported; [SIP] trusted_peers applies');
   if (config.Server.disabled_applications.includes('webrtcgateway')) {
     out.push('[Server] disabled_applications lists webrtcgateway; this server is that application, the setting is ignored');
   }

@@ -44,7 +44,8 @@ export function normalizeKey(key: string): string {
   return key.replace(/-/g, '_');
 }
 
-const SECTION_RE = /^\[([^\]]+)\]\s*$/;
+/** As ConfigParser's SECTCRE: text after the closing bracket (e.g. a comment) is ignored. */
+const SECTION_RE = /^\[([^\]]+)\]/;
 
 export function parseIni(text: string): IniDocument {
   const sections = new Map<string, IniSection>();

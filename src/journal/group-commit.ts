@@ -9,7 +9,7 @@
  * and form the next batch, so batches grow with load and commits per second stay bounded.
  *
  * If a batch fails, its ops are retried one per transaction so that one bad op (e.g. a constraint
- * violation) fails only its own promise. Written by hand because it is 80 lines and engine-agnostic.
+ * violation) fails only its own promise (unless the engine says the error is not op-specific). Written by hand because it is 80 lines and engine-agnostic.
  */
 
 export interface GroupCommitOptions<Op, R> {
@@ -17,6 +17,11 @@ export interface GroupCommitOptions<Op, R> {
   commit(ops: Op[]): R[] | Promise<R[]>;
   /** Largest batch per transaction (default 5000). */
   maxBatch?: number;
+  /**
+   * Whether a failed batch should be retried op by op (default: always). Engines answer false for
+   * errors that would fail every op again (connection lost), so a batch fails at once.
+   */
+  retryIndividually?: (err: unknown) => boolean;
 }
 
 interface Pending<Op, R> {
@@ -88,8 +93,8 @@ export class GroupCommitter<Op, R> {
       const results = await this.options.commit(batch.map((p) => p.op));
       batch.forEach((p, i) => p.resolve(results[i] as R));
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
+      if (batch.length === 1 || (this.options.retryIndividually && !this.options.retryIndividually(err))) {
+        for (const p of batch) p.reject(err);
         return;
       }
       for (const p of batch) {

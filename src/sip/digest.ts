@@ -61,8 +61,11 @@ function h(hash: string, data: string | Buffer): string {
   return createHash(hash).update(data).digest('hex');
 }
 
+/** Matches `DigestCredentials` of `api.ts`. */
 export interface DigestSecret {
   username: string;
+  /** Only answer challenges for this realm (when set). */
+  realm?: string;
   /** Clear-text password ... */
   password?: string;
   /** ... or HA1 = H(username:realm:password) in hex, for the challenge's hash algorithm. */
@@ -118,6 +121,7 @@ export function digestAuthorization(challenge: string | DigestChallenge, secret:
   if (!c) return undefined;
   const alg = algorithmOf(c.algorithm);
   if (!alg) return undefined;
+  if (secret.realm !== undefined && secret.realm !== c.realm) return undefined;
   let ha1: string;
   if (secret.ha1 !== undefined) {
     ha1 = secret.ha1.toLowerCase();

@@ -28,7 +28,7 @@ import * as uris from './uri.js';
 
 // Local aliases: module bindings read in hot loops cost a getter call under some loaders (tsx).
 const { C_TOKEN, CHARS } = cs;
-const { isValidCallId, isValidNameAddr, parseCSeq, parseMaxForwards, parseVia } = grammar;
+const { isValidCallId, isValidNameAddr, isValidVia, parseCSeq, parseMaxForwards } = grammar;
 const checkUri = uris.checkUri;
 
 /** Status a server answers a request that failed to parse (responses that fail are dropped). */
@@ -357,7 +357,7 @@ function validate(head: Head): string | undefined {
     switch (f.name) {
       case 'via':
         nVia++;
-        if (!parseVia(f.value)) return 'Malformed Via header';
+        if (!isValidVia(f.value)) return 'Malformed Via header';
         break;
       case 'from':
         nFrom++;

@@ -22,12 +22,13 @@ import type { ParseResult } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { sipDropped, sipHandlingSeconds, sipRequests, sipResponses, sipTransactions } from './stack-metrics.js';
 import { NonInviteClientTransaction } from './transaction/client-non-invite.js';
-import { cancelMatchKey, clientKey, serverKey, type RequestKeyParts } from './transaction/keys.js';
+import { clientKey, isRfc3261Branch, serverKey, type RequestKeyParts } from './transaction/keys.js';
 import { InviteServerTransaction } from './transaction/server-invite.js';
 import { NonInviteServerTransaction } from './transaction/server-non-invite.js';
-import { DEFAULT_TIMERS, realTimers, type TimerHost, type TimerValues } from './transaction/timers.js';
+import { CoalescingTimers, DEFAULT_TIMERS, realTimers, type TimerHost, type TimerValues } from './transaction/timers.js';
 import { TransportLayer, type TlsOptions, type WebSocketOptions } from './transport/layer.js';
 import { isReliable, type Flow, type SendTarget } from './transport/types.js';
+import { ResponseChannel } from './transport/response-channel.js';
 import { responseTarget, stampReceived } from './transport/via.js';
 import { TrustedPeers } from './trusted-peers.js';
 import { buildResponse, reasonPhrase, screenRequest, type UasPolicy } from './uas-core.js';
@@ -91,6 +92,9 @@ interface PendingClient {
   resolve(response: SipResponse): void;
 }
 
+/** Methods a CANCEL is looked up against (§9.2). */
+const CANCELLABLE = ['INVITE', 'MESSAGE', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PUBLISH', 'BYE', 'PRACK'];
+
 const DEFAULT_ACCEPT = [
   'text/plain',
   'text/html',
@@ -110,9 +114,9 @@ export class SipStack implements SipClient {
   private readonly policy: UasPolicy;
   private readonly trusted: TrustedPeers;
   private readonly serverTx = new Map<string, ServerTx>();
-  private readonly cancelIndex = new Map<string, ServerTx>();
   private readonly clientTx = new Map<string, NonInviteClientTransaction>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Handler calls not yet answered. */
+  private inFlight = 0;
   private handler: RequestHandler | undefined;
   private stopping = false;
   private started = false;
@@ -124,7 +128,7 @@ export class SipStack implements SipClient {
   ) {
     this.handler = handler;
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
-    this.clock = options.clock ?? realTimers;
+    this.clock = options.clock ?? new CoalescingTimers(realTimers);
     this.limits = resolveLimits(options.limits);
     this.trusted = new TrustedPeers(options.trustedPeers ?? 'any');
     this.userAgent = options.userAgent ?? 'sylk-messaging';
@@ -183,7 +187,7 @@ export class SipStack implements SipClient {
     this.stopping = true;
     await this.transport.stopListening();
     const deadline = Date.now() + (this.options.stopTimeoutMs ?? 5000);
-    while ((this.inFlight.size > 0 || this.clientTx.size > 0 || this.pendingServer() > 0) && Date.now() < deadline) {
+    while ((this.inFlight > 0 || this.clientTx.size > 0 || this.pendingServer() > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const tx of [...this.serverTx.values()]) tx.terminate();
@@ -259,7 +263,8 @@ export class SipStack implements SipClient {
       sentBy: `${via.host.toLowerCase()}:${via.port ?? ''}`,
       callId,
       cseqNumber: cseq.seq,
-      fromTag: tagOf(req.headers.get('from') ?? ''),
+      // Only RFC 2543 matching (no magic cookie) needs the From tag.
+      fromTag: isRfc3261Branch(via.branch) ? undefined : tagOf(req.headers.get('from') ?? ''),
       requestUri: req.uri,
     };
     const key = serverKey(parts);
@@ -285,7 +290,7 @@ export class SipStack implements SipClient {
 
     sipRequests.inc({ direction: 'in', method: metricMethod(req.method) });
     const started = process.hrtime.bigint();
-    const tx = this.createServerTx(req, key, cancelMatchKey(parts), flow, via);
+    const tx = this.createServerTx(req.method, key, flow, via);
     const toTag = randomToken(8);
     let answered = false;
     const respond = (spec: ResponseSpec): void => {
@@ -300,8 +305,9 @@ export class SipStack implements SipClient {
     };
 
     if (req.method === 'CANCEL') {
-      const target = this.cancelIndex.get(cancelMatchKey(parts));
-      if (!target || target === tx) {
+      // §9.2: the CANCEL matches the request with the same key parts but another method.
+      const target = CANCELLABLE.map((method) => this.serverTx.get(serverKey({ ...parts, method }))).find((t) => t !== undefined);
+      if (!target) {
         respond({ status: 481, reason: 'Call/Transaction Does Not Exist' });
         return;
       }
@@ -311,7 +317,7 @@ export class SipStack implements SipClient {
       return;
     }
 
-    const screened = screenRequest(req, flow.remote.address, this.policy);
+    const screened = screenRequest(req, flow.remote.address, this.policy, true);
     if (screened) {
       respond(screened);
       return;
@@ -332,66 +338,47 @@ export class SipStack implements SipClient {
     const incoming: IncomingRequest = { request: req, source: flow.remote };
     let p: Promise<ResponseSpec>;
     try {
-      p = Promise.resolve(handler(incoming));
+      p = handler(incoming);
     } catch (err) {
       p = Promise.reject(err);
     }
-    const done = p.then(
+    this.inFlight++;
+    const finish = (spec: ResponseSpec): void => {
+      this.inFlight--;
+      if (trying) this.clock.clearTimeout(trying);
+      respond(spec);
+    };
+    Promise.resolve(p).then(
       (spec) => {
         if (!spec || typeof spec.status !== 'number' || spec.status < 200 || spec.status > 699) {
           log.error({ spec }, 'handler returned an invalid response');
-          respond({ status: 500, reason: 'Server Internal Error' });
-        } else respond(spec);
+          finish({ status: 500, reason: 'Server Internal Error' });
+        } else finish(spec);
       },
       (err: unknown) => {
         log.error({ err, method: req.method }, 'SIP request handler failed');
-        respond({ status: 500, reason: 'Server Internal Error' });
+        finish({ status: 500, reason: 'Server Internal Error' });
       },
     );
-    const tracked = done.finally(() => {
-      if (trying) this.clock.clearTimeout(trying);
-      this.inFlight.delete(tracked);
-    });
-    this.inFlight.add(tracked);
   }
 
-  private createServerTx(req: SipRequest, key: string, cancelKey: string, flow: Flow, via: Via): ServerTx {
-    const reliable = isReliable(flow.protocol);
-    const channel = {
-      reliable,
-      send: (bytes: Buffer) => this.sendResponseBytes(bytes, flow, via, () => tx.transportError()),
-    };
-    const onTerminated = (): void => {
-      if (this.serverTx.get(key) === tx) this.serverTx.delete(key);
-      if (this.cancelIndex.get(cancelKey) === tx) this.cancelIndex.delete(cancelKey);
-      sipTransactions.dec({ kind: 'server' });
-    };
+  private createServerTx(method: string, key: string, flow: Flow, via: Via): ServerTx {
+    const target = responseTarget(via, flow.protocol);
+    const channel = new ResponseChannel(this.transport, flow.protocol, flow.connection, target.address, target.port);
     const tx: ServerTx =
-      req.method === 'INVITE'
-        ? new InviteServerTransaction(key, channel, this.clock, this.timers, onTerminated)
-        : new NonInviteServerTransaction(key, channel, this.clock, this.timers, onTerminated);
+      method === 'INVITE'
+        ? new InviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated)
+        : new NonInviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated);
+    channel.owner = tx;
     this.serverTx.set(key, tx);
-    if (req.method !== 'CANCEL') this.cancelIndex.set(cancelKey, tx);
     sipTransactions.inc({ kind: 'server' });
     return tx;
   }
 
-  /** §18.2.2: same connection for streams (a new one to received/sent-by if it closed), received/rport for UDP. */
-  private sendResponseBytes(bytes: Buffer, flow: Flow, via: Via, onError: () => void): void {
-    const cb = (err?: Error): void => {
-      if (err) {
-        log.debug({ err: err.message, remote: flow.remote }, 'failed to send a SIP response');
-        onError();
-      }
-    };
-    if (flow.connection) {
-      if (!flow.connection.closed) flow.connection.send(bytes, cb);
-      else if (flow.protocol === 'tcp' || flow.protocol === 'tls') this.transport.send(responseTarget(via, flow.protocol), bytes, cb);
-      else cb(new Error('WebSocket connection closed'));
-      return;
-    }
-    this.transport.send(responseTarget(via, 'udp'), bytes, cb);
-  }
+  private readonly serverTerminated = (tx: ServerTx): void => {
+    if (this.serverTx.get(tx.key) === tx) this.serverTx.delete(tx.key);
+    sipTransactions.dec({ kind: 'server' });
+  };
 
   private onResponse(res: SipResponse): void {
     const via = topVia(res.headers.getAll('via'));

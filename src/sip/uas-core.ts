@@ -49,20 +49,24 @@ export function allowedMethods(policy: UasPolicy): string[] {
  * Screen a request; returns the response the core sends itself, or `undefined` if the request goes
  * to the application.
  */
-export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPolicy): ResponseSpec | undefined {
+export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPolicy, trustedSyntax = false): ResponseSpec | undefined {
   if (!policy.trustedPeers.allows(sourceIp)) return { status: 403, reason: 'Forbidden' };
 
   const h = req.headers;
   for (const name of ['to', 'from', 'call-id', 'cseq', 'via']) {
     if (!h.has(name)) return { status: 400, reason: `Missing ${headerTitle(name)} header` };
   }
-  const cseq = parseCSeq(h.get('cseq')!);
-  if (!cseq) return { status: 400, reason: 'Malformed CSeq header' };
-  if (cseq.method !== req.method) return { status: 400, reason: 'CSeq method does not match request method' };
-  if (!parseNameAddr(h.get('from')!)) return { status: 400, reason: 'Malformed From header' };
-  if (!parseNameAddr(h.get('to')!)) return { status: 400, reason: 'Malformed To header' };
-  for (const v of h.getAll('via')) if (!parseVia(v)) return { status: 400, reason: 'Malformed Via header' };
-  if (h.getAll('call-id').length > 1) return { status: 400, reason: 'Multiple Call-ID headers' };
+  // The parser has validated From, To, Via, Call-ID and CSeq (and CSeq's method) of every request it
+  // accepts (parser.ts); they are re-checked only for requests built some other way.
+  if (!trustedSyntax) {
+    const cseq = parseCSeq(h.get('cseq')!);
+    if (!cseq) return { status: 400, reason: 'Malformed CSeq header' };
+    if (cseq.method !== req.method) return { status: 400, reason: 'CSeq method does not match request method' };
+    if (!parseNameAddr(h.get('from')!)) return { status: 400, reason: 'Malformed From header' };
+    if (!parseNameAddr(h.get('to')!)) return { status: 400, reason: 'Malformed To header' };
+    for (const v of h.getAll('via')) if (!parseVia(v)) return { status: 400, reason: 'Malformed Via header' };
+    if (h.getAll('call-id').length > 1) return { status: 400, reason: 'Multiple Call-ID headers' };
+  }
 
   const mfValue = h.get('max-forwards');
   if (mfValue !== undefined) {
@@ -77,8 +81,7 @@ export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPoli
     return { status: 405, reason: 'Method Not Allowed', headers: [['Allow', allow.join(', ')]] };
   }
 
-  const uri = parseUri(req.uri);
-  if (!uri || (uri.kind === 'other' && uri.scheme !== 'tel')) return { status: 416, reason: 'Unsupported URI Scheme' };
+  if (!SUPPORTED_SCHEMES.has(schemeOf(req.uri)) || (!trustedSyntax && !parseUri(req.uri))) return { status: 416, reason: 'Unsupported URI Scheme' };
 
   const required = h.getAll('require').flatMap((v) => splitCommaList(v)).map((s) => s.trim()).filter((s) => s.length > 0);
   if (required.length > 0) {
@@ -108,6 +111,13 @@ export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPoli
     return { status: 488, reason: 'Not Acceptable Here' };
   }
   return undefined;
+}
+
+const SUPPORTED_SCHEMES = new Set(['sip', 'sips', 'tel']);
+
+function schemeOf(uri: string): string {
+  const colon = uri.indexOf(':');
+  return colon < 0 ? '' : uri.slice(0, colon).toLowerCase();
 }
 
 function headerTitle(name: string): string {

@@ -26,6 +26,8 @@ const log = logger.child({ module: 'sylkrtc.connection' });
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Requests queued behind a slow one before the connection is considered abusive. */
 const MAX_QUEUED_REQUESTS = 1000;
+/** A request not finished after this long is answered with an error so the queue moves on. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** An account bound on a connection (§0). */
 export class Binding implements RoutedBinding {
@@ -138,7 +140,7 @@ export class Connection {
         const req = this.queue.shift()!;
         let after: (() => void) | void = undefined;
         try {
-          after = await handleRequest(this.ctx, this, req);
+          after = await withTimeout(handleRequest(this.ctx, this, req), REQUEST_TIMEOUT_MS);
           this.ack(req.transaction);
           wsRequests.inc({ request: req.sylkrtc, outcome: 'ack' });
         } catch (err) {
@@ -185,6 +187,14 @@ export class Connection {
 
 /** A handler's refusal that becomes the `error` text as is. */
 export class RequestError extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestError('Request timed out')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 function errorText(err: unknown, req: AnyRequest): string {
   if (err instanceof RequestError) return err.message;

@@ -5,4 +5,4 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'sylk_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'sylk_' });

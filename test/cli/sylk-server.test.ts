@@ -65,7 +65,7 @@ function logLines(text: string): Array<Record<string, unknown>> {
 }
 
 /** Wait for the "sylk-server started" log line; returns the web base URL and the SIP ports. */
-async function started(r: Run, timeoutMs = 20_000): Promise<{ web: string; sip: Record<string, number> }> {
+async function started(r: Run, timeoutMs = 60_000): Promise<{ web: string; sip: Record<string, number> }> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
     const line = logLines(r.stdout()).find((l) => l.msg === 'sylk-server started');
@@ -130,27 +130,27 @@ async function sipOverUdp(port: number, methods: string[]): Promise<string[]> {
 
 test('--help, --version, bad options and a missing --config-dir', async () => {
   const help = run(['--help'], tmp);
-  assert.deepEqual(await exitsWithin(help, 15_000), { code: 0, signal: null });
+  assert.deepEqual(await exitsWithin(help, 60_000), { code: 0, signal: null });
   assert.match(help.stdout(), /^Usage: sylk-server/);
   assert.match(help.stdout(), /--print-config/);
 
   const version = run(['--version'], tmp);
-  assert.deepEqual(await exitsWithin(version, 15_000), { code: 0, signal: null });
+  assert.deepEqual(await exitsWithin(version, 60_000), { code: 0, signal: null });
   assert.equal(version.stdout(), `sylk-server ${VERSION}\n`);
 
   const bad = run(['--frobnicate'], tmp);
-  assert.equal((await exitsWithin(bad, 15_000)).code, 2);
+  assert.equal((await exitsWithin(bad, 60_000)).code, 2);
   assert.match(bad.stderr(), /Unknown option '--frobnicate'/);
 
   const missing = run(['--config-dir', join(tmp, 'no-such-dir')], tmp);
-  assert.equal((await exitsWithin(missing, 15_000)).code, 2);
+  assert.equal((await exitsWithin(missing, 60_000)).code, 2);
   assert.match(missing.stderr(), /not a directory/);
 });
 
 test('--print-config prints every value with its source, warns on stderr, exits 0', async () => {
   const d = dir({ 'config.ini': LOCAL.replace('local_port = 0', 'local_port = 99999'), 'webrtcgateway.ini': '[Storage]\nretention_days = 30\n[General]\nno_such = 1\n' });
   const r = run(['--config-dir', d, '--print-config'], tmp);
-  assert.deepEqual(await exitsWithin(r, 15_000), { code: 0, signal: null });
+  assert.deepEqual(await exitsWithin(r, 60_000), { code: 0, signal: null });
   const out = r.stdout();
   assert.ok(out.includes(`; ${join(d, 'config.ini')}:2\nlocal_ip = 127.0.0.1\n`), out);
   assert.ok(out.includes(`; ${join(d, 'webrtcgateway.ini')}:2\nretention_days = 30\n`));
@@ -167,7 +167,7 @@ test('with no configuration files the defaults are the original\'s', async () =>
   // (Binding them is not tried here: tests bind 127.0.0.1 only. The daemon tests below run the same
   // code with local addresses; this checks the values it would use.)
   const r = run(['--config-dir', dir({}), '--print-config'], tmp);
-  assert.equal((await exitsWithin(r, 15_000)).code, 0);
+  assert.equal((await exitsWithin(r, 60_000)).code, 0);
   const out = r.stdout();
   for (const line of ['local_udp_port = 5060', 'local_tcp_port = 5060', 'local_port = 10888', 'backend = sqlite', 'trusted_peers = any']) {
     assert.ok(out.includes(`; default\n${line}\n`), line);
@@ -182,6 +182,7 @@ test('the daemon serves /health and /metrics and stops on SIGTERM with status 0'
   const dbPath = join(cwd, 'var/lib/sylkserver/webrtcgateway/storage/journal.sqlite');
   const before = await openStore({ engine: 'sqlite', path: dbPath });
   await before.addAccount('bob@127.0.0.1');
+  await before.setApiToken('bob@127.0.0.1', 'bobs-token', new Date(Date.now() + 3600_000));
   await before.close();
   const r = run(['--config-dir', d], cwd);
   const { web: base, sip } = await started(r);
@@ -198,6 +199,18 @@ test('the daemon serves /health and /metrics and stops on SIGTERM with status 0'
   assert.equal(body.status, 'ok');
   assert.equal(body.version, VERSION);
   assert.equal(body.checks.store?.status, 'ok');
+  // The journal over HTTP (http-api.md §2) shows the stored MESSAGE to the token holder only.
+  const history = `${base}/webrtcgateway/messages/history/bob%40127.0.0.1`;
+  assert.equal((await fetch(history)).status, 401);
+  assert.equal((await fetch(history, { headers: { Authorization: 'Apikey wrong' } })).status, 401);
+  const page = await fetch(history, { headers: { Authorization: 'Apikey bobs-token' } });
+  assert.equal(page.status, 200);
+  const journal = (await page.json()) as { account: string; messages: Array<{ content: string; direction: string; contact: string }> };
+  assert.equal(journal.account, 'bob@127.0.0.1');
+  assert.deepEqual(
+    journal.messages.map((m) => [m.content, m.direction, m.contact]),
+    [['hello', 'incoming', 'alice@127.0.0.1']],
+  );
   // The sylkRTC WebSocket API is on the web listener: ready-event right after the upgrade.
   const ws = new WebSocket(`${base.replace('http', 'ws')}/webrtcgateway/ws`, 'sylkRTC-2');
   const first = await new Promise<string>((resolve, reject) => {
@@ -250,7 +263,7 @@ test('SIGINT stops cleanly too; log_level from the configuration applies; invali
   const r = run(['--config-dir', d], dir({}), {});
   const t0 = Date.now();
   let status = 0;
-  while (status !== 200 && Date.now() - t0 < 20_000 && r.child.exitCode === null) {
+  while (status !== 200 && Date.now() - t0 < 60_000 && r.child.exitCode === null) {
     status = await fetch(`http://127.0.0.1:${port}/health`).then(
       (res) => res.status,
       () => 0,
@@ -276,7 +289,7 @@ test('a start-up failure (web port taken) exits 1 after stopping what was starte
   const port = (blocker.address() as AddressInfo).port;
   const d = dir({ 'config.ini': LOCAL.replace('local_port = 0', `local_port = ${port}`), 'webrtcgateway.ini': GATEWAY });
   const r = run(['--config-dir', d], dir({}));
-  assert.deepEqual(await exitsWithin(r, 15_000), { code: 1, signal: null });
+  assert.deepEqual(await exitsWithin(r, 60_000), { code: 1, signal: null });
   assert.match(r.stderr(), /start-up failed: .*EADDRINUSE/);
   assert.ok(logLines(r.stdout()).some((l) => l.msg === 'stopped' && l.part === 'store'));
 });

@@ -24,6 +24,12 @@ test('whole-line ; and # comments; no inline comments; no interpolation', () => 
   assert.equal(parseIni(text).sections.get('S')?.entries.size, 2);
 });
 
+test('text after a section header is ignored, as by ConfigParser', () => {
+  const doc = parseIni('[SIP] ; the SIP section\nlocal_ip = 127.0.0.1\n');
+  assert.equal(doc.sections.get('SIP')?.entries.get('local_ip')?.value, '127.0.0.1');
+  assert.deepEqual(doc.diagnostics, []);
+});
+
 test('keys and sections are case-sensitive; - in keys reads as _', () => {
   const doc = parseIni('[General]\nWeb-Origins = a\nweb-origins = b\n[general]\nx = 1\n');
   const g = doc.sections.get('General')!;

@@ -294,17 +294,24 @@ test('--print-config output names each value\'s source and reads back to the sam
   assert.deepEqual(v2, v1);
 });
 
+test('web base URL: hostname or listening IP, public port or listening port, IPv6 in brackets', () => {
+  const ws = (o: Record<string, unknown>) => ({ WebServer: { ...loadConfig({ ...base, configDir: dir({}) }).WebServer, ...o } });
+  assert.equal(webBaseUrl(ws({ local_ip: '::1' }), 8080), 'http://[::1]:8080');
+  assert.equal(webBaseUrl(ws({ hostname: 'sylk.example.com', certificate: '/c.pem' }), 8443), 'https://sylk.example.com:8443');
+  assert.equal(webBaseUrl(ws({ public_port: 443 }), 10888), 'http://192.0.2.10:443');
+});
+
 test('combinations that do not work together are reported', () => {
   assert.deepEqual(configAdvice(loadConfig({ ...base, configDir: dir({}) })), []);
   const c = loadConfig({
     ...base,
     configDir: dir({
-      'config.ini': '[Server]\ndisabled_applications = webrtcgateway\nca_file = /etc/ca.pem\n[SIP]\nlocal_udp_port =\nlocal_tcp_port =\n[WebServer]\ncertificate_chain = /etc/chain.pem\n',
+      'config.ini': '[ThorNetwork]\nenabled = yes\n[Server]\ndisabled_applications = webrtcgateway\nca_file = /etc/ca.pem\n[SIP]\nlocal_udp_port =\nlocal_tcp_port =\n[WebServer]\ncertificate_chain = /etc/chain.pem\n',
       'webrtcgateway.ini': '[General]\nlocal_sip_messages = yes\n[Storage]\nbackend = cassandra\n',
     }),
   });
   const advice = configAdvice(c);
-  assert.equal(advice.length, 7, advice.join('\n'));
+  assert.equal(advice.length, 8, advice.join('\n'));
   assert.match(advice.join('\n'), /local_sip_messages needs SIP over TCP/);
   assert.match(formatConfig(c), /^; warning: no SIP transport is enabled/m);
 });

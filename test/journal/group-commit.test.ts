@@ -64,6 +64,20 @@ test('a failing batch is retried op by op so only the bad op fails', async () =>
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
 });
 
+test('an error the engine calls not op-specific fails the whole batch without retries', async () => {
+  let calls = 0;
+  const gc = new GroupCommitter<number, number>({
+    commit: () => {
+      calls++;
+      throw new Error('connection lost');
+    },
+    retryIndividually: () => false,
+  });
+  const results = await Promise.allSettled([1, 2, 3].map((x) => gc.submit(x)));
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+  assert.equal(calls, 1);
+});
+
 test('close flushes queued writes then rejects new ones', async () => {
   const seen: number[] = [];
   const gc = new GroupCommitter<number, number>({ commit: (ops) => (seen.push(...ops), ops) });

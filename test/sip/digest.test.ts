@@ -41,6 +41,8 @@ test('HA1 of the wrong length or an unknown algorithm cannot answer', () => {
   const ha1 = computeHa1('alice', 'example.com', 'secret');
   assert.equal(digestAuthorization('Digest realm="example.com", nonce="n", algorithm=SHA-256', { username: 'alice', ha1 }, { method: 'REGISTER', uri: 'sip:example.com' }), undefined);
   assert.equal(digestAuthorization('Digest realm="example.com", nonce="n", algorithm=FOO', { username: 'alice', password: 'x' }, { method: 'REGISTER', uri: 'sip:example.com' }), undefined);
+  assert.equal(digestAuthorization('Digest realm="other.org", nonce="n"', { username: 'alice', realm: 'example.com', password: 'x' }, { method: 'REGISTER', uri: 'sip:example.com' }), undefined);
+  assert.ok(digestAuthorization('Digest realm="example.com", nonce="n"', { username: 'alice', realm: 'example.com', password: 'x' }, { method: 'REGISTER', uri: 'sip:example.com' }));
   assert.equal(digestAuthorization('Digest realm="example.com", nonce="n", qop="auth-conf"', { username: 'alice', password: 'x' }, { method: 'REGISTER', uri: 'sip:example.com' }), undefined);
 });
 

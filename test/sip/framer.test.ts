@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamFramer, type FramerEvent } from '../../src/sip/parser.js';
+import { tortureCases } from './torture-cases.js';
 
 function request(extra: string[] = [], body = '', cl: number | null = Buffer.byteLength(body)): string {
   const lines = [
@@ -118,4 +119,15 @@ test('CRLFCRLF split across chunks is found', () => {
   assert.deepEqual(types(feed(f, wire.slice(0, cut), wire.slice(cut))), ['message']);
   const cut2 = wire.indexOf('\r\n\r\n') + 1;
   assert.deepEqual(types(feed(f, wire.slice(0, cut2), wire.slice(cut2, cut2 + 2), wire.slice(cut2 + 2))), ['message']);
+});
+
+test('RFC 4475 messages on a stream: first event matches the table', () => {
+  for (const c of tortureCases()) {
+    const f = new StreamFramer();
+    const ev = f.push(c.bytes);
+    const first = ev.find((e) => e.type !== 'pong' && e.type !== 'ping');
+    const got = !first ? 'incomplete' : first.type === 'message' ? 'message' : first.type === 'error' && first.fatal ? 'fatal' : 'error';
+    assert.equal(got, c.stream, c.file);
+    if (first?.type === 'error' && c.kind === 'request') assert.ok(first.error.status !== undefined, c.file);
+  }
 });

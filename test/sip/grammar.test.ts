@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   formatNameAddr,
   isValidCallId,
+  isValidNameAddr,
+  isValidVia,
   parseAuth,
   parseContact,
   parseContacts,
@@ -133,4 +136,19 @@ test('challenges and credentials', () => {
 test('generic parameters with whitespace around ; and =', () => {
   assert.deepEqual([...parseParams(' ;  a = b ; c ;d="e;f"')!], [['a', 'b'], ['c', null], ['d', 'e;f']]);
   assert.equal(parseParams(';a=b c'), undefined);
+});
+
+test('validation-only scanners agree with the building parsers', () => {
+  const viaPieces = ['SIP', '/', '2.0', 'UDP', 'tcp', ' ', '\t', 'host.example.com', '192.0.2.1', '[::1]', ':', '5060', ';', 'branch', '=', 'z9hG4bK1', 'received', '10.0.0.1', 'rport', 'ttl', '300', 'maddr', ',', '"q"', 'x'];
+  const naPieces = ['"A \\" b"', 'Alice', ' ', '<', '>', 'sip:', 'alice', '@', 'example.com', ';', 'tag', '=', '1', '"v"', ',', 'http://x', '%41', '[::1]', ':5060', '?', 'h=v'];
+  const gen = (pieces: string[]) => fc.array(fc.constantFrom(...pieces), { maxLength: 14 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(gen(viaPieces), (v) => assert.equal(isValidVia(v), parseVia(v) !== undefined, v)),
+    { numRuns: 5000 },
+  );
+  fc.assert(
+    fc.property(gen(naPieces), (v) => assert.equal(isValidNameAddr(v), parseNameAddr(v) !== undefined, v)),
+    { numRuns: 5000 },
+  );
+  assert.ok(isValidVia('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1'));
 });

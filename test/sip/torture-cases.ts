@@ -24,7 +24,21 @@ export interface TortureCase {
   expectStatus?: 400 | 505;
   appStatus?: number;
   note?: string;
+  /**
+   * What the stream framer (TCP/TLS) makes of the bytes sent alone on a connection: the first
+   * event is a `message`, a non-fatal `error` (bytes skipped, connection usable), a `fatal` error
+   * (answer if possible, close), or nothing yet (`incomplete`: Content-Length promises more bytes).
+   */
+  stream: 'message' | 'error' | 'fatal' | 'incomplete';
 }
+
+/** Stream outcomes that differ from the datagram verdict. */
+const STREAM: Record<string, TortureCase['stream']> = {
+  clerr: 'incomplete',
+  ncl: 'fatal',
+  mcl01: 'fatal',
+  inv2543: 'fatal', // no Content-Length: mandatory on streams (RFC 3261 §18.3)
+};
 
 interface Verdict {
   expectAccept: boolean;
@@ -47,7 +61,7 @@ const VERDICTS: Record<string, Verdict> = {
   esc02: { expectAccept: true, appStatus: 501, note: 'method RE%47IST%45R is not REGISTER' },
   lwsdisp: ACCEPT,
   longreq: ACCEPT,
-  dblreq: { expectAccept: true, note: 'the trailing INVITE in the datagram is ignored' },
+  dblreq: { expectAccept: true, note: 'the trailing INVITE in the datagram is ignored (on a stream it is a second message)' },
   semiuri: ACCEPT,
   transports: ACCEPT,
   mpart01: ACCEPT,
@@ -120,7 +134,8 @@ export function tortureCases(dir = TORTURE_DIR): TortureCase[] {
     if (verdict === undefined) throw new Error(`${name}.dat has no verdict in torture-cases.ts`);
     const bytes = readFileSync(join(dir, `${name}.dat`));
     const kind = bytes.subarray(0, 4).toString('latin1').toUpperCase() === 'SIP/' ? 'response' : 'request';
-    out.push({ file: `${name}.dat`, bytes, section, kind, ...verdict });
+    const stream = STREAM[name] ?? (verdict.expectAccept ? 'message' : 'error');
+    out.push({ file: `${name}.dat`, bytes, section, kind, ...verdict, stream });
   }
   for (const name of groups.keys()) if (!files.includes(name)) throw new Error(`README lists ${name} but ${name}.dat is missing`);
   return out;

@@ -5,10 +5,10 @@ import { describe, it } from 'node:test';
 import type { SipResponse } from '../../src/sip/message.js';
 import { Headers } from '../../src/sip/message.js';
 import { NonInviteClientState, NonInviteClientTransaction } from '../../src/sip/transaction/client-non-invite.js';
-import { cancelMatchKey, clientKey, isRfc3261Branch, serverKey } from '../../src/sip/transaction/keys.js';
+import { clientKey, isRfc3261Branch, serverKey } from '../../src/sip/transaction/keys.js';
 import { InviteServerState, InviteServerTransaction } from '../../src/sip/transaction/server-invite.js';
 import { NonInviteServerState, NonInviteServerTransaction } from '../../src/sip/transaction/server-non-invite.js';
-import { DEFAULT_TIMERS, FakeClock } from '../../src/sip/transaction/timers.js';
+import { CoalescingTimers, DEFAULT_TIMERS, FakeClock } from '../../src/sip/transaction/timers.js';
 
 const T = DEFAULT_TIMERS;
 
@@ -196,7 +196,6 @@ describe('transaction keys', () => {
   it('files an ACK with its INVITE and a CANCEL apart from the request it cancels', () => {
     assert.equal(serverKey({ ...base, method: 'ACK', branch: 'z9hG4bK1' }), serverKey({ ...base, method: 'INVITE', branch: 'z9hG4bK1' }));
     assert.notEqual(serverKey({ ...base, method: 'CANCEL', branch: 'z9hG4bK1' }), serverKey({ ...base, method: 'INVITE', branch: 'z9hG4bK1' }));
-    assert.equal(cancelMatchKey({ ...base, method: 'CANCEL', branch: 'z9hG4bK1' }), cancelMatchKey({ ...base, method: 'MESSAGE', branch: 'z9hG4bK1' }));
   });
   it('uses RFC 2543 matching when the branch lacks the magic cookie (RFC 4475 badbranch)', () => {
     assert.equal(isRfc3261Branch('z9hG4bK'), false);
@@ -209,5 +208,46 @@ describe('transaction keys', () => {
   it('keys client transactions by branch and CSeq method', () => {
     assert.equal(clientKey('z9hG4bKa', 'MESSAGE'), clientKey('z9hG4bKa', 'MESSAGE'));
     assert.notEqual(clientKey('z9hG4bKa', 'MESSAGE'), clientKey('z9hG4bKa', 'CANCEL'));
+  });
+});
+
+describe('coalescing timers', () => {
+  it('fires timers of one duration in order, skips cancelled ones, and mixes durations correctly', () => {
+    const base = new FakeClock();
+    const timers = new CoalescingTimers(base);
+    const fired: string[] = [];
+    timers.setTimeout(() => fired.push('a500'), 500);
+    base.advance(100);
+    const b = timers.setTimeout(() => fired.push('b500'), 500);
+    timers.setTimeout(() => fired.push('c200'), 200);
+    base.advance(100);
+    timers.setTimeout(() => fired.push('d500'), 500);
+    timers.clearTimeout(b);
+    base.advance(99); // t=299
+    assert.deepEqual(fired, []);
+    base.advance(1); // t=300: c200 due (scheduled at 100)
+    assert.deepEqual(fired, ['c200']);
+    base.advance(199); // t=499
+    assert.deepEqual(fired, ['c200']);
+    base.advance(1); // t=500: a500; b500 (due 600) was cancelled
+    assert.deepEqual(fired, ['c200', 'a500']);
+    base.advance(200); // t=700: d500 due (200+500), b500 never fires
+    assert.deepEqual(fired, ['c200', 'a500', 'd500']);
+    assert.equal(base.pending, 0, 'no underlying timer left armed');
+  });
+
+  it('drives a client transaction exactly like the plain clock', () => {
+    const base = new FakeClock();
+    const sent: number[] = [];
+    const tx = new NonInviteClientTransaction('k', Buffer.from('R'), { reliable: false, send: () => sent.push(base.now()) }, new CoalescingTimers(base), T, {
+      onResponse: () => {},
+      onTimeout: () => sent.push(-1),
+      onTransportError: () => {},
+      onTerminated: () => {},
+    });
+    tx.start();
+    base.advance(64 * T.T1);
+    assert.deepEqual(sent.slice(0, 6), [0, 500, 1500, 3500, 7500, 11500]);
+    assert.equal(sent.at(-1), -1);
   });
 });

@@ -197,6 +197,30 @@ describe('cassandra engine specifics', () => {
     }
   });
 
+  test('a claim that applied although its request timed out (retried) is recognised as our own', async () => {
+    const now = Date.parse('2026-01-01T00:00:00.000Z');
+    const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push', now: () => now });
+    try {
+      const account = `retry-${randomUUID().slice(0, 8)}@example.com`;
+      const e = { account, contact: 'b@x.org', direction: 'incoming' as const, contentType: 'text/plain', content: 'once', messageId: randomUUID(), disposition: ['display'], state: 'received' as const, msgTimestamp: new Date() };
+      // What the first, timed-out attempt left behind: the id row with the created_at the store allocates.
+      await admin.execute(`INSERT INTO ${keyspace}.sylk_message_ids (account, message_id, created_at, removed) VALUES (?, ?, ?, false)`, [account, e.messageId, new Date(now)], { prepare: true });
+      assert.equal(await s.add(e), true);
+      assert.equal((await s.getEntry(account, e.messageId))?.createdAt.getTime(), now);
+      assert.equal(await s.add(e), false, 'a later duplicate is still refused');
+      const imported = { ...e, messageId: randomUUID(), createdAt: new Date('2025-01-01T00:00:00.000Z') };
+      assert.equal(await s.add(imported), true);
+      const again = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push', now: () => now });
+      try {
+        assert.equal(await again.add({ ...imported }), false, 'a repeated import (fresh process) reports a duplicate');
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a shared created_at (§4.4) is not reused when it would place the copy before newer entries', async () => {
     const s = await openCassandraStore({ contactPoints, keyspace, pushTokensTable: 'sylk_push' });
     try {

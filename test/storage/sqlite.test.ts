@@ -45,6 +45,21 @@ describe('sqlite engine specifics', () => {
     db.close();
   });
 
+  test('periodic retention deletes entries older than retention_days', async () => {
+    const s = new SqliteStore({ path: join(dir, 'retention.sqlite'), retentionDays: 1, intervalMs: 30 });
+    try {
+      const base = { account: 'r@x.org', contact: 'b@x.org', direction: 'incoming' as const, contentType: 'text/plain', content: 'x', disposition: null, state: 'received' as const, msgTimestamp: new Date() };
+      await s.add({ ...base, messageId: 'old', createdAt: new Date(Date.now() - 2 * 86_400_000) });
+      await s.add({ ...base, messageId: 'new' });
+      const deadline = Date.now() + 5000;
+      while ((await s.getEntry('r@x.org', 'old')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await s.getEntry('r@x.org', 'old'), null);
+      assert.ok(await s.getEntry('r@x.org', 'new'));
+    } finally {
+      await s.close();
+    }
+  });
+
   test('cursor and since queries use their indexes without sorting', () => {
     const path = join(dir, 'plan.sqlite');
     const s = new SqliteStore({ path });

@@ -334,3 +334,27 @@ test('calls and binary frames are refused politely; the connection keeps working
     { sylkrtc: 'ack', transaction: 'p' },
   ]);
 });
+
+test('a slow request does not delay a later ping; acks of queued requests stay in FIFO order', async () => {
+  const h = makeContext({ 'alice@example.com': ALICE_HA1 });
+  const { ws, conn } = h.connect();
+  await login(conn, ws, 'alice@example.com', ALICE_HA1);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const orig = h.service.syncConversations.bind(h.service);
+  h.service.syncConversations = async (args) => {
+    await gate;
+    return orig(args);
+  };
+  req(conn, { sylkrtc: 'account-sync-conversations', account: 'alice@example.com', transaction: 'slow' });
+  req(conn, { sylkrtc: 'lookup-public-key', uri: 'bob@example.com', transaction: 'after' });
+  req(conn, { sylkrtc: 'ping', transaction: 'p' });
+  await settle();
+  assert.deepEqual(ws.take(), [{ sylkrtc: 'ack', transaction: 'p' }]);
+  release();
+  await settle();
+  assert.deepEqual(
+    ws.take().map((f) => f.transaction ?? f.sylkrtc),
+    ['slow', 'account-event', 'after', 'lookup-public-key-event'],
+  );
+});

@@ -8,8 +8,9 @@
  *   3. SIP stack           (src/sip: `[SIP]`), created, not yet listening
  *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
  *   5. SIP stack listening
- *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the sylkRTC WebSocket API
- *                           on /webrtcgateway/ws; the journal HTTP API ── EXTENSION POINT
+ *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
+ *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws;
+ *                           file-transfer routes ── EXTENSION POINT
  *
  * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
  * so shutdown is: close WebSocket connections, stop listening for HTTP, stop SIP (no new requests,
@@ -22,6 +23,7 @@
  */
 import { formatProxyAddress, webBaseUrl, type Config } from '../../config/index.js';
 import { HealthChecks, registerHealthRoute } from '../../http/health.js';
+import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { JournalStore } from '../../journal/store.js';
@@ -230,8 +232,9 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     const http = createWeb(parts, options);
     stack.onStop('web', () => http.close());
     const gateway = attachGateway(parts, stack, http, sip, messaging, store);
-    //    EXTENSION POINT — journal history API (http-api.md §2) and file-transfer routes on http.app,
-    //    registered here, before listen().
+    // Journal history for SIP devices; CORS for the origins allowed on the WebSocket API.
+    await registerHistoryRoutes(http.app, { store, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.history' }) });
+    //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
     const web = await http.listen();
 
     log.info({ web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');

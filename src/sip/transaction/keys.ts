@@ -38,16 +38,16 @@ function keyMethod(method: string): string {
 /** The server transaction key of a request (ACK maps to its INVITE's key). */
 export function serverKey(p: RequestKeyParts): string {
   const m = keyMethod(p.method);
-  if (isRfc3261Branch(p.branch)) return `${p.branch}\x00${p.sentBy}\x00${m}`;
-  return `2543\x00${p.requestUri}\x00${p.fromTag ?? ''}\x00${p.callId}\x00${p.cseqNumber}\x00${p.sentBy}\x00${p.branch ?? ''}\x00${m}`;
+  if (isRfc3261Branch(p.branch)) return flat(`${p.branch}\x00${p.sentBy}\x00${m}`);
+  return flat(`2543\x00${p.requestUri}\x00${p.fromTag ?? ''}\x00${p.callId}\x00${p.cseqNumber}\x00${p.sentBy}\x00${p.branch ?? ''}\x00${m}`);
 }
 
 /**
- * The key under which a request can be found by a CANCEL (§9.2): the server key without the method
- * (a CANCEL carries the branch of the request it cancels but its own method).
+ * A flat copy of a key: concatenation yields a rope of slices, and slices keep the whole header text
+ * of the request alive for as long as the transaction lives (timer J: 32 s).
  */
-export function cancelMatchKey(p: RequestKeyParts): string {
-  return serverKey({ ...p, method: '' });
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** The client transaction key: branch of the top Via + CSeq method (§17.1.3). */

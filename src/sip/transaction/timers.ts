@@ -92,3 +92,81 @@ export class FakeClock implements TimerHost {
     this.time = end;
   }
 }
+
+interface QueuedTimer {
+  at: number;
+  fn: () => void;
+  cancelled: boolean;
+  next: QueuedTimer | undefined;
+}
+
+interface TimerQueue {
+  head: QueuedTimer | undefined;
+  tail: QueuedTimer | undefined;
+  armed: TimerHandle | undefined;
+}
+
+const noop = (): void => {};
+
+/**
+ * Timers of equal duration in one FIFO per duration, on one underlying timer each. Transactions
+ * schedule a handful of distinct durations (T1·2ⁿ, T2, T4, 64·T1) in huge numbers — every finished
+ * UDP transaction holds timer J for 32 s — and a queue entry costs a fraction of a Node `Timeout`.
+ * Cancelled entries are unlinked lazily when they fall due (their callback is dropped at once).
+ */
+export class CoalescingTimers implements TimerHost {
+  private readonly queues = new Map<number, TimerQueue>();
+
+  constructor(private readonly base: TimerHost = realTimers) {}
+
+  now(): number {
+    return this.base.now();
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const delay = Math.max(0, Math.round(ms));
+    const entry: QueuedTimer = { at: this.base.now() + delay, fn, cancelled: false, next: undefined };
+    let q = this.queues.get(delay);
+    if (!q) {
+      q = { head: undefined, tail: undefined, armed: undefined };
+      this.queues.set(delay, q);
+    }
+    if (q.tail) q.tail.next = entry;
+    else q.head = entry;
+    q.tail = entry;
+    if (!q.armed) this.arm(q);
+    return entry;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    const e = handle as QueuedTimer;
+    e.cancelled = true;
+    e.fn = noop;
+  }
+
+  private arm(q: TimerQueue): void {
+    const head = q.head;
+    if (!head) return;
+    q.armed = this.base.setTimeout(() => this.fire(q), Math.max(0, head.at - this.base.now()));
+  }
+
+  private fire(q: TimerQueue): void {
+    q.armed = undefined;
+    const now = this.base.now();
+    while (q.head && q.head.at <= now) {
+      const e = q.head;
+      q.head = e.next;
+      if (!q.head) q.tail = undefined;
+      e.next = undefined;
+      if (!e.cancelled) {
+        e.cancelled = true;
+        try {
+          e.fn();
+        } catch {
+          // a transaction callback must not stop the queue
+        }
+      }
+    }
+    if (q.head && !q.armed) this.arm(q);
+  }
+}

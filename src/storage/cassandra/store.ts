@@ -68,6 +68,7 @@ import { checkIdentifier, ensureSchema, ORIGINAL_API_TOKEN_TTL_SECONDS, pushToke
 type Client = cassandra.Client;
 type Row = cassandra.types.Row;
 type Params = unknown[];
+type Stmt = { query: string; params: Params };
 
 export interface CassandraStoreOptions extends SchemaOptions {
   /** `[Cassandra] keyspace` (must exist; see `ensureSchema`). */
@@ -106,6 +107,8 @@ const CLAIM_CHUNK = 250;
 /** Rows per unlogged batch, and their approximate size cap (well below max_mutation_size). */
 const WRITE_CHUNK = 200;
 const WRITE_CHUNK_BYTES = 1 << 20;
+/** Statements per unlogged batch of deletes/updates in one partition. */
+const PARTITION_BATCH = 300;
 const SCAN_PAGE = 1000;
 const LATEST_CACHE_MAX = 100_000;
 const MAX_TTL = 630_720_000; // Cassandra's maximum TTL (20 years)
@@ -121,6 +124,28 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/**
+ * Run a lightweight transaction, retrying (up to 3 attempts, short random back-off) when Cassandra
+ * reports a CAS write timeout or contention, or the request timed out: the outcome of such a request
+ * is unknown, and the conditional statements are safe to repeat (the caller recognises its own claim).
+ */
+async function withCasRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as { code?: unknown; writeType?: unknown };
+      const retryable =
+        err instanceof cassandra.errors.OperationTimedOutError ||
+        (err instanceof cassandra.errors.ResponseError &&
+          ((e.code === cassandra.types.responseErrorCodes.writeTimeout && e.writeType === 'CAS') ||
+            e.code === cassandra.types.responseErrorCodes.readTimeout));
+      if (!retryable || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 100 * attempt));
+    }
+  }
 }
 
 function validEntry(e: NewJournalEntry): boolean {
@@ -386,9 +411,13 @@ export class CassandraStore implements JournalStore {
 
   /** Record `(account, id)` with an LWT. Resolves the existing row when the id was already known. */
   private async claimId(account: string, messageId: string, createdAt: Date, ttl = this.ttl): Promise<{ applied: boolean; existing: IdInfo | null }> {
-    const rs = await this.exec(
-      `INSERT INTO ${this.t.ids} (account, message_id, created_at, removed) VALUES (?, ?, ?, false) IF NOT EXISTS USING TTL ?`,
-      [account, messageId, createdAt, ttl],
+    const rs = await withCasRetry(() =>
+      this.exec(`INSERT INTO ${this.t.ids} (account, message_id, created_at, removed) VALUES (?, ?, ?, false) IF NOT EXISTS USING TTL ?`, [
+        account,
+        messageId,
+        createdAt,
+        ttl,
+      ]),
     );
     if (rs.wasApplied()) return { applied: true, existing: null };
     const row = rs.first();
@@ -482,10 +511,14 @@ export class CassandraStore implements JournalStore {
       const e = entries[i]!;
       const p = plan.get(i)!;
       if (original[k]) return;
-      if (existing.has(e.messageId)) {
+      const ex = existing.get(e.messageId);
+      // Our own claim, reported as existing when a timed-out conditional batch had in fact applied
+      // and was retried: allocated `created_at` values are unique per account, so it is ours. (Not
+      // for explicit `createdAt`: a repeated import must report its entries as duplicates.)
+      const ours = e.createdAt === undefined && ex && !ex.removed && ex.createdAt.getTime() === p.createdAt.getTime();
+      if (existing.has(e.messageId) && !ours) {
         // Known id. If its row is missing without having been removed, a previous add died between
         // the claim and the row write: complete it (same key, so concurrent repairs converge).
-        const ex = existing.get(e.messageId);
         if (ex && !ex.removed) repairs.push({ e, createdAt: ex.createdAt });
         return;
       }
@@ -518,10 +551,8 @@ export class CassandraStore implements JournalStore {
     for (let off = 0; off < claims.length; off += CLAIM_CHUNK) {
       let rest = claims.slice(off, off + CLAIM_CHUNK);
       while (rest.length > 0) {
-        const rs = await this.client.batch(
-          rest.map((c) => ({ query: cql, params: [account, c.messageId, c.createdAt, this.ttl] })),
-          { prepare: true },
-        );
+        const batch = rest.map((c) => ({ query: cql, params: [account, c.messageId, c.createdAt, this.ttl] }));
+        const rs = await withCasRetry(() => this.client.batch(batch, { prepare: true }));
         if (rs.wasApplied()) break;
         const found = new Set<string>();
         for (const row of rs.rows) {
@@ -582,21 +613,31 @@ export class CassandraStore implements JournalStore {
     for await (const row of rs) yield row;
   }
 
-  private async markRemoved(account: string, messageId: string, createdAt: Date, ttl: number): Promise<void> {
-    await this.exec(`UPDATE ${this.t.ids} USING TTL ? SET created_at = ?, removed = true WHERE account = ? AND message_id = ?`, [
-      ttl,
-      createdAt,
-      account,
-      messageId,
-    ]);
+  /** Statement marking `(account, id)` removed: the id stays known (cursor, idempotency) until it expires. */
+  private markRemovedStmt(account: string, messageId: string, createdAt: Date, ttl: number): Stmt {
+    return {
+      query: `UPDATE ${this.t.ids} USING TTL ? SET created_at = ?, removed = true WHERE account = ? AND message_id = ?`,
+      params: [ttl || this.ttl, createdAt, account, messageId],
+    };
   }
 
-  private async deleteRow(account: string, createdAt: Date, messageId: string, ttl: number): Promise<void> {
-    await Promise.all([
-      this.exec(`DELETE FROM ${this.t.journal} WHERE account = ? AND created_at = ? AND message_id = ?`, [account, createdAt, messageId]),
-      this.exec(`DELETE FROM ${this.t.nullDisp} WHERE account = ? AND created_at = ? AND message_id = ?`, [account, createdAt, messageId]),
-      this.markRemoved(account, messageId, createdAt, ttl),
-    ]);
+  /** Statements deleting one entry (journal row, null-disposition marker) and marking its id removed. */
+  private deleteStmts(account: string, createdAt: Date, messageId: string, ttl: number): Stmt[] {
+    return [
+      { query: `DELETE FROM ${this.t.journal} WHERE account = ? AND created_at = ? AND message_id = ?`, params: [account, createdAt, messageId] },
+      { query: `DELETE FROM ${this.t.nullDisp} WHERE account = ? AND created_at = ? AND message_id = ?`, params: [account, createdAt, messageId] },
+      this.markRemovedStmt(account, messageId, createdAt, ttl),
+    ];
+  }
+
+  /**
+   * Run statements that all target one account's partition (of several tables: one mutation) as
+   * unlogged batches, which Cassandra applies atomically per batch.
+   */
+  private async runPartitionStmts(stmts: Stmt[]): Promise<void> {
+    const chunks: Stmt[][] = [];
+    for (let k = 0; k < stmts.length; k += PARTITION_BATCH) chunks.push(stmts.slice(k, k + PARTITION_BATCH));
+    await mapLimit(chunks, 4, (c) => (c.length === 1 ? this.exec(c[0]!.query, c[0]!.params) : this.client.batch(c, { prepare: true, logged: false })));
   }
 
   // ------------------------------------------------------------------ journal entries
@@ -651,7 +692,7 @@ export class CassandraStore implements JournalStore {
       if (!id || id.removed) return null;
       const found = await this.readRow(account, id.createdAt, messageId);
       if (!found) return null;
-      await this.deleteRow(account, id.createdAt, messageId, found.ttl || this.ttl);
+      await this.runPartitionStmts(this.deleteStmts(account, id.createdAt, messageId, found.ttl));
       return found.entry;
     });
   }
@@ -664,7 +705,7 @@ export class CassandraStore implements JournalStore {
           victims.push({ createdAt: row.get('created_at') as Date, messageId: str(row.get('message_id')), ttl: ttlOf(row) });
         }
       }
-      await mapLimit(victims, MAX_PARALLEL, (v) => this.deleteRow(account, v.createdAt, v.messageId, v.ttl || this.ttl));
+      await this.runPartitionStmts(victims.flatMap((v) => this.deleteStmts(account, v.createdAt, v.messageId, v.ttl)));
       return victims.length;
     });
   }
@@ -675,7 +716,7 @@ export class CassandraStore implements JournalStore {
       for await (const row of this.scan('created_at, message_id, TTL(msg_timestamp) AS ttl', account)) {
         rows.push({ createdAt: row.get('created_at') as Date, messageId: str(row.get('message_id')), ttl: ttlOf(row) });
       }
-      await mapLimit(rows, MAX_PARALLEL, (r) => this.markRemoved(account, r.messageId, r.createdAt, r.ttl || this.ttl));
+      await this.runPartitionStmts(rows.map((r) => this.markRemovedStmt(account, r.messageId, r.createdAt, r.ttl)));
       await Promise.all([
         this.exec(`DELETE FROM ${this.t.journal} WHERE account = ?`, [account]),
         this.exec(`DELETE FROM ${this.t.nullDisp} WHERE account = ?`, [account]),
@@ -687,29 +728,22 @@ export class CassandraStore implements JournalStore {
   markConversationRead(account: string, contact: string): Promise<number> {
     return this.write(async () => {
       let changed = 0;
-      const jobs: Array<() => Promise<unknown>> = [];
+      const stmts: Stmt[] = [];
       for await (const row of this.scan('created_at, message_id, contact, content_type, disposition, TTL(msg_timestamp) AS ttl', account)) {
         if (row.get('contact') !== contact) continue;
         const createdAt = row.get('created_at') as Date;
         const messageId = str(row.get('message_id'));
-        const ttl = ttlOf(row);
         const disp = row.get('disposition') as unknown;
         if (Array.isArray(disp) && disp.length > 0) {
           changed++;
-          jobs.push(() =>
-            this.exec(`UPDATE ${this.t.journal} USING TTL ? SET disposition = [] WHERE account = ? AND created_at = ? AND message_id = ?`, [
-              ttl,
-              account,
-              createdAt,
-              messageId,
-            ]),
-          );
+          stmts.push({
+            query: `UPDATE ${this.t.journal} SET disposition = [] WHERE account = ? AND created_at = ? AND message_id = ?`,
+            params: [account, createdAt, messageId],
+          });
         }
-        if (row.get('content_type') === CONTENT_TYPES.conversationRead) {
-          jobs.push(() => this.deleteRow(account, createdAt, messageId, ttl || this.ttl));
-        }
+        if (row.get('content_type') === CONTENT_TYPES.conversationRead) stmts.push(...this.deleteStmts(account, createdAt, messageId, ttlOf(row)));
       }
-      await mapLimit(jobs, MAX_PARALLEL, (j) => j());
+      await this.runPartitionStmts(stmts);
       return changed;
     });
   }
@@ -937,7 +971,8 @@ export class CassandraStore implements JournalStore {
       const latest = await this.newestCreatedAt(msg.account);
       const createdAt = new Date(this.allocate(msg.account, latest, msg.createdAt, null));
       const claim = await this.claimId(msg.account, msg.messageId, createdAt);
-      if (!claim.applied) return false;
+      const ours = msg.createdAt === undefined && claim.existing && !claim.existing.removed && claim.existing.createdAt.getTime() === createdAt.getTime();
+      if (!claim.applied && !ours) return false;
       await Promise.all([
         this.exec(
           `INSERT INTO ${this.t.privateKeys} (account, message_id, contact, direction, content, msg_timestamp, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,

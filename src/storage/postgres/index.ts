@@ -120,7 +120,15 @@ export class PostgresStore implements JournalStore {
     if (options.schema) config.options = `-c search_path=${ident(options.schema)}`;
     this.pool = new pg.Pool(config);
     this.pool.on('error', () => undefined); // idle client errors: the next query reports them
-    this.committer = new GroupCommitter<Op, unknown>({ commit: (ops) => this.commit(ops), maxBatch: options.maxBatch });
+    this.committer = new GroupCommitter<Op, unknown>({
+      commit: (ops) => this.commit(ops),
+      maxBatch: options.maxBatch,
+      // Only data errors (SQLSTATE class 22, 23, 54) can be specific to one op; a lost connection is not.
+      retryIndividually: (err) => {
+        const code = (err as { code?: unknown }).code;
+        return typeof code === 'string' && /^(22|23|54)/.test(code);
+      },
+    });
   }
 
   /** Create the schema if asked, apply migrations, start retention. */

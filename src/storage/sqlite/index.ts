@@ -50,7 +50,7 @@ export interface SqliteStoreOptions extends RetentionOptions {
   maxBatch?: number;
   /** Page cache size in KiB (default 65 536). */
   cacheKiB?: number;
-  /** WAL pages that trigger a checkpoint (default 4000, i.e. about 16 MiB). */
+  /** WAL pages that trigger a checkpoint (default 16 000, about 64 MiB: fewer checkpoint copies and fsyncs). */
   walAutocheckpointPages?: number;
 }
 
@@ -111,7 +111,7 @@ export class SqliteStore implements JournalStore {
     // A bigger page cache keeps the id-map and index B-trees of a large store in memory (64 MiB), and
     // fewer, larger checkpoints keep the WAL → database copies (and their fsyncs) off most commits.
     this.db.pragma(`cache_size = -${options.cacheKiB ?? 65_536}`);
-    this.db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 4000}`);
+    this.db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 16_000}`);
     this.db.pragma('temp_store = MEMORY');
     migrate(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
@@ -205,6 +205,11 @@ export class SqliteStore implements JournalStore {
     this.committer = new GroupCommitter<Op, unknown>({
       commit: (ops) => tx.immediate(ops),
       maxBatch: options.maxBatch,
+      // Constraint/size errors are specific to one op; SQLITE_BUSY, I/O errors and the like are not.
+      retryIndividually: (err) => {
+        const code = (err as { code?: unknown }).code;
+        return typeof code === 'string' && /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/.test(code);
+      },
     });
     this.stopRetention = startRetention((d) => this.expire(d), options);
   }

@@ -1,0 +1,16 @@
+import { writeHeapSnapshot } from 'node:v8';
+import { parseMessage } from './src/sip/parser.ts';
+import { SipStack } from './src/sip/stack.ts';
+const body = 'Hello, this is a benchmark message.';
+const request = (n: number): Buffer => Buffer.from(`MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:4000;branch=z9hG4bKmem${n};rport\r\nMax-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a${n}\r\nTo: <sip:bob@example.com>\r\nCall-ID: mem-${n}@127.0.0.1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 }, async () => ({ status: 200 }));
+await stack.start();
+stack.transport.send = () => {};
+const inbound = (stack.transport as any).onMessage;
+const flow = { protocol: 'udp', remote: { protocol: 'udp', address: '127.0.0.1', port: 4000 } };
+for (let i = 0; i < 10000; i++) inbound(parseMessage(request(i)), flow);
+await new Promise((r) => setTimeout(r, 200));
+(globalThis as any).gc();
+const f = writeHeapSnapshot('/tmp/prof/h.heapsnapshot');
+console.log(f);
+process.exit(0);

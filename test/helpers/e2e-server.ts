@@ -1,0 +1,140 @@
+/**
+ * The end-to-end suite's sylk-server: the real daemon (`src/cli/sylk-server.ts`) started as a child
+ * process with its own `--config-dir` (SylkServer's config.ini / webrtcgateway.ini,
+ * `configuration.md`), SIP on 127.0.0.1 UDP+TCP at a fixed port, the web server on an ephemeral port
+ * (read back from the "sylk-server started" log line), every MESSAGE it originates sent through the
+ * Kamailio under test (`[General] outbound_sip_proxy`). A child process rather than `startServer()`
+ * in-process, so two instances really are two processes (module-level registries are not shared,
+ * DESIGN.md decision 3). `stop()` sends SIGTERM (SIGKILL after 10 s) and removes the config dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ENTRY = fileURLToPath(new URL('../../src/cli/sylk-server.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export type E2eStorage = { sqlitePath: string } | { postgresUrl: string };
+
+export interface SylkOptions {
+  name: string;
+  sipPort: number;
+  proxyPort: number;
+  storage: E2eStorage;
+  /** Extra lines for `[General]` of webrtcgateway.ini. */
+  general?: string[];
+}
+
+export interface SylkInstance {
+  readonly name: string;
+  readonly sipPort: number;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  /** Everything the process logged so far (JSON lines), for failure messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function startSylk(opts: SylkOptions): Promise<SylkInstance> {
+  const dir = mkdtempSync(join(tmpdir(), `sylk-e2e-${opts.name}-`));
+  writeFileSync(
+    join(dir, 'config.ini'),
+    [
+      '[Server]',
+      'default_application = webrtcgateway',
+      '[SIP]',
+      'local_ip = 127.0.0.1',
+      `local_udp_port = ${opts.sipPort}`,
+      `local_tcp_port = ${opts.sipPort}`,
+      'local_tls_port =',
+      'trusted_peers = 127.0.0.1',
+      '[WebServer]',
+      'local_ip = 127.0.0.1',
+      'local_port = 0',
+      '',
+    ].join('\n'),
+  );
+  const storage =
+    'sqlitePath' in opts.storage
+      ? ['backend = sqlite', `sqlite_path = ${opts.storage.sqlitePath}`]
+      : ['backend = postgres', `postgres_url = ${opts.storage.postgresUrl}`];
+  writeFileSync(
+    join(dir, 'webrtcgateway.ini'),
+    [
+      '[General]',
+      `outbound_sip_proxy = 127.0.0.1:${opts.proxyPort};transport=udp`,
+      'http_management_interface = 127.0.0.1:0',
+      ...(opts.general ?? []),
+      '[FileStorage]',
+      `storage_dir = ${dir}`,
+      '[Storage]',
+      ...storage,
+      '',
+    ].join('\n'),
+  );
+
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--config-dir', dir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_TEST_CONTEXT: '',
+      SYLK_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+      SYLK_SYSTEM_CONFIG_DIR: '',
+      SYLK_USER_CONFIG_DIR: '',
+    },
+  });
+  let output = '';
+  const collect = (b: Buffer): void => {
+    output += b.toString();
+    if (output.length > 4_000_000) output = output.slice(-2_000_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const started = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sylk-server ${opts.name} did not start in 30 s:\n${output.slice(-4000)}`)), 30_000);
+    const check = (): void => {
+      const m = /"web":"(https?:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sylk-server started"/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`sylk-server ${opts.name} exited at start-up:\n${output.slice(-4000)}`));
+    });
+  });
+
+  let httpUrl: string;
+  try {
+    httpUrl = await started;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    name: opts.name,
+    sipPort: opts.sipPort,
+    httpUrl,
+    wsUrl: `${httpUrl.replace(/^http/, 'ws')}/webrtcgateway/ws`,
+    log: () => output,
+    stop,
+  };
+}
