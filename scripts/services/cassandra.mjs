@@ -240,6 +240,11 @@ export async function start() {
   proc.once('exit', () => {
     exited = true;
   });
+  proc.once('error', (err) => {
+    // e.g. no `java` on PATH: reported by waitForCql's "exited during start-up" plus this line.
+    writeFileSync(outFile, `spawning java failed: ${err.message}\n`, { flag: 'a' });
+    exited = true;
+  });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Last resort if the runner exits without calling stop(): no orphaned JVM, no leftover data.
@@ -261,7 +266,7 @@ export async function start() {
 export async function stop() {
   const p = proc;
   proc = undefined;
-  if (p && p.exitCode === null && p.signalCode === null) {
+  if (p && p.pid !== undefined && p.exitCode === null && p.signalCode === null) {
     const gone = new Promise((resolve) => p.once('exit', resolve));
     p.kill('SIGTERM');
     const timer = setTimeout(() => p.kill('SIGKILL'), 3_000); // throwaway data: no need for a long drain

@@ -294,14 +294,14 @@ export class SipStack implements SipClient {
     const toTag = randomToken(8);
     let answered = false;
     const respond = (spec: ResponseSpec): void => {
+      if (answered) return;
+      const bytes = serializeMessage(buildResponse(req, spec, toTag, this.userAgent));
       if (spec.status >= 200) {
-        if (answered) return;
         answered = true;
         sipResponses.inc({ direction: 'sent', method: metricMethod(req.method), status: String(spec.status) });
         sipHandlingSeconds.observe({ method: metricMethod(req.method) }, Number(process.hrtime.bigint() - started) / 1e9);
       }
-      const res = buildResponse(req, spec, toTag, this.userAgent);
-      tx.respond(spec.status, serializeMessage(res));
+      tx.respond(spec.status, bytes);
     };
 
     if (req.method === 'CANCEL') {
@@ -346,7 +346,17 @@ export class SipStack implements SipClient {
     const finish = (spec: ResponseSpec): void => {
       this.inFlight--;
       if (trying) this.clock.clearTimeout(trying);
-      respond(spec);
+      try {
+        respond(spec);
+      } catch (err) {
+        // e.g. a header value the serializer cannot write: never let it become an unhandled rejection.
+        log.error({ err }, 'could not send the application response');
+        try {
+          respond({ status: 500, reason: 'Server Internal Error' });
+        } catch {
+          // nothing more to do
+        }
+      }
     };
     Promise.resolve(p).then(
       (spec) => {

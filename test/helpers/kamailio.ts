@@ -28,6 +28,8 @@ export interface KamailioOptions {
   tcpPort: number;
   wsPort?: number;
   sylkPort: number;
+  /** SIP port of a second sylk-server instance on 127.0.0.1 (define SYLK_PORT2), trusted like the first. */
+  sylkPort2?: number;
   sylkTransport?: 'udp' | 'tcp';
   subscribers: Subscriber[];
 }
@@ -117,6 +119,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<KamailioHand
     `SYLK_TRANSPORT="${transport}"`,
     'SYLK_TRUST_PORT',
   ];
+  if (opts.sylkPort2 !== undefined) defines.push(`SYLK_PORT2="${opts.sylkPort2}"`);
   if (opts.wsPort) defines.push('WITH_WS', `LISTEN_WS=tcp:127.0.0.1:${opts.wsPort}`);
   const args = ['-f', CFG, '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir, '-w', dir];
   for (const d of defines) args.push('-A', d);

@@ -85,7 +85,7 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
   /** Asks for an API token over SIP; resolves with the token reply the device received. */
   async function requestToken(d: SipDevice): Promise<{ token: string; url: string; request: RecordedRequest }> {
     const before = d.requests.length;
-    const sent = await d.message(d.opts.user, 'application/sylk-api-token', '');
+    const sent = await d.message(d.opts.user, 'application/sylk-api-token', 'I need a token');
     assert.equal(sent.status, 200, `token request answered ${sent.response}${diag()}`);
     const [reply] = await d.recorder.waitFor(
       (r) => d.requests.indexOf(r) >= before && r.method === 'MESSAGE' && /^application\/sylk-api-token/.test(r.header('Content-Type') ?? ''),
@@ -94,6 +94,12 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
     );
     const body = JSON.parse(reply!.body) as { token: string; url: string };
     return { ...body, request: reply! };
+  }
+
+  async function fetchHistory(t: { token: string; url: string }): Promise<Array<Record<string, string>>> {
+    const res = await fetch(t.url, { headers: { Authorization: `Apikey ${t.token}` } });
+    assert.equal(res.status, 200, `history ${t.url}: ${res.status} ${await res.clone().text()}`);
+    return ((await res.json()) as { messages: Array<Record<string, string>> }).messages;
   }
 
   async function journal(account: string): Promise<JournalEntry[]> {
@@ -238,6 +244,7 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
   test('one account on two WebSocket devices and one SIP device: every device sees every message, read marker and removal once', async () => {
     const pat = await device('pat');
     const maxSip = await device('max');
+    const maxToken = await requestToken(maxSip);
     const ws1 = await ws('max-ws1', 'max');
     const ws2 = await ws('max-ws2', 'max');
     const max = aor('max');
@@ -250,13 +257,13 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
     await ws2.waitForEvent('message', (e) => e.message_id === id1);
     await maxSip.recorder.waitFor((r) => r.method === 'MESSAGE' && unwrapCpim(r).content === t1);
 
-    // ws1 → pat: ws2 gets the sync event, the SIP device a replica.
+    // ws1 → pat: ws2 gets the sync event; the SIP device finds it in the journal over HTTP (the server
+    // does not copy WS users' outgoing messages to their SIP devices, sip-messaging.md §8).
     const id2 = randomUUID();
     const t2 = `max(ws1) to pat ${id2}`;
     await ws1.request({ sylkrtc: 'account-message', account: max, uri: aor('pat'), message_id: id2, content: t2, content_type: 'text/plain', timestamp: new Date().toISOString() });
     await pat.recorder.waitFor((r) => r.method === 'MESSAGE' && unwrapCpim(r).content === t2);
     await ws2.waitForEvent('sync', (e) => e.type === 'message' && e.action === 'add' && (e.content as { message_id: string }).message_id === id2);
-    await maxSip.recorder.waitFor((r) => r.method === 'MESSAGE' && unwrapCpim(r).content === t2);
 
     // SIP device of max → pat: both WS devices get the server-generated sync event.
     const id3 = randomUUID();
@@ -289,7 +296,9 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
     assert.equal(received(maxSip, t1).length, 1, 'sip: message from pat');
     assert.equal(count(ws1, syncOf('message', 'add', 'message_id', id2)), 0, 'ws1: its own message echoed');
     assert.equal(count(ws2, syncOf('message', 'add', 'message_id', id2)), 1, 'ws2: message of ws1');
-    assert.equal(received(maxSip, t2).length, 1, 'sip: message of ws1');
+    const history = await fetchHistory(maxToken);
+    assert.equal(history.filter((m) => m.message_id === id2 && m.direction === 'outgoing').length, 1, 'sip (history): message of ws1');
+    assert.equal(history.filter((m) => m.message_id === id3 && m.direction === 'outgoing').length, 1, 'sip (history): own message');
     assert.equal(count(ws1, syncOf('message', 'add', 'message_id', id3)), 1, 'ws1: message of the SIP device');
     assert.equal(count(ws2, syncOf('message', 'add', 'message_id', id3)), 1, 'ws2: message of the SIP device');
     assert.equal(received(maxSip, t3).length, 1, 'sip: own message replicated once by the proxy');

@@ -21,6 +21,7 @@
  * To wire a subsystem: add a step at its place in the order, take what it needs from `parts`, put what
  * later steps need into `parts`, and register its stop with `stack.onStop`.
  */
+import { join } from 'node:path';
 import { formatProxyAddress, webBaseUrl, type Config } from '../../config/index.js';
 import { HealthChecks, registerHealthRoute } from '../../http/health.js';
 import { registerHistoryRoutes } from '../../http/history.js';
@@ -33,6 +34,7 @@ import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
 import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
 import { isDeviceOnline } from '../../sylkrtc/registry.js';
+import { FileAddressBookStore } from '../../sylkrtc/addressbook.js';
 import { SylkRtcGateway } from '../../sylkrtc/server.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
@@ -204,6 +206,8 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
     sipDomains: list(config.General.sip_domains.map((d) => d.toLowerCase())),
     webOrigins: list(config.General.web_origins),
     pingIntervalSec: config.General.websocket_ping_interval,
+    // One JSON file per account beside the journal (instances sharing a store do not share these).
+    addressBook: new FileAddressBookStore(join(config.FileStorage.storage_dir, 'addressbook')),
   });
   gateway.attach(http);
   stack.onStop('websocket', () => gateway.close());
