@@ -27,7 +27,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Only test files that talk to Cassandra (or the integration suite) need the node. */
 export function needed(files) {
-  return files.some((f) => f.includes('cassandra') || f.includes('integration'));
+  return files.some((f) => f.includes('cassandra'));
 }
 
 /** @type {import('node:child_process').ChildProcess | undefined} */
