@@ -25,7 +25,7 @@ const START_TIMEOUT_MS = 180_000;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Only test files that talk to Cassandra (or the integration suite) need the node. */
+/** Only the test files that talk to Cassandra need the node. */
 export function needed(files) {
   return files.some((f) => f.includes('cassandra'));
 }

@@ -41,3 +41,30 @@ export const sipDropped = new Counter({
   labelNames: ['reason'] as const,
   registers: [registry],
 });
+
+type CounterChild = ReturnType<Counter<'direction' | 'method' | 'status'>['labels']>;
+type HistogramChild = ReturnType<Histogram<'method'>['labels']>;
+const responseChildren = new Map<string, CounterChild>();
+const requestChildren = new Map<string, ReturnType<Counter<'direction' | 'method'>['labels']>>();
+const handlingChildren = new Map<string, HistogramChild>();
+
+/** Hot-path helpers: label children cached by label values (prom-client hashes label objects per call). */
+export function countRequest(direction: 'in' | 'out', method: string): void {
+  const k = `${direction} ${method}`;
+  let c = requestChildren.get(k);
+  if (!c) requestChildren.set(k, (c = sipRequests.labels(direction, method)));
+  c.inc();
+}
+
+export function countResponse(direction: 'sent' | 'received', method: string, status: number): void {
+  const k = `${direction} ${method} ${status}`;
+  let c = responseChildren.get(k);
+  if (!c) responseChildren.set(k, (c = sipResponses.labels(direction, method, String(status))));
+  c.inc();
+}
+
+export function observeHandling(method: string, seconds: number): void {
+  let c = handlingChildren.get(method);
+  if (!c) handlingChildren.set(method, (c = sipHandlingSeconds.labels(method)));
+  c.observe(seconds);
+}

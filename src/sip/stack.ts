@@ -20,7 +20,7 @@ import { logger } from '../util/logger.js';
 import { Headers, type SipRequest, type SipResponse, type TransportProtocol } from './message.js';
 import type { ParseResult } from './parser.js';
 import { serializeMessage } from './serializer.js';
-import { sipDropped, sipHandlingSeconds, sipRequests, sipResponses, sipTransactions } from './stack-metrics.js';
+import { countRequest, countResponse, observeHandling, sipDropped, sipTransactions } from './stack-metrics.js';
 import { NonInviteClientTransaction } from './transaction/client-non-invite.js';
 import { clientKey, isRfc3261Branch, serverKey, type RequestKeyParts } from './transaction/keys.js';
 import { InviteServerTransaction } from './transaction/server-invite.js';
@@ -236,7 +236,7 @@ export class SipStack implements SipClient {
     if (via) fake.headers = stampReceived(headers, via, flow.remote, this.options.forceRport ?? false);
     const reason = `${reasonPhrase(err.status)} (${err.error})`.slice(0, 200);
     const res = buildResponse(fake, { status: err.status, reason }, randomToken(8), this.userAgent);
-    sipResponses.inc({ direction: 'sent', method: metricMethod(partial.method), status: String(err.status) });
+    countResponse('sent', metricMethod(partial.method), err.status);
     this.sendResponseStateless(res, flow, via);
   }
 
@@ -288,7 +288,8 @@ export class SipStack implements SipClient {
       return;
     }
 
-    sipRequests.inc({ direction: 'in', method: metricMethod(req.method) });
+    const method = metricMethod(req.method);
+    countRequest('in', method);
     const started = process.hrtime.bigint();
     const tx = this.createServerTx(req.method, key, flow, via);
     const toTag = randomToken(8);
@@ -298,8 +299,8 @@ export class SipStack implements SipClient {
       const bytes = serializeMessage(buildResponse(req, spec, toTag, this.userAgent));
       if (spec.status >= 200) {
         answered = true;
-        sipResponses.inc({ direction: 'sent', method: metricMethod(req.method), status: String(spec.status) });
-        sipHandlingSeconds.observe({ method: metricMethod(req.method) }, Number(process.hrtime.bigint() - started) / 1e9);
+        countResponse('sent', method, spec.status);
+        observeHandling(method, Number(process.hrtime.bigint() - started) / 1e9);
       }
       tx.respond(spec.status, bytes);
     };
@@ -417,7 +418,7 @@ export class SipStack implements SipClient {
     const fromTag = randomToken(8);
     let cseq = out.cseq ?? 1;
     if (!this.started || this.stopping) return { response: synthesize(503, 'SIP stack not running', callId, cseq, out.method), cseq, callId };
-    sipRequests.inc({ direction: 'out', method: out.method });
+    countRequest('out', out.method);
     let targets: SendTarget[];
     try {
       targets = await this.resolve(out);
@@ -428,7 +429,7 @@ export class SipStack implements SipClient {
     const target = targets[0];
     if (!target) {
       const response = synthesize(503, 'No route to destination', callId, cseq, out.method);
-      sipResponses.inc({ direction: 'received', method: out.method, status: '503' });
+      countResponse('received', out.method, 503);
       return { response, cseq, callId };
     }
     let authorization: [string, string] | undefined;
@@ -455,7 +456,7 @@ export class SipStack implements SipClient {
           }
         }
       }
-      sipResponses.inc({ direction: 'received', method: out.method, status: String(status) });
+      countResponse('received', out.method, status);
       return { response, target, cseq, callId };
     }
   }

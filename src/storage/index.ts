@@ -106,6 +106,7 @@ export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {})
         keyspace: spec.keyspace,
         pushTokensTable: spec.pushTokensTable,
         retentionDays,
+        maxBatch,
       });
     }
   }

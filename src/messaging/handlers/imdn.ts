@@ -7,7 +7,8 @@
  * message read on the recipient side); a `message/imdn` entry in R's journal (contact = IMDN sender,
  * `incoming`, `received`, content = JSON of the event, id = the IMDN's own Message-ID).
  * `processed`/`stored` reports do not touch states (quirk 6 fixed) but are recorded and announced.
- * Event: `disposition-notification` to R (code 200, reason ""), once per IMDN id. No SIP, no push.
+ * Event: `disposition-notification` to R (code 200, reason ""), once per IMDN id and process (also
+ * when another instance sharing the store inserted it first, `local-delivery.ts`). No SIP, no push.
  * An invalid IMDN document is answered 400 with the reason (the original drops it silently).
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
@@ -15,6 +16,7 @@ import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
 import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
+import { firstLocally, isContactCopy } from '../local-delivery.js';
 import type { DispositionNotificationEvent } from '../events.js';
 import { pyJson } from '../json.js';
 import { announceEntry } from '../operations.js';
@@ -56,8 +58,10 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   }
   const added = ctx.store.add(entry);
   await Promise.all(writes);
-  if (await added) {
-    announceEntry(ctx, entry);
+  const inserted = await added;
+  if (inserted) announceEntry(ctx, entry);
+  // Once per process, also for a copy to one of our contacts stored first by another instance.
+  if ((inserted || isContactCopy(msg)) && firstLocally(ctx.events, 'imdn', account, msg.messageId)) {
     ctx.events.emit('disposition-notification', event);
   }
   return OK;

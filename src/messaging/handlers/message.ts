@@ -11,13 +11,16 @@
  * Nothing is sent over SIP.
  * Unlike the original, the receiver's event is not emitted when the store refuses the write (it is
  * emitted only after commit), and a duplicate produces no second event — except a note to self,
- * whose only entry is the sender copy (`sylkrtc-websocket.md` §5.1 step 7).
+ * whose only entry is the sender copy (`sylkrtc-websocket.md` §5.1 step 7), and a copy the proxy
+ * forked to one of our WebSocket contacts that another instance sharing the store inserted first
+ * (`local-delivery.ts`: the event once per process, the push only by the inserting instance).
  */
 import { serializeEntry } from '../../journal/serialize.js';
 import type { NewJournalEntry } from '../../journal/types.js';
 import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
+import { firstLocally, isContactCopy } from '../local-delivery.js';
 import { announceEntry } from '../operations.js';
 import type { ParsedMessage } from '../parse.js';
 import { PUSHED_CONTENT_TYPES } from '../push-hook.js';
@@ -72,16 +75,26 @@ export async function storeOrdinaryMessage(msg: ParsedMessage, ctx: MessagingCon
     });
   }
   const noteToSelf = senderInserted && msg.toAor === msg.fromAor;
-  if (receiverAccount && (receiverInserted || noteToSelf)) {
-    deliver(msg, ctx, receiverInserted ? entries[entries.length - 1]! : null);
+  // The live event once per process, also for a copy to one of our contacts that another instance
+  // stored first (local-delivery.ts); the push only by whoever inserted it.
+  if (receiverAccount && (receiverInserted || noteToSelf || isContactCopy(msg))) {
+    const event = firstLocally(ctx.events, 'message', msg.toAor, msg.messageId);
+    const push = receiverInserted || noteToSelf;
+    if (event || push) deliver(msg, ctx, receiverInserted ? entries[entries.length - 1]! : null, { event, push });
+    else ctx.log.debug({ to: msg.toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
   } else if (receiverAccount) {
     ctx.log.debug({ to: msg.toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
   }
   return OK;
 }
 
-/** The `message` event and the push of the receiver copy. */
-export function deliver(msg: ParsedMessage, ctx: MessagingContext, entry: NewJournalEntry | null): void {
+/** The `message` event and the push of the receiver copy (each unless turned off in `what`). */
+export function deliver(
+  msg: ParsedMessage,
+  ctx: MessagingContext,
+  entry: NewJournalEntry | null,
+  what: { event?: boolean; push?: boolean } = {},
+): void {
   const event = {
     account: msg.toAor,
     sender: msg.sender,
@@ -92,8 +105,8 @@ export function deliver(msg: ParsedMessage, ctx: MessagingContext, entry: NewJou
     content: msg.content,
     entry: entry ? serializeEntry({ ...entry, createdAt: entry.createdAt ?? ctx.now() }) : null,
   };
-  ctx.events.emit('message', event);
-  if (ctx.onIncomingMessage && PUSHED_CONTENT_TYPES.has(msg.contentType)) {
+  if (what.event !== false) ctx.events.emit('message', event);
+  if (what.push !== false && ctx.onIncomingMessage && PUSHED_CONTENT_TYPES.has(msg.contentType)) {
     const push = {
       account: msg.toAor,
       sender: msg.sender,

@@ -275,7 +275,10 @@ export class TransportLayer {
     try {
       if (target.protocol === 'udp') {
         const sock = this.udp ?? this.clientUdp();
-        sock.send(bytes, target.port, target.address, (err) => cb?.(err ?? undefined));
+        // Without a callback libuv may send synchronously (uv_udp_try_send) and skips the completion
+        // round trip, which costs more than the rest of a response; so only ask for it when wanted.
+        if (cb) sock.send(bytes, target.port, target.address, (err) => cb(err ?? undefined));
+        else sock.send(bytes, target.port, target.address);
         return;
       }
       const key = connectionKey(target.protocol, target.address, target.port);

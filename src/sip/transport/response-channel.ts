@@ -37,7 +37,10 @@ export class ResponseChannel implements TransactionChannel {
       this.owner?.transportError();
       return;
     }
-    this.layer.send({ protocol: this.protocol, address: this.address, port: this.port }, bytes, (err) => this.failed(err));
+    // UDP responses are fire-and-forget (a datagram send error is not a transaction failure worth a
+    // completion callback per response); a reconnecting TCP/TLS response reports failures.
+    if (this.protocol === 'udp') this.layer.send({ protocol: 'udp', address: this.address, port: this.port }, bytes);
+    else this.layer.send({ protocol: this.protocol, address: this.address, port: this.port }, bytes, (err) => this.failed(err));
   }
 
   private failed(err: Error | undefined): void {
