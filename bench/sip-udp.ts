@@ -33,21 +33,27 @@ async function main(): Promise<void> {
   const echo = createSocket('udp4');
   echo.on('message', (msg, rinfo) => echo.send(msg, rinfo.port, rinfo.address));
   await new Promise<void>((r) => echo.bind(0, '127.0.0.1', () => r()));
+  let cpu = process.cpuUsage();
   const echoResult = await runLoad(echo.address().port);
+  const echoCpu = process.cpuUsage(cpu);
   await new Promise<void>((r) => echo.close(() => r()));
 
   const { SipStack } = await import('../src/sip/stack.js');
   const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 }, async () => ({ status: 200 }));
   await stack.start();
+  cpu = process.cpuUsage();
   const stackResult = await runLoad(stack.ports().udp!);
+  const stackCpu = process.cpuUsage(cpu);
   const alive = stack.transactionCounts.server;
   await stack.stop();
 
   const echoRate = echoResult.responses / echoResult.seconds;
   const stackRate = stackResult.responses / stackResult.seconds;
   console.log(`window ${windowSize}, ${seconds} s each, load generator in a child process`);
-  console.log(`raw dgram echo server : ${Math.round(echoRate)} req/s`);
-  console.log(`SIP stack MESSAGE→200 : ${Math.round(stackRate)} req/s (server transactions alive at the end: ${alive})`);
+  // Server CPU (user+system) per answered request, over the whole run incl. warm-up.
+  const perReq = (c: NodeJS.CpuUsage, r: LoadResult): string => (((c.user + c.system) / (r.responses * (1 + 1 / r.seconds))) || 0).toFixed(1);
+  console.log(`raw dgram echo server : ${Math.round(echoRate)} req/s, ~${perReq(echoCpu, echoResult)} µs server CPU per request`);
+  console.log(`SIP stack MESSAGE→200 : ${Math.round(stackRate)} req/s, ~${perReq(stackCpu, stackResult)} µs server CPU per request (server transactions alive at the end: ${alive})`);
   console.log(`ratio                 : ${((100 * stackRate) / echoRate).toFixed(1)} %`);
 }
 

@@ -290,7 +290,7 @@ export class SipStack implements SipClient {
 
     const method = metricMethod(req.method);
     countRequest('in', method);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const tx = this.createServerTx(req.method, key, flow, via);
     const toTag = randomToken(8);
     let answered = false;
@@ -300,7 +300,7 @@ export class SipStack implements SipClient {
       if (spec.status >= 200) {
         answered = true;
         countResponse('sent', method, spec.status);
-        observeHandling(method, Number(process.hrtime.bigint() - started) / 1e9);
+        observeHandling(method, (performance.now() - started) / 1000);
       }
       tx.respond(spec.status, bytes);
     };
@@ -488,7 +488,7 @@ export class SipStack implements SipClient {
   ): { message: SipRequest; branch: string } {
     const branch = `z9hG4bK${randomToken(12)}`;
     const proto = target.protocol;
-    const port = this.transport.port(proto) ?? this.transport.port('udp') ?? 5060;
+    const port = this.transport.viaPort(proto);
     const host = isIP(this.options.host) === 6 ? `[${this.options.host}]` : this.options.host;
     const headers = new Headers();
     headers.append('via', `SIP/2.0/${proto.toUpperCase()} ${host}:${port};branch=${branch};rport`);
@@ -562,17 +562,23 @@ function synthesize(status: number, reason: string, callId: string, cseq: number
 }
 
 const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-let pool = randomBytes(4096);
+let pool = '';
 let poolOffset = 0;
 
-/** A random alphanumeric token (tags, branches, Call-IDs); drawn from a pooled CSPRNG buffer. */
+/**
+ * A random alphanumeric token (tags, branches, Call-IDs): a slice of a pooled string drawn from the
+ * CSPRNG (62 of 256 byte values are dropped, so every character stays uniform).
+ */
 export function randomToken(length: number): string {
   if (poolOffset + length > pool.length) {
-    pool = randomBytes(4096);
+    let next = '';
+    const bytes = randomBytes(8192);
+    for (const b of bytes) if (b < 248) next += TOKEN_CHARS[b % 62];
+    pool = next;
     poolOffset = 0;
   }
-  let out = '';
-  for (let i = 0; i < length; i++) out += TOKEN_CHARS[pool[poolOffset++]! % 62];
+  const out = pool.slice(poolOffset, poolOffset + length);
+  poolOffset += length;
   return out;
 }
 

@@ -57,6 +57,10 @@ export function ha1(username: string, domain: string, password: string): string 
 function createDatabase(path: string, opts: KamailioOptions): void {
   const db = new Database(path);
   try {
+    // WAL (persistent in the file): Kamailio's children read the subscriber table while another writes
+    // the location table (usrloc db_mode 1); with the default rollback journal such a read fails with
+    // "database is locked" and auth_db challenges a correct REGISTER again.
+    db.pragma('journal_mode = WAL');
     for (const file of ['standard-create.sql', 'auth_db-create.sql', 'usrloc-create.sql']) {
       db.exec(readFileSync(join(SCHEMA_DIR, file), 'utf8'));
     }

@@ -42,7 +42,9 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
   let b: SylkInstance;
   let carol: SipDevice;
   let carolToken: string;
-  /** Ids of the messages carol exchanged with alice (second test). */
+  let aliceA: WsClient | undefined;
+  let aliceB: WsClient | undefined;
+  /** Ids of the messages carol exchanged with alice (second and third tests). */
   const carolIds: { sent?: string; received?: string } = {};
   const clients: WsClient[] = [];
 
@@ -141,12 +143,11 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     await bobB.close();
   });
 
-  test('alice on A and alice on B: messages and sync events reach the other instance exactly once', async () => {
-    const aliceA = await ws(a, 'alice');
-    const aliceB = await ws(b, 'alice');
+  test('alice on A and alice on B: a message to alice reaches the devices on both instances exactly once', async () => {
+    aliceA = await ws(a, 'alice');
+    aliceB = await ws(b, 'alice');
     const alice = aor('alice');
-
-    // carol (SIP) → alice: both devices.
+    // carol (SIP) → alice: the proxy forks to alice's contacts on A and on B, and the storage copy to A.
     const id1 = randomUUID();
     const t1 = `carol to alice ${id1}`;
     carolIds.sent = id1;
@@ -156,29 +157,37 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     await aliceB.waitForEvent('message', (e) => e.message_id === id1).catch((err: Error) => {
       throw new Error(`${err.message}${diag()}`);
     });
+    await settle();
+    for (const c of [aliceA, aliceB]) assert.equal(count(c, (e) => e.event === 'message' && e.message_id === id1), 1, `${c.name}: message`);
+  });
 
+  test('alice on A and alice on B: the sync events of one device reach the device on the other instance exactly once', async () => {
+    assert.ok(aliceA && aliceB && carolIds.sent, 'the previous test did not run');
+    const alice = aor('alice');
     // alice on A → carol: the device on B is told.
     const id2 = randomUUID();
     const t2 = `alice(A) to carol ${id2}`;
     carolIds.received = id2;
     await send(aliceA, 'alice', 'carol', id2, t2);
     await carol.recorder.waitFor((q: RecordedRequest) => q.method === 'MESSAGE' && unwrapCpim(q).content === t2);
-    await aliceB.waitForEvent('sync', (e) => syncOf('message', 'add', 'message_id', id2)(e));
-
-    // alice on B marks carol's conversation read: A is told; alice on A removes carol's message: B is told.
+    // alice on B marks carol's conversation read; alice on A removes carol's message.
     await aliceB.request({ sylkrtc: 'account-mark-conversation-read', account: alice, contact: aor('carol') });
-    await aliceA.waitForEvent('sync', (e) => syncOf('conversation', 'read', 'contact', aor('carol'))(e));
-    await aliceA.request({ sylkrtc: 'account-remove-message', account: alice, message_id: id1, contact: aor('carol') });
-    await aliceB.waitForEvent('sync', (e) => syncOf('message', 'remove', 'message_id', id1)(e));
+    await aliceA.request({ sylkrtc: 'account-remove-message', account: alice, message_id: carolIds.sent, contact: aor('carol') });
 
+    const waits = await Promise.allSettled([
+      aliceB.waitForEvent('sync', syncOf('message', 'add', 'message_id', id2), 1, 5000),
+      aliceA.waitForEvent('sync', syncOf('conversation', 'read', 'contact', aor('carol')), 1, 5000),
+      aliceB.waitForEvent('sync', syncOf('message', 'remove', 'message_id', carolIds.sent), 1, 5000),
+    ]);
+    const missing = ['message add (A → B)', 'conversation read (B → A)', 'message remove (A → B)'].filter((_, i) => waits[i]!.status === 'rejected');
+    assert.deepEqual(missing, [], `sync events that did not reach the other instance: ${missing.join(', ')}`);
     await settle();
-    for (const c of [aliceA, aliceB]) assert.equal(count(c, (e) => e.event === 'message' && e.message_id === id1), 1, `${c.name}: message`);
     assert.equal(count(aliceA, syncOf('message', 'add', 'message_id', id2)), 0);
     assert.equal(count(aliceB, syncOf('message', 'add', 'message_id', id2)), 1);
     assert.equal(count(aliceA, syncOf('conversation', 'read', 'contact', aor('carol'))), 1);
     assert.equal(count(aliceB, syncOf('conversation', 'read', 'contact', aor('carol'))), 0);
-    assert.equal(count(aliceA, syncOf('message', 'remove', 'message_id', id1)), 0);
-    assert.equal(count(aliceB, syncOf('message', 'remove', 'message_id', id1)), 1);
+    assert.equal(count(aliceA, syncOf('message', 'remove', 'message_id', carolIds.sent)), 0);
+    assert.equal(count(aliceB, syncOf('message', 'remove', 'message_id', carolIds.sent)), 1);
   });
 
   test('either instance serves the journal over HTTP', async () => {
@@ -186,8 +195,9 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     assert.deepEqual(fromA, fromB);
     const ids = fromA.map((m) => m.message_id);
     assert.equal(new Set(ids).size, ids.length, `duplicate journal entries: ${ids.join(' ')}`);
-    assert.ok(carolIds.sent && carolIds.received, 'the previous test did not run');
-    assert.equal(fromA.find((m) => m.message_id === carolIds.sent)?.direction, 'outgoing');
-    assert.equal(fromA.find((m) => m.message_id === carolIds.received)?.direction, 'incoming');
+    assert.ok(carolIds.sent && carolIds.received, 'the previous tests did not run');
+    // carol's outgoing copy (stored from A's storage copy) and alice(A)'s message, once each.
+    assert.equal(fromA.filter((m) => m.message_id === carolIds.sent && m.direction === 'outgoing').length, 1);
+    assert.equal(fromA.filter((m) => m.message_id === carolIds.received && m.direction === 'incoming').length, 1);
   });
 });

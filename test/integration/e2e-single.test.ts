@@ -26,7 +26,7 @@ const DOMAIN = 'example.com';
 const PROXY_PORT = 16160;
 const SYLK_PORT = 16170;
 
-const USERS = ['alice', 'bob', 'olive', 'sam', 'wendy', 'sid', 'max', 'pat', 'rita'] as const;
+const USERS = ['alice', 'bob', 'olive', 'sam', 'wendy', 'sid', 'max', 'pat', 'rita', 'una', 'vic'] as const;
 const password = (user: string): string => `${user}-secret`;
 const aor = (user: string): string => `${user}@${DOMAIN}`;
 
@@ -316,6 +316,24 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
     assert.equal(maxJournal.filter((e) => e.messageId === id1).length, 0, 'removed message still in the journal');
   });
 
+  test('WebSocket to WebSocket on one server: the proxy brings the MESSAGE back twice, each device sees it once', async () => {
+    const una = await ws('una', 'una');
+    const vic = await ws('vic', 'vic');
+    const id = randomUUID();
+    const ts = new Date().toISOString();
+    await una.request({ sylkrtc: 'account-message', account: aor('una'), uri: aor('vic'), message_id: id, content: `una to vic ${id}`, content_type: 'text/plain', timestamp: ts });
+    const [m] = await vic.waitForEvent('message', (e) => e.message_id === id);
+    await una.waitForEvent('disposition-notification', (e) => e.message_id === id && e.state === 'accepted');
+    await vic.request({ sylkrtc: 'account-disposition-notification', account: aor('vic'), uri: aor('una'), message_id: id, state: 'displayed', timestamp: m!.timestamp });
+    await una.waitForEvent('disposition-notification', (e) => e.message_id === id && e.state === 'displayed');
+    await settle();
+    assert.equal(vic.events('message').filter((e) => e.message_id === id).length, 1);
+    assert.equal(una.events('disposition-notification').filter((e) => e.message_id === id && e.state === 'displayed').length, 1);
+    assert.equal(una.events('disposition-notification').filter((e) => e.message_id === id && e.state === 'accepted').length, 1);
+    assert.equal((await journal(aor('vic'))).filter((e) => e.messageId === id).length, 1);
+    assert.equal((await journal(aor('una'))).find((e) => e.messageId === id)?.state, 'displayed');
+  });
+
   test('account-register: a wrong password fails with 904; the right one registers our contact with the proxy', async () => {
     const c = await WsClient.connect(sylk.wsUrl, 'rita');
     clients.push(c);
@@ -336,7 +354,7 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
 });
 
 /** Polls `check` every 25 ms until it holds (15 s at most). */
-export async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -139,6 +139,41 @@ describe('SIP stack as UAC', () => {
     assert.equal(res.response.status, 503);
   });
 
+  it('resolves the Request-URI per RFC 3263 when there is no next hop (numeric host: no DNS)', async () => {
+    behaviour = () => ({ status: 200, reason: 'Direct' });
+    const res = await client.send({ method: 'MESSAGE', uri: `sip:bob@127.0.0.1:${tcp};transport=tcp`, from: '<sip:a@example.com>', to: '<sip:bob@example.com>', contentType: 'text/plain', body: 'x' });
+    assert.equal(res.response.reason, 'Direct');
+    assert.equal(res.target?.protocol, 'tcp');
+    assert.equal(seen.at(-1)!.source.protocol, 'tcp');
+  });
+
+  it('sends every request to the configured outbound proxy', async () => {
+    const viaProxy = new SipStack({ host: '127.0.0.1', udpPort: 0, outboundProxy: `127.0.0.1:${udp}` });
+    await viaProxy.start();
+    try {
+      behaviour = () => ({ status: 200, reason: 'Proxied' });
+      const res = await viaProxy.send({ method: 'MESSAGE', uri: 'sip:bob@unresolvable.invalid', from: '<sip:a@example.com>', to: '<sip:bob@example.com>', contentType: 'text/plain', body: 'x' });
+      assert.equal(res.response.reason, 'Proxied');
+      assert.equal(seen.at(-1)!.request.uri, 'sip:bob@unresolvable.invalid');
+    } finally {
+      await viaProxy.stop();
+    }
+  });
+
+  it('sends over UDP from a client socket when it has no UDP listener, with that port in the Via', async () => {
+    const tcpOnly = new SipStack({ host: '127.0.0.1', tcpPort: 0 });
+    await tcpOnly.start();
+    try {
+      behaviour = () => ({ status: 200 });
+      const res = await tcpOnly.send({ method: 'MESSAGE', uri: 'sip:bob@example.com', from: '<sip:a@example.com>', to: '<sip:bob@example.com>', contentType: 'text/plain', body: 'x', nextHop: `127.0.0.1:${udp}` });
+      assert.equal(res.response.status, 200);
+      const r = seen.at(-1)!;
+      assert.equal(parseVia(r.request.headers.get('via')!)![0]!.port, r.source.port);
+    } finally {
+      await tcpOnly.stop();
+    }
+  });
+
   it('reports an unusable next hop as 503 without sending', async () => {
     const res = await client.send({ method: 'MESSAGE', uri: 'sip:bob@example.com', from: '<sip:a@example.com>', to: '<sip:b@example.com>', nextHop: 'not a host;transport=carrier-pigeon' });
     assert.equal(res.response.status, 503);

@@ -97,6 +97,24 @@ export class TransportLayer {
     return this.ports[protocol];
   }
 
+  /**
+   * The port to put in the Via of a request we send over `protocol`: the listening port, or for UDP
+   * without a listener the ephemeral client socket's (responses come back to the source port).
+   */
+  viaPort(protocol: TransportProtocol): number {
+    const p = this.ports[protocol];
+    if (p !== undefined) return p;
+    if (protocol === 'udp') {
+      const sock = this.clientUdp();
+      try {
+        return sock.address().port;
+      } catch {
+        return 0;
+      }
+    }
+    return this.ports.tcp ?? this.ports.udp ?? 5060;
+  }
+
   get host(): string {
     return this.options.host;
   }
@@ -113,6 +131,12 @@ export class TransportLayer {
       this.tlsContext = { cert, key, ...(o.tls.caFile ? { ca: readFileSync(o.tls.caFile) } : {}) };
     }
     if (o.udpPort !== undefined) await this.startUdp(o.udpPort);
+    else {
+      // No UDP listener: still be able to send over UDP (e.g. to an outbound proxy whose transport
+      // defaults to udp) from a client socket bound now, so its port is known for the Via.
+      const sock = this.clientUdp();
+      await new Promise<void>((resolve) => sock.once('listening', () => resolve()));
+    }
     if (o.tcpPort !== undefined) {
       const server = createTcpServer({ noDelay: true }, (socket) => this.accept('tcp', socket));
       this.tcpServer = server;
@@ -315,7 +339,7 @@ export class TransportLayer {
       sock.on('message', (msg, rinfo) => {
         this.datagram(msg, rinfo.address, rinfo.port);
       });
-      sock.bind(0, this.options.host);
+      sock.bind({ port: 0, address: this.options.host, exclusive: true });
       this.udpClient = sock;
     }
     return this.udpClient;
@@ -360,6 +384,7 @@ export class TransportLayer {
     await this.stopListening();
     for (const conn of [...this.all]) conn.close('shutting down');
     this.wss?.close();
+    this.wsHttpServer?.closeAllConnections();
     const waits: Promise<void>[] = [];
     for (const s of [this.udp, this.udpClient]) {
       if (s) waits.push(new Promise<void>((resolve) => s.close(() => resolve())));
