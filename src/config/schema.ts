@@ -79,6 +79,8 @@ const SIP = {
   trusted_peers: networkList([{ kind: 'cidr', address: '0.0.0.0', prefix: 0, family: 4 }]),
   enable_ice: bool(false),
   // --- sylk-messaging additions: limits of the SIP stack (src/sip/limits.ts, stack.ts) ---
+  /** SIP over WebSocket (RFC 7118, subprotocol `sip`, path `/sip`) on its own listener; empty disables. */
+  local_ws_port: optPort(null),
   /** Largest SIP message accepted on a stream transport (bytes, headers + body); larger → 513. */
   max_message_size: int(65536, 1024, 16 * 1024 * 1024),
   /** Largest body (Content-Length) accepted, in bytes; larger → 413. */

@@ -34,6 +34,8 @@ import { TrustedPeers } from './trusted-peers.js';
 import { buildResponse, reasonPhrase, screenRequest, type UasPolicy } from './uas-core.js';
 
 const log = logger.child({ module: 'sip.stack' });
+const serverTxGauge = sipTransactions.labels('server');
+const clientTxGauge = sipTransactions.labels('client');
 
 
 export interface SipStackOptions {
@@ -382,13 +384,13 @@ export class SipStack implements SipClient {
         : new NonInviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated);
     channel.owner = tx;
     this.serverTx.set(key, tx);
-    sipTransactions.inc({ kind: 'server' });
+    serverTxGauge.inc();
     return tx;
   }
 
   private readonly serverTerminated = (tx: ServerTx): void => {
     if (this.serverTx.get(tx.key) === tx) this.serverTx.delete(tx.key);
-    sipTransactions.dec({ kind: 'server' });
+    serverTxGauge.dec();
   };
 
   private onResponse(res: SipResponse): void {
@@ -541,13 +543,13 @@ export class SipStack implements SipClient {
         },
         onTerminated: () => {
           if (this.clientTx.get(key) === tx) this.clientTx.delete(key);
-          sipTransactions.dec({ kind: 'client' });
+          clientTxGauge.dec();
           // Terminated by stop() before any answer.
           pending.resolve(synthesize(503, 'Service Unavailable', callId, cseq, method));
         },
       });
       this.clientTx.set(key, tx);
-      sipTransactions.inc({ kind: 'client' });
+      clientTxGauge.inc();
       tx.start();
     });
   }

@@ -1,7 +1,11 @@
 /**
  * The proxy contract of deploy/kamailio/kamailio.cfg (shared/spec/sip-messaging.md §2), checked with
  * the real Kamailio, sipp as the SIP devices that register and send (with digest authentication), and
- * byte-level recorders standing where the devices' contacts and sylk-server's SIP port are.
+ * byte-level recorders standing where the devices' contacts and sylk-server's SIP ports are: two
+ * instances sharing a store (SYLK_PORT gets the storage copies, SYLK_PORT2 is the second one), and
+ * dave with a SIP device plus a "WebSocket" contact on each instance (DESIGN.md decision 3).
+ *
+ * Ports: Kamailio 16060, instances 16070 and 16071, devices 16001–16003, sipp 16010–16029.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,14 +16,18 @@ import { startRecorder, type RecordedRequest, type SipRecorder } from '../helper
 const DOMAIN = 'example.com';
 const PROXY_PORT = 16060;
 const SYLK_PORT = 16070;
+const SYLK_PORT2 = 16071;
 const BOB_PORT = 16001;
 const ALICE_PORT = 16002;
+const DAVE_PORT = 16003;
 
 describe('Kamailio proxy contract', () => {
   let kamailio: KamailioHandle;
   let sylk: SipRecorder;
+  let sylk2: SipRecorder;
   let bob: SipRecorder;
   let alice: SipRecorder;
+  let dave: SipRecorder;
 
   before(async () => {
     kamailio = await startKamailio({
@@ -27,23 +35,31 @@ describe('Kamailio proxy contract', () => {
       udpPort: PROXY_PORT,
       tcpPort: PROXY_PORT,
       sylkPort: SYLK_PORT,
+      sylkPort2: SYLK_PORT2,
       subscribers: [
         { username: 'alice', password: 'alice-secret' },
         { username: 'bob', password: 'bob-secret' },
         { username: 'carol', password: 'carol-secret' },
+        { username: 'dave', password: 'dave-secret' },
       ],
     });
     sylk = await startRecorder(SYLK_PORT);
+    sylk2 = await startRecorder(SYLK_PORT2);
     bob = await startRecorder(BOB_PORT);
     alice = await startRecorder(ALICE_PORT);
-    for (const [user, port, password] of [
-      ['bob', BOB_PORT, 'bob-secret'],
-      ['alice', ALICE_PORT, 'alice-secret'],
+    dave = await startRecorder(DAVE_PORT);
+    // dave: a SIP device, and a contact on each instance (what an instance registers for a WS client).
+    for (const [user, port, password, sippPort] of [
+      ['bob', BOB_PORT, 'bob-secret', 16011],
+      ['alice', ALICE_PORT, 'alice-secret', 16012],
+      ['dave', DAVE_PORT, 'dave-secret', 16013],
+      ['dave', SYLK_PORT, 'dave-secret', 16014],
+      ['dave', SYLK_PORT2, 'dave-secret', 16015],
     ] as const) {
       const r = await runSipp({
         scenario: 'proxy/register.xml',
         target: `127.0.0.1:${PROXY_PORT}`,
-        localPort: 16010 + (port % 10),
+        localPort: sippPort,
         fields: [[user, DOMAIN, `127.0.0.1:${port}`]],
         auth: { username: user, password },
       });
@@ -52,7 +68,7 @@ describe('Kamailio proxy contract', () => {
   });
 
   after(async () => {
-    await Promise.all([sylk?.close(), bob?.close(), alice?.close()]);
+    await Promise.all([sylk?.close(), sylk2?.close(), bob?.close(), alice?.close(), dave?.close()]);
     await kamailio?.stop();
   });
 
@@ -77,6 +93,9 @@ describe('Kamailio proxy contract', () => {
     const contacts = kamailio.locations().map((l) => `${l.username}@${l.domain} ${l.contact}`);
     assert.ok(contacts.includes(`bob@${DOMAIN} sip:bob@127.0.0.1:${BOB_PORT}`), contacts.join('\n'));
     assert.ok(contacts.includes(`alice@${DOMAIN} sip:alice@127.0.0.1:${ALICE_PORT}`), contacts.join('\n'));
+    for (const port of [DAVE_PORT, SYLK_PORT, SYLK_PORT2]) {
+      assert.ok(contacts.includes(`dave@${DOMAIN} sip:dave@127.0.0.1:${port}`), contacts.join('\n'));
+    }
   });
 
   test('a MESSAGE from a SIP device forks to the recipient, the server (X-Sylk-App, X-Sylk-From-Sip) and the sender\'s devices', async () => {
@@ -155,7 +174,139 @@ describe('Kamailio proxy contract', () => {
     assert.equal(storage!.header('X-Sylk-App'), 'webrtcgateway');
     assert.equal(storage!.header('X-Sylk-From-Sip'), undefined);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(alice.requests.filter((r) => r.body === callId).length, 0, 'messages of WebSocket users are replicated by the server, not the proxy');
+    assert.equal(alice.requests.filter((r) => r.body === callId).length, 0, "a WebSocket user's message is not copied to the sender's SIP devices (§8)");
+  });
+
+  /** Sends a MESSAGE as a sylk-server instance (no authentication: trusted by address and port). */
+  function fromInstance(
+    instance: SipRecorder,
+    m: { from: string; to: string; text: string; contentType?: string; body?: string; headers?: string[] },
+  ): void {
+    const callId = `inst-${++seq}-${Date.now()}`;
+    const body = m.body ?? m.text;
+    const extra = (m.headers ?? []).map((h) => `${h}\r\n`).join('');
+    instance.send(
+      `MESSAGE sip:${m.to}@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${instance.port};branch=z9hG4bK${callId}\r\n` +
+        `Max-Forwards: 70\r\nFrom: <sip:${m.from}@${DOMAIN}>;tag=${callId}\r\nTo: <sip:${m.to}@${DOMAIN}>\r\nCall-ID: ${callId}\r\n` +
+        `CSeq: 1 MESSAGE\r\n${extra}Content-Type: ${m.contentType ?? 'message/cpim'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      PROXY_PORT,
+    );
+  }
+  const cpimOf = (from: string, to: string, contentType: string, text: string): string =>
+    `From: <sip:${from}@${DOMAIN}>\r\nTo: <sip:${to}@${DOMAIN}>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: ${text}\r\n\r\n` +
+    `Content-Type: ${contentType}\r\n\r\n${text}`;
+  const withText = (text: string) => (r: RecordedRequest) => r.method === 'MESSAGE' && r.body.includes(text);
+  const daveContact = (port: number) => (r: RecordedRequest) => r.uri === `sip:dave@127.0.0.1:${port}`;
+  const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  test("a WebSocket user's message is copied to the sender's contacts on the other instances only", async () => {
+    for (const [from, other] of [
+      [sylk, sylk2],
+      [sylk2, sylk],
+    ] as const) {
+      const text = `ws-msg-${++seq}-${Date.now()}`;
+      fromInstance(from, { from: 'dave', to: 'bob', text, body: cpimOf('dave', 'bob', 'text/plain', text) });
+      await bob.waitFor(withText(text));
+      const [storage] = await sylk.waitFor((r) => withText(text)(r) && r.header('X-Sylk-App') !== undefined);
+      assert.equal(storage!.uri, `sip:bob@127.0.0.1:${SYLK_PORT};transport=udp`);
+      assert.equal(storage!.header('X-Sylk-From-Sip'), undefined);
+      assert.equal(storage!.header('X-Replicated-Message'), undefined);
+      const [replica] = await other.waitFor((r) => withText(text)(r) && daveContact(other.port)(r));
+      assert.equal(replica!.header('X-Replicated-Message'), 'yes');
+      assert.equal(replica!.header('X-Sylk-App'), undefined);
+      assert.match(replica!.header('From') ?? '', /sip:dave@example\.com/);
+      assert.match(replica!.header('To') ?? '', /sip:bob@example\.com/);
+      await pause(300);
+      // Not back to the sending instance, not to dave's SIP device; one copy each.
+      assert.equal(from.requests.filter((r) => withText(text)(r) && daveContact(from.port)(r)).length, 0, `replica back to ${from.port}`);
+      assert.equal(dave.requests.filter(withText(text)).length, 0, "replica to the sender's SIP device");
+      assert.equal(other.requests.filter((r) => withText(text)(r) && daveContact(other.port)(r)).length, 1);
+      assert.equal(sylk.requests.filter((r) => withText(text)(r) && r.header('X-Sylk-App') !== undefined).length, 1);
+    }
+  });
+
+  test("a WebSocket user's IMDN, a replica and a note to self are not copied to the other instance", async () => {
+    const cases = [
+      { to: 'bob', contentType: 'message/cpim', inner: 'message/imdn+xml', headers: [] as string[] },
+      { to: 'bob', contentType: 'message/cpim', inner: 'text/plain', headers: ['X-Replicated-Message: yes'] },
+      { to: 'bob', contentType: 'message/imdn+xml', inner: null, headers: [] as string[] },
+    ];
+    for (const c of cases) {
+      const text = `ws-no-copy-${++seq}-${Date.now()}`;
+      const body = c.inner ? cpimOf('dave', c.to, c.inner, text) : text;
+      fromInstance(sylk, { from: 'dave', to: c.to, text, contentType: c.contentType, body, headers: c.headers });
+      await bob.waitFor(withText(text));
+      await sylk.waitFor((r) => withText(text)(r) && r.header('X-Sylk-App') !== undefined);
+      await pause(300);
+      assert.equal(sylk2.requests.filter(withText(text)).length, 0, `${c.inner ?? c.contentType} ${c.headers.join()} copied`);
+      assert.equal(dave.requests.filter(withText(text)).length, 0);
+    }
+    // A note to self reaches every contact as an ordinary message (no replica header).
+    const text = `ws-self-${++seq}-${Date.now()}`;
+    fromInstance(sylk, { from: 'dave', to: 'dave', text, body: cpimOf('dave', 'dave', 'text/plain', text) });
+    const [toOther] = await sylk2.waitFor((r) => withText(text)(r) && daveContact(SYLK_PORT2)(r));
+    assert.equal(toOther!.header('X-Replicated-Message'), undefined);
+    await dave.waitFor(withText(text));
+  });
+
+  test("X-Sylk-To-Sip from one instance reaches the user's devices and contacts on the other instance, never the sender", async () => {
+    for (const [from, other] of [
+      [sylk, sylk2],
+      [sylk2, sylk],
+    ] as const) {
+      const text = `to-sip-${++seq}-${Date.now()}`;
+      fromInstance(from, {
+        from: 'carol',
+        to: 'dave',
+        text,
+        contentType: 'application/sylk-conversation-read',
+        body: `{"contact": "carol@example.com", "n": "${text}"}`,
+        headers: ['X-Sylk-To-Sip: yes'],
+      });
+      const [toDevice] = await dave.waitFor(withText(text));
+      assert.equal(toDevice!.header('X-Sylk-To-Sip'), 'yes');
+      const [toOther] = await other.waitFor((r) => withText(text)(r) && daveContact(other.port)(r));
+      assert.equal(toOther!.header('X-Sylk-To-Sip'), 'yes');
+      assert.equal(toOther!.header('X-Sylk-App'), undefined);
+      await pause(300);
+      assert.equal(from.requests.filter(withText(text)).length, 0, `back to the sending instance ${from.port}`);
+      assert.equal(other.requests.filter(withText(text)).length, 1, 'a storage copy or a second contact copy');
+    }
+  });
+
+  test("a SIP device's MESSAGE is not copied to the sender's contacts on the instances (the storage copy tells them)", async () => {
+    const id = await sendAs('dave', 'dave-secret', 'bob', 'text/plain', 16025);
+    await bob.waitFor(byCallId(id));
+    const [storage] = await sylk.waitFor(byCallId(id));
+    assert.equal(storage!.header('X-Sylk-From-Sip'), 'yes');
+    const [replica] = await dave.waitFor(byCallId(id));
+    assert.equal(replica!.header('X-Replicated-Message'), 'yes');
+    await pause(300);
+    assert.equal(sylk.requests.filter(byCallId(id)).length, 1);
+    assert.equal(sylk2.requests.filter(byCallId(id)).length, 0);
+  });
+
+  test('X-Sylk-* headers of a SIP device are removed: a forged X-Sylk-To-Sip is an ordinary message', async () => {
+    const marker = `m${++seq}-${Date.now()}`;
+    const r = await runSipp({
+      scenario: 'proxy/message-forged.xml',
+      target: `127.0.0.1:${PROXY_PORT}`,
+      localPort: 16026,
+      fields: [['bob', DOMAIN, 'dave', marker, 'application/sylk-conversation-read']],
+      auth: { username: 'bob', password: 'bob-secret' },
+    });
+    assert.equal(r.code, 0, `forged MESSAGE failed:\n${r.output}`);
+    const [toDevice] = await dave.waitFor(byCallId(marker));
+    assert.equal(toDevice!.header('X-Sylk-To-Sip'), undefined);
+    assert.equal(toDevice!.header('X-Sylk-App'), undefined);
+    const [storage] = await sylk.waitFor((q) => byCallId(marker)(q) && q.header('X-Sylk-App') !== undefined);
+    assert.equal(storage!.header('X-Sylk-From-Sip'), 'yes');
+    assert.equal(storage!.header('X-Sylk-To-Sip'), undefined);
+    // dave's contacts on the instances get the ordinary contact copy, without sylk's headers.
+    const [onOther] = await sylk2.waitFor(byCallId(marker));
+    assert.equal(onOther!.header('X-Sylk-To-Sip'), undefined);
+    assert.equal(onOther!.header('X-Sylk-App'), undefined);
+    assert.equal(onOther!.header('X-Sylk-From-Sip'), undefined);
   });
 
   test('a MESSAGE from an unauthenticated device is challenged, not relayed', async () => {

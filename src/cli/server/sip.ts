@@ -27,6 +27,7 @@ export function sipStackOptionsFromConfig(config: Config, version: string): SipS
     const cert = config.Server.certificate!;
     options.tls = { certFile: cert, keyFile: cert, caFile: config.Server.ca_file ?? undefined, verifyServer: config.Server.verify_server };
   }
+  if (sip.local_ws_port !== null) options.ws = { port: sip.local_ws_port, path: '/sip' };
   // The messaging code sends every MESSAGE it originates via [General] outbound_sip_proxy
   // ([SIP] outbound_proxy is for calls only, configuration.md §2.2).
   if (config.General.outbound_sip_proxy) options.outboundProxy = formatProxyAddress(config.General.outbound_sip_proxy);
