@@ -24,6 +24,7 @@ import { checkPublicKey, PUBLIC_KEY_CONTENT_TYPE } from './handlers/pgp-public-k
 import { normalizeAor } from './identity.js';
 import { pyJson } from './json.js';
 import { announceEntry, readConversation, removeConversation, removeMessage } from './operations.js';
+import { rememberLocalSync, sendSyncNotice } from './sync-relay.js';
 import {
   MessagingError,
   type DeliveryOutcome,
@@ -117,6 +118,9 @@ export class SylkMessagingService implements MessagingService {
       timestamp: args.timestamp,
     };
     ctx.events.emit('sync-message-add', { account: args.account, content, ...origin(args.origin) });
+    // The proxy copies it to the account's contacts on the other instances (sync-relay.ts); should a
+    // copy come back here, it is not announced again.
+    rememberLocalSync(ctx.events, 'sync-message-add', args.account, args.message_id);
     const dateTime = formatTimestamp(ts.date, ts.offsetMinutes ?? 0, ts.micros);
     return { stored: wasStored, delivery: this.deliver(args, dateTime) };
   }
@@ -209,9 +213,12 @@ export class SylkMessagingService implements MessagingService {
     return r;
   }
 
-  /** §6.3.3: to the account's own SIP devices, appearing to come from the contact. */
+  /**
+   * §6.3.3: to the account's own SIP devices, appearing to come from the contact; the proxy also brings
+   * it to the account's connections on the other instances (`sync-relay.ts`).
+   */
   private simpleNotice(account: string, contact: string, contentType: string, body: string): void {
-    void this.ctx.outbound.notice({ uri: `sip:${account}`, to: `<sip:${account}>`, from: `<sip:${contact}>`, contentType, body, wsOriginated: true });
+    sendSyncNotice(this.ctx, account, { uri: `sip:${account}`, to: `<sip:${account}>`, from: `<sip:${contact}>`, contentType, body, wsOriginated: true });
   }
 
   async lookupPublicKey(uri: string): Promise<string | null> {

@@ -50,6 +50,8 @@ export interface NoticeMessage {
   wsOriginated?: boolean;
   /** Extra headers. */
   headers?: ReadonlyArray<readonly [string, string]>;
+  /** Call-ID to use (default: a fresh one from the stack); `sync-relay.ts` remembers its notices' ids. */
+  callId?: string;
 }
 
 /** A CPIM MESSAGE originated by a WS client (§6.3.1/§6.3.2). */
@@ -138,6 +140,7 @@ export class Outbound {
         contentType: n.contentType,
         body: Buffer.from(n.body, 'utf8'),
         ...(nextHop !== undefined ? { nextHop } : {}),
+        ...(n.callId !== undefined ? { callId: n.callId } : {}),
       },
       n.contentType,
     );

@@ -6,7 +6,7 @@
  * cleared, earlier read markers dropped, a new `application/sylk-conversation-read` marker (the same
  * operation as the WS request). Event: `sync-conversation-read` to all of A's connections. Sent:
  * MESSAGE From = To = A's SIP From URI, `application/sylk-conversation-read`, `{"contact": C}`,
- * `X-Sylk-To-Sip: yes`.
+ * `X-Sylk-To-Sip: yes` (also the sync of A's connections on other instances, `sync-relay.ts`).
  */
 import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
@@ -15,6 +15,7 @@ import { normalizeAor } from '../identity.js';
 import { pyJson } from '../json.js';
 import { readConversation } from '../operations.js';
 import type { ParsedMessage } from '../parse.js';
+import { sendSyncNotice } from '../sync-relay.js';
 
 /** Parse `{"contact": "..."[, ...]}` and normalise the contact; a string reason when refused. */
 export function contactFromJson(content: string): { contact: string; body: Record<string, unknown> } | string {
@@ -37,7 +38,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   if (!(await isStorageEnabled(ctx.store, account))) return OK;
   await readConversation(ctx, account, parsed.contact);
   const self = `<${msg.fromUri}>`;
-  void ctx.outbound.notice({ to: self, from: self, contentType: 'application/sylk-conversation-read', body: pyJson({ contact: parsed.contact }) });
+  sendSyncNotice(ctx, account, { to: self, from: self, contentType: 'application/sylk-conversation-read', body: pyJson({ contact: parsed.contact }) });
   return OK;
 }
 

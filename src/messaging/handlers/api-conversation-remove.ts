@@ -5,7 +5,8 @@
  * — what the WS request removes, the spec's recommendation (the original's SIP path only appends the
  * marker, quirk 4) — and an `application/sylk-conversation-remove` marker with the given timestamp or
  * now. Event: `sync-conversation-remove` to all of A's connections. Sent: MESSAGE From = To = A's SIP
- * From URI, `application/sylk-conversation-remove`, `{"contact", "timestamp"}`, `X-Sylk-To-Sip: yes`.
+ * From URI, `application/sylk-conversation-remove`, `{"contact", "timestamp"}`, `X-Sylk-To-Sip: yes`
+ * (also the sync of A's connections on other instances, `sync-relay.ts`).
  */
 import { parseTimestamp } from '../../payload/datetime.js';
 import { isStorageEnabled } from '../accounts.js';
@@ -14,6 +15,7 @@ import { OK } from '../context.js';
 import { pyJson } from '../json.js';
 import { removeConversation } from '../operations.js';
 import type { ParsedMessage } from '../parse.js';
+import { sendSyncNotice } from '../sync-relay.js';
 import { contactFromJson } from './api-conversation-read.js';
 
 async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
@@ -30,7 +32,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   if (!(await isStorageEnabled(ctx.store, account))) return OK;
   const { timestamp } = await removeConversation(ctx, account, parsed.contact, at);
   const self = `<${msg.fromUri}>`;
-  void ctx.outbound.notice({
+  sendSyncNotice(ctx, account, {
     to: self,
     from: self,
     contentType: 'application/sylk-conversation-remove',

@@ -7,13 +7,15 @@
  * the original matches id and direction only) — C's copy removed and an `incoming` marker in C.
  * Events: `sync-message-remove` to A (`outgoing`) and to C (`incoming`). Sent: MESSAGE to A's SIP From
  * URI, From = the request's To URI, `application/sylk-message-remove`, the marker JSON,
- * `X-Sylk-To-Sip: yes` (C's devices got the request itself from the proxy).
+ * `X-Sylk-To-Sip: yes` (C's devices got the request itself from the proxy; A's connections on other
+ * instances get their sync from it, `sync-relay.ts`).
  */
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
 import { removeMessage } from '../operations.js';
 import type { ParsedMessage } from '../parse.js';
+import { sendSyncNotice } from '../sync-relay.js';
 
 async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
   const messageId = msg.content.trim();
@@ -22,7 +24,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   const contact = msg.toAor;
   const outcome = await removeMessage(ctx, { account, contact, messageId, requireExisting: true });
   if (outcome.proceeded) {
-    void ctx.outbound.notice({
+    sendSyncNotice(ctx, account, {
       to: `<${msg.fromUri}>`,
       from: `<${msg.toUri}>`,
       contentType: 'application/sylk-message-remove',
