@@ -190,6 +190,35 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     assert.equal(count(aliceB, syncOf('message', 'remove', 'message_id', carolIds.sent)), 1);
   });
 
+  test('alice on A and alice on B: a message from alice\'s SIP device reaches both instances\' devices as a sync exactly once', async () => {
+    assert.ok(aliceA && aliceB, 'the previous tests did not run');
+    const aliceSip = await SipDevice.start({ user: 'alice', password: password('alice'), domain: DOMAIN, port: 16112, sippPort: 16145, proxyPort: PROXY_PORT });
+    try {
+      await aliceSip.register();
+      const id = randomUUID();
+      const text = `alice(SIP) to carol ${id}`;
+      const r = await aliceSip.message('carol', 'message/cpim', cpim({ from: aor('alice'), to: aor('carol'), messageId: id, contentType: 'text/plain', content: text }));
+      assert.equal(r.status, 200, r.response);
+      // A gets the storage copy (X-Sylk-From-Sip), B the proxy's replica at alice's contact there.
+      await aliceA.waitForEvent('sync', syncOf('message', 'add', 'message_id', id));
+      await aliceB.waitForEvent('sync', syncOf('message', 'add', 'message_id', id)).catch((err: Error) => {
+        throw new Error(`${err.message}${diag()}`);
+      });
+      await settle();
+      for (const c of [aliceA, aliceB]) {
+        const events = c.events().filter(syncOf('message', 'add', 'message_id', id));
+        assert.equal(events.length, 1, `${c.name}: sync message add`);
+        const content = events[0]!.content as Record<string, unknown>;
+        assert.equal(content.content, text);
+        assert.equal(content.uri, aor('carol'));
+        assert.equal(content.server_generated, true);
+      }
+    } finally {
+      await aliceSip.register(0).catch(() => undefined);
+      await aliceSip.close();
+    }
+  });
+
   test('either instance serves the journal over HTTP', async () => {
     const [fromA, fromB] = [await history(a, aor('carol'), carolToken), await history(b, aor('carol'), carolToken)];
     assert.deepEqual(fromA, fromB);

@@ -274,16 +274,21 @@ describe('Kamailio proxy contract', () => {
     }
   });
 
-  test("a SIP device's MESSAGE is not copied to the sender's contacts on the instances (the storage copy tells them)", async () => {
+  test("a SIP device's MESSAGE is copied to the sender's contacts on the other instances, not to the storage instance", async () => {
     const id = await sendAs('dave', 'dave-secret', 'bob', 'text/plain', 16025);
     await bob.waitFor(byCallId(id));
     const [storage] = await sylk.waitFor(byCallId(id));
     assert.equal(storage!.header('X-Sylk-From-Sip'), 'yes');
     const [replica] = await dave.waitFor(byCallId(id));
     assert.equal(replica!.header('X-Replicated-Message'), 'yes');
+    // The second instance learns of it from a replica at dave's contact there.
+    const [toOther] = await sylk2.waitFor((r) => byCallId(id)(r) && daveContact(sylk2.port)(r));
+    assert.equal(toOther!.header('X-Replicated-Message'), 'yes');
+    assert.equal(toOther!.header('X-Sylk-App'), undefined);
     await pause(300);
+    // The storage instance gets the storage copy only (it tells its own devices from that).
     assert.equal(sylk.requests.filter(byCallId(id)).length, 1);
-    assert.equal(sylk2.requests.filter(byCallId(id)).length, 0);
+    assert.equal(sylk2.requests.filter(byCallId(id)).length, 1);
   });
 
   test('X-Sylk-* headers of a SIP device are removed: a forged X-Sylk-To-Sip is an ordinary message', async () => {
