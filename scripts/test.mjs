@@ -30,7 +30,7 @@ if (files.length === 0) {
 
 const servicesDir = join(root, 'scripts', 'services');
 const started = [];
-let code = 1;
+let code;
 try {
   for (const name of readdirSync(servicesDir).filter((n) => n.endsWith('.mjs')).sort()) {
     const svc = await import(pathToFileURL(join(servicesDir, name)).href);
