@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseCpim, mediaType, type CpimMessage } from '../payload/cpim.js';
-import { normalizeTimestamp, nowTimestamp, parseTimestamp } from '../payload/datetime.js';
+import { formatTimestamp, nowTimestamp, parseTimestamp } from '../payload/datetime.js';
 import { decodeBody, decodeUtf8 } from '../payload/decode.js';
 import type { SipRequest } from '../sip/message.js';
 import { aorOf } from '../sip/uri.js';
@@ -80,6 +80,7 @@ export function parseMessageRequest(request: SipRequest, now: Date = new Date())
   let messageId: string | null = null;
   let disposition: string[] | null = null;
   let timestamp: string | null = null;
+  let timestampDate: Date | null = null;
   if (outerType === 'message/cpim') {
     const text = decodeUtf8(request.body);
     if (text === null) return bad('CPIM body is not valid UTF-8');
@@ -96,14 +97,21 @@ export function parseMessageRequest(request: SipRequest, now: Date = new Date())
     }
     messageId = cpim.messageId;
     disposition = cpim.dispositionNotification;
-    if (cpim.dateTime !== null) timestamp = normalizeTimestamp(cpim.dateTime);
+    if (cpim.dateTime !== null) {
+      // normalizeTimestamp() without parsing the normalised string a second time for its Date.
+      const p = parseTimestamp(cpim.dateTime);
+      if (p !== null) {
+        timestamp = formatTimestamp(p.date, p.offsetMinutes, p.micros);
+        timestampDate = p.date;
+      }
+    }
   } else {
     const text = decodeBody(request.body, request.headers.get('content-encoding'));
     if (text === null) return bad('Body is not valid UTF-8 (nor valid deflate)');
     content = text;
   }
   if (timestamp === null) timestamp = nowTimestamp(now);
-  const parsedTs = parseTimestamp(timestamp);
+  if (timestampDate === null) timestampDate = parseTimestamp(timestamp)?.date ?? now;
   return {
     ok: true,
     message: {
@@ -117,7 +125,7 @@ export function parseMessageRequest(request: SipRequest, now: Date = new Date())
       messageId: messageId ?? derivedMessageId(request),
       disposition,
       timestamp,
-      timestampDate: parsedTs ? parsedTs.date : now,
+      timestampDate,
       fromSip: request.headers.has('x-sylk-from-sip'),
       cpim,
       request,
