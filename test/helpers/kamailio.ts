@@ -43,8 +43,10 @@ export interface Location {
 
 export interface KamailioHandle {
   readonly dir: string;
-  /** The registered contacts, as the proxy's location table has them. */
+  /** The registered contacts, as the proxy's location table has them (written back every second). */
   locations(username?: string): Location[];
+  /** Polls the location table until `check` holds for it (5 s at most), and returns it. */
+  waitForLocations(check: (locations: Location[]) => boolean, username?: string): Promise<Location[]>;
   /** Everything Kamailio logged so far (for failure messages). */
   log(): string;
   stop(): Promise<void>;
@@ -122,6 +124,8 @@ export async function startKamailio(opts: KamailioOptions): Promise<KamailioHand
     `SYLK_PORT="${opts.sylkPort}"`,
     `SYLK_TRANSPORT="${transport}"`,
     'SYLK_TRUST_PORT',
+    // Write the location table back every second (the tests read it).
+    'USRLOC_TIMER=1',
   ];
   if (opts.sylkPort2 !== undefined) defines.push(`SYLK_PORT2="${opts.sylkPort2}"`);
   if (opts.wsPort) defines.push('WITH_WS', `LISTEN_WS=tcp:127.0.0.1:${opts.wsPort}`);
@@ -159,7 +163,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<KamailioHand
     throw err;
   }
 
-  return {
+  const handle: KamailioHandle = {
     dir,
     locations(username?: string): Location[] {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -171,7 +175,17 @@ export async function startKamailio(opts: KamailioOptions): Promise<KamailioHand
         db.close();
       }
     },
+    async waitForLocations(check, username) {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const found = handle.locations(username);
+        if (check(found)) return found;
+        if (Date.now() > deadline) throw new Error(`the location table did not reach the expected state: ${JSON.stringify(found)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     log: () => output,
     stop,
   };
+  return handle;
 }

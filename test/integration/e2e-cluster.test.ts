@@ -171,8 +171,11 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     await send(aliceA, 'alice', 'carol', id2, t2);
     await carol.recorder.waitFor((q: RecordedRequest) => q.method === 'MESSAGE' && unwrapCpim(q).content === t2);
     // alice on B marks carol's conversation read; alice on A removes carol's message.
-    await aliceB.request({ sylkrtc: 'account-mark-conversation-read', account: alice, contact: aor('carol') });
-    await aliceA.request({ sylkrtc: 'account-remove-message', account: alice, message_id: carolIds.sent, contact: aor('carol') });
+    const withDiag = (err: Error): never => {
+      throw new Error(`${err.message}${diag()}`);
+    };
+    await aliceB.request({ sylkrtc: 'account-mark-conversation-read', account: alice, contact: aor('carol') }).catch(withDiag);
+    await aliceA.request({ sylkrtc: 'account-remove-message', account: alice, message_id: carolIds.sent, contact: aor('carol') }).catch(withDiag);
 
     const waits = await Promise.allSettled([
       aliceB.waitForEvent('sync', syncOf('message', 'add', 'message_id', id2), 1, 5000),
@@ -227,6 +230,6 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     assert.ok(carolIds.sent && carolIds.received, 'the previous tests did not run');
     // carol's outgoing copy (stored from A's storage copy) and alice(A)'s message, once each.
     assert.equal(fromA.filter((m) => m.message_id === carolIds.sent && m.direction === 'outgoing').length, 1);
-    assert.equal(fromA.filter((m) => m.message_id === carolIds.received && m.direction === 'incoming').length, 1);
+    assert.equal(fromA.filter((m) => m.message_id === carolIds.received && m.direction === 'incoming').length, 1, `${JSON.stringify(fromA, null, 1)}${diag()}`);
   });
 });

@@ -158,7 +158,7 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
     await olive.register();
     await requestToken(olive);
     await olive.register(0);
-    assert.deepEqual(kamailio.locations('olive'), []);
+    await kamailio.waitForLocations((l) => l.length === 0, 'olive');
 
     const text = `while you were away ${randomUUID()}`;
     const sent = await sam.message('olive', 'text/plain', text);
@@ -347,7 +347,7 @@ describe('end to end behind Kamailio: one server', { timeout: 120_000 }, () => {
     await c.addAccount(rita, password('rita'));
     const ok = await c.register(rita);
     assert.equal(ok.state, 'registered', JSON.stringify(ok));
-    const contacts = kamailio.locations('rita').map((l) => l.contact);
+    const contacts = (await kamailio.waitForLocations((l) => l.length > 0, 'rita')).map((l) => l.contact);
     assert.equal(contacts.length, 1, contacts.join('\n'));
     assert.match(contacts[0]!, new RegExp(`^<?sip:rita@127\\.0\\.0\\.1:${SYLK_PORT}\\b`));
   });

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKamailio, type KamailioHandle } from '../helpers/kamailio.js';
+import { startKamailio, type KamailioHandle, type Location } from '../helpers/kamailio.js';
 import { runSipp } from '../helpers/sipp.js';
 import { startRecorder, type RecordedRequest, type SipRecorder } from '../helpers/sip-recorder.js';
 
@@ -89,8 +89,11 @@ describe('Kamailio proxy contract', () => {
     return marker;
   }
 
-  test('registration with digest authentication lands in the location table', () => {
-    const contacts = kamailio.locations().map((l) => `${l.username}@${l.domain} ${l.contact}`);
+  test('registration with digest authentication lands in the location table', async () => {
+    const registered = (l: Location): string => `${l.username}@${l.domain} ${l.contact}`;
+    const want = [`bob@${DOMAIN} sip:bob@127.0.0.1:${BOB_PORT}`, `alice@${DOMAIN} sip:alice@127.0.0.1:${ALICE_PORT}`];
+    want.push(...[DAVE_PORT, SYLK_PORT, SYLK_PORT2].map((port) => `dave@${DOMAIN} sip:dave@127.0.0.1:${port}`));
+    const contacts = (await kamailio.waitForLocations((ls) => want.every((w) => ls.map(registered).includes(w)))).map(registered);
     assert.ok(contacts.includes(`bob@${DOMAIN} sip:bob@127.0.0.1:${BOB_PORT}`), contacts.join('\n'));
     assert.ok(contacts.includes(`alice@${DOMAIN} sip:alice@127.0.0.1:${ALICE_PORT}`), contacts.join('\n'));
     for (const port of [DAVE_PORT, SYLK_PORT, SYLK_PORT2]) {

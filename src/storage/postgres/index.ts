@@ -146,9 +146,28 @@ export class PostgresStore implements JournalStore {
   // ------------------------------------------------------------------ group commit
 
   private async commit(ops: Op[]): Promise<unknown[]> {
+    // A deadlock or serialization failure aborts the whole transaction and nothing of it is applied:
+    // run it again (bounded). With the counter locked first (below) deadlocks between our own writers
+    // cannot happen; this covers anything else that shares the database.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commitOnce(ops);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw err;
+      }
+    }
+  }
+
+  private async commitOnce(ops: Op[]): Promise<unknown[]> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // Every write transaction takes the counter row lock first, so writers of several servers always
+      // lock in the same order (counter, then entries) and cannot deadlock: without it, one server's
+      // mark-read (entry rows, then the counter for its marker) and another's insert + state update
+      // (counter, then an entry row) deadlocked under load.
+      await client.query("SELECT value FROM counters WHERE name = 'seq' FOR UPDATE");
       const results: unknown[] = [];
       let i = 0;
       while (i < ops.length) {

@@ -52,14 +52,6 @@ export interface SqliteStoreOptions extends RetentionOptions {
   cacheKiB?: number;
   /** WAL pages that trigger a checkpoint (default 16 000, about 64 MiB: fewer checkpoint copies and fsyncs). */
   walAutocheckpointPages?: number;
-  /**
-   * Bytes of the database file SQLite reads through a memory map instead of `pread` (default 1 GiB;
-   * 0 turns it off). Address space only: the pages live in the OS page cache. Measured on the add
-   * path (`bench/journal-add.ts` shape, 300k entries, 1 000 per commit): about +10% adds per CPU-second
-   * and much shorter commits that include a checkpoint, because neither the B-tree descents nor the
-   * checkpoint copy `pread` the pages into private buffers any more.
-   */
-  mmapBytes?: number;
 }
 
 interface EntryRow {
@@ -121,7 +113,6 @@ export class SqliteStore implements JournalStore {
     this.db.pragma(`cache_size = -${options.cacheKiB ?? 65_536}`);
     this.db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 16_000}`);
     this.db.pragma('temp_store = MEMORY');
-    this.db.pragma(`mmap_size = ${Math.max(0, Math.floor(options.mmapBytes ?? 1024 * 1024 * 1024))}`);
     migrate(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.s = {
