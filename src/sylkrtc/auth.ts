@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { DigestCredentials, SipClient } from '../sip/api.js';
 import { computeHa1 } from '../sip/digest.js';
 import { logger } from '../util/logger.js';
+import { WS_CONTACT_PARAM } from '../messaging/sync-relay.js';
 import { splitAor } from './aor.js';
 
 const log = logger.child({ module: 'sylkrtc.auth' });
@@ -107,7 +108,7 @@ class SipRegistration implements AuthSession {
     private readonly onEvent: (event: AuthEvent) => void,
   ) {
     const { user } = splitAor(subject.aor);
-    this.marker = `sylk-ws=${subject.connectionId}`;
+    this.marker = `${WS_CONTACT_PARAM}=${subject.connectionId}`;
     const userPart = user ? `${user}@` : '';
     this.contact = `<sip:${userPart}${opts.contactHost};transport=${opts.contactTransport};${this.marker}>`;
     this.inflight = this.register();
