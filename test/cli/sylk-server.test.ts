@@ -293,3 +293,37 @@ test('a start-up failure (web port taken) exits 1 after stopping what was starte
   assert.match(r.stderr(), /start-up failed: .*EADDRINUSE/);
   assert.ok(logLines(r.stdout()).some((l) => l.msg === 'stopped' && l.part === 'store'));
 });
+
+test('[SIP] local_ws_port serves SIP over WebSocket (RFC 7118, subprotocol sip)', async () => {
+  // A fixed port of this area's range (15800-15899): the stack's WebSocket listener.
+  const wsPort = 15851;
+  const d = dir({ 'config.ini': `${LOCAL.replace('local_tcp_port = 0', `local_tcp_port = 0\nlocal_ws_port = ${wsPort}`)}`, 'webrtcgateway.ini': GATEWAY });
+  const r = run(['--config-dir', d], dir({}));
+  await started(r);
+  const ws = new WebSocket(`ws://127.0.0.1:${wsPort}/sip`, 'sip');
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  assert.equal(ws.protocol, 'sip');
+  const answer = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+  ws.send(
+    [
+      `OPTIONS sip:127.0.0.1:${wsPort};transport=ws SIP/2.0`,
+      'Via: SIP/2.0/WS client.invalid;branch=z9hG4bK-ws-options-1',
+      'Max-Forwards: 70',
+      'From: <sip:alice@127.0.0.1>;tag=ws1',
+      `To: <sip:127.0.0.1:${wsPort}>`,
+      'Call-ID: cli-ws-options-1',
+      'CSeq: 1 OPTIONS',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  const first = (await answer).split('\r\n')[0];
+  assert.equal(first, 'SIP/2.0 200 OK');
+  ws.close();
+  r.child.kill('SIGTERM');
+  assert.deepEqual(await exitsWithin(r, 10_000), { code: 0, signal: null });
+});
