@@ -29,9 +29,21 @@ export const DEFAULT_LIMITS: Readonly<SipLimits> = Object.freeze({
   maxBodyBytes: 64 * 1024,
 });
 
-/** Fill in the defaults for the limits a caller did not set; rejects nonsense values. */
+/** Objects returned by `resolveLimits` (complete and validated), so hot paths can skip resolving again. */
+const resolved = new WeakSet<object>([DEFAULT_LIMITS]);
+
+/** True when `limits` came from `resolveLimits` (per-message callers pass the stack's resolved limits). */
+export function isResolvedLimits(limits: Partial<SipLimits>): limits is SipLimits {
+  return resolved.has(limits);
+}
+
+/**
+ * Fill in the defaults for the limits a caller did not set; rejects nonsense values. The result is
+ * frozen (it is shared by every message parsed with it).
+ */
 export function resolveLimits(partial?: Partial<SipLimits>): SipLimits {
   if (!partial) return DEFAULT_LIMITS;
+  if (resolved.has(partial)) return partial as SipLimits;
   const out: SipLimits = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof SipLimits)[]) {
     const v = partial[key];
@@ -39,5 +51,7 @@ export function resolveLimits(partial?: Partial<SipLimits>): SipLimits {
     if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`SIP limit ${key} must be a positive integer, got ${String(v)}`);
     out[key] = v;
   }
+  Object.freeze(out);
+  resolved.add(out);
   return out;
 }

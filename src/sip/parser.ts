@@ -22,13 +22,13 @@
  */
 import * as cs from './charset.js';
 import * as grammar from './grammar.js';
-import { resolveLimits, type SipLimits } from './limits.js';
+import { isResolvedLimits, resolveLimits, type SipLimits } from './limits.js';
 import { Headers, type HeaderField, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import * as uris from './uri.js';
 
 // Local aliases: module bindings read in hot loops cost a getter call under some loaders (tsx).
 const { C_TOKEN, CHARS } = cs;
-const { isValidCallId, isValidNameAddr, isValidVia, parseCSeq, parseMaxForwards } = grammar;
+const { isValidCallId, isValidNameAddr, isValidVia, parseCSeq, parseMaxForwards, parseVia } = grammar;
 const checkUri = uris.checkUri;
 
 /** Status a server answers a request that failed to parse (responses that fail are dropped). */
@@ -49,6 +49,12 @@ export interface ParseOk {
   message: SipMessage;
   /** Bytes of the input that belonged to the message (trailing octets of a datagram are ignored). */
   length: number;
+  /**
+   * The top Via and the CSeq, already parsed while validating (so the stack need not parse them
+   * again). Set by `parseMessage`; absent when the result was assembled elsewhere (stream framer).
+   */
+  topVia?: grammar.Via;
+  cseq?: grammar.CSeq;
 }
 
 export interface ParseError {
@@ -150,6 +156,9 @@ interface Head {
   errorStatus?: ParseErrorStatus;
   /** Content-Length: number; undefined when absent; -1 when invalid or repeated. */
   contentLength: number | undefined;
+  /** Set by `validate`: the parsed top Via and CSeq. */
+  topVia?: grammar.Via;
+  cseq?: grammar.CSeq;
 }
 
 function isWs(c: number): boolean {
@@ -356,8 +365,12 @@ function validate(head: Head): string | undefined {
   for (const f of head.fields) {
     switch (f.name) {
       case 'via':
-        nVia++;
-        if (!isValidVia(f.value)) return 'Malformed Via header';
+        if (nVia++ === 0) {
+          // The first Via field is parsed (the stack needs its top via-parm), the others only checked.
+          const vias = parseVia(f.value);
+          if (!vias) return 'Malformed Via header';
+          head.topVia = vias[0];
+        } else if (!isValidVia(f.value)) return 'Malformed Via header';
         break;
       case 'from':
         nFrom++;
@@ -396,6 +409,7 @@ function validate(head: Head): string | undefined {
   const cs = parseCSeq(cseq!);
   if (!cs) return 'Malformed CSeq header';
   if (head.kind === 'request' && cs.method !== head.method) return 'CSeq method does not match the request method';
+  head.cseq = cs;
   return undefined;
 }
 
@@ -409,7 +423,7 @@ function finish(head: Head, body: Buffer, length: number, limits: SipLimits): Pa
   let message: SipRequest | SipResponse;
   if (head.kind === 'request') message = { kind: 'request', method: head.method, uri: head.uri, version: 'SIP/2.0', headers, body };
   else message = { kind: 'response', version: 'SIP/2.0', status: head.status, reason: head.reason, headers, body };
-  return { ok: true, message, length };
+  return { ok: true, message, length, topVia: head.topVia, cseq: head.cseq };
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -423,10 +437,13 @@ const EMPTY = Buffer.alloc(0);
  */
 export function parseMessage(buf: Buffer, limits?: Partial<SipLimits>): ParseResult {
   let lim: SipLimits;
-  try {
-    lim = resolveLimits(limits);
-  } catch (e) {
-    return { ok: false, error: (e as Error).message };
+  if (limits !== undefined && isResolvedLimits(limits)) lim = limits;
+  else {
+    try {
+      lim = resolveLimits(limits);
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
   }
   try {
     return parseDatagram(buf, lim);

@@ -44,22 +44,28 @@ export const sipDropped = new Counter({
 
 type CounterChild = ReturnType<Counter<'direction' | 'method' | 'status'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'method'>['labels']>;
-const responseChildren = new Map<string, CounterChild>();
+const responseChildren = new Map<string, Map<number, CounterChild>>();
 const requestChildren = new Map<string, ReturnType<Counter<'direction' | 'method'>['labels']>>();
+const requestChildrenOut = new Map<string, ReturnType<Counter<'direction' | 'method'>['labels']>>();
 const handlingChildren = new Map<string, HistogramChild>();
 
-/** Hot-path helpers: label children cached by label values (prom-client hashes label objects per call). */
+/**
+ * Hot-path helpers: label children cached by label values (prom-client hashes label objects per
+ * call), in maps keyed without building a string per call.
+ */
 export function countRequest(direction: 'in' | 'out', method: string): void {
-  const k = `${direction} ${method}`;
-  let c = requestChildren.get(k);
-  if (!c) requestChildren.set(k, (c = sipRequests.labels(direction, method)));
+  const m = direction === 'in' ? requestChildren : requestChildrenOut;
+  let c = m.get(method);
+  if (!c) m.set(method, (c = sipRequests.labels(direction, method)));
   c.inc();
 }
 
 export function countResponse(direction: 'sent' | 'received', method: string, status: number): void {
-  const k = `${direction} ${method} ${status}`;
-  let c = responseChildren.get(k);
-  if (!c) responseChildren.set(k, (c = sipResponses.labels(direction, method, String(status))));
+  const k = direction === 'sent' ? method : '\0' + method;
+  let byStatus = responseChildren.get(k);
+  if (!byStatus) responseChildren.set(k, (byStatus = new Map()));
+  let c = byStatus.get(status);
+  if (!c) byStatus.set(status, (c = sipResponses.labels(direction, method, String(status))));
   c.inc();
 }
 

@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import type { IncomingRequest, OutgoingRequest, OutgoingResult, RequestHandler, ResponseSpec, SipClient } from './api.js';
 import { digestAuthorization, parseDigestChallenge } from './digest.js';
 import { parseProxyAddress, pickNextHop, resolveNextHops, resolveProxy, type NextHop } from './dns.js';
-import { parseCSeq, tagOf, topVia, type Via } from './grammar.js';
+import { parseCSeq, tagOf, topVia, type CSeq, type Via } from './grammar.js';
 import { resolveLimits, type SipLimits } from './limits.js';
 import { logger } from '../util/logger.js';
 import { Headers, type SipRequest, type SipResponse, type TransportProtocol } from './message.js';
@@ -214,8 +214,8 @@ export class SipStack implements SipClient {
         return;
       }
       const msg = result.message;
-      if (msg.kind === 'request') this.onRequest(msg, flow);
-      else this.onResponse(msg);
+      if (msg.kind === 'request') this.onRequest(msg, flow, result.topVia, result.cseq);
+      else this.onResponse(msg, result.topVia, result.cseq);
     } catch (err) {
       // Never crash on input: log and drop.
       sipDropped.inc({ reason: 'internal-error' });
@@ -249,9 +249,10 @@ export class SipStack implements SipClient {
     else if (flow.protocol === 'udp') this.transport.send(flow.remote, bytes);
   }
 
-  private onRequest(req: SipRequest, flow: Flow): void {
-    const via = topVia(req.headers.getAll('via'));
-    const cseq = parseCSeq(req.headers.get('cseq') ?? '');
+  /** `parsedVia`/`parsedCSeq`: the parser's parse of the top Via and CSeq, when it returned them. */
+  private onRequest(req: SipRequest, flow: Flow, parsedVia?: Via, parsedCSeq?: CSeq): void {
+    const via = parsedVia ?? topVia(req.headers.getAll('via'));
+    const cseq = parsedCSeq ?? parseCSeq(req.headers.get('cseq') ?? '');
     const callId = req.headers.get('call-id');
     if (!via || !cseq || callId === undefined) {
       // The parser checks these; a request without them cannot be matched or answered reliably.
@@ -361,7 +362,8 @@ export class SipStack implements SipClient {
         }
       }
     };
-    Promise.resolve(p).then(
+    // A native promise (the usual async handler) is chained directly, saving a wrapper per request.
+    (p instanceof Promise ? p : Promise.resolve(p)).then(
       (spec) => {
         if (!spec || typeof spec.status !== 'number' || spec.status < 200 || spec.status > 699) {
           log.error({ spec }, 'handler returned an invalid response');
@@ -393,9 +395,9 @@ export class SipStack implements SipClient {
     serverTxGauge.dec();
   };
 
-  private onResponse(res: SipResponse): void {
-    const via = topVia(res.headers.getAll('via'));
-    const cseq = parseCSeq(res.headers.get('cseq') ?? '');
+  private onResponse(res: SipResponse, parsedVia?: Via, parsedCSeq?: CSeq): void {
+    const via = parsedVia ?? topVia(res.headers.getAll('via'));
+    const cseq = parsedCSeq ?? parseCSeq(res.headers.get('cseq') ?? '');
     if (!via?.branch || !cseq) {
       sipDropped.inc({ reason: 'stray-response' });
       return;

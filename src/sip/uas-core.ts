@@ -134,7 +134,8 @@ export function buildResponse(req: SipRequest, spec: ResponseSpec, toTag: string
   for (const f of req.headers) {
     if (f.name === 'via' || f.name === 'from' || f.name === 'call-id' || f.name === 'cseq') headers.append(f.name, f.value);
     else if (f.name === 'to') {
-      headers.append('to', spec.status > 100 && tagOf(f.value) === undefined && toTag ? `${f.value};tag=${toTag}` : f.value);
+      // A value without the letters "tag" has no tag parameter: skip parsing it (the common case).
+      headers.append('to', spec.status > 100 && toTag && (!MAYBE_TAG.test(f.value) || tagOf(f.value) === undefined) ? `${f.value};tag=${toTag}` : f.value);
     } else if (f.name === 'timestamp' && spec.status === 100) headers.append('timestamp', f.value);
   }
   if (server) headers.append('server', server);
@@ -146,6 +147,8 @@ export function buildResponse(req: SipRequest, spec: ResponseSpec, toTag: string
   }
   return { kind: 'response', version: 'SIP/2.0', status: spec.status, reason: spec.reason ?? reasonPhrase(spec.status), headers, body };
 }
+
+const MAYBE_TAG = /tag/i;
 
 const REASONS: Record<number, string> = {
   100: 'Trying',

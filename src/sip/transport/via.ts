@@ -41,9 +41,14 @@ export function stampReceived(headers: Headers, via: Via, source: TransportAddre
   let done = false;
   for (const f of headers) {
     if (!done && f.name === 'via') {
-      const parts = splitCommaList(f.value);
-      parts[0] = formatVia(via);
-      out.push({ name: 'via', value: parts.join(', ') });
+      let value: string;
+      if (f.value.indexOf(',') < 0) value = formatVia(via); // one via-parm: nothing to split
+      else {
+        const parts = splitCommaList(f.value);
+        parts[0] = formatVia(via);
+        value = parts.join(', ');
+      }
+      out.push({ name: 'via', value });
       done = true;
     } else out.push(f);
   }
