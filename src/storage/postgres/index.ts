@@ -36,6 +36,7 @@ import {
   type UnreadCounts,
 } from '../../journal/types.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
+import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
 import { migrate } from './migrations.js';
 
 export interface PostgresStoreOptions extends RetentionOptions {
@@ -51,37 +52,9 @@ export interface PostgresStoreOptions extends RetentionOptions {
   connectTimeoutMs?: number;
 }
 
-interface EntryRow {
-  seq: string;
-  account: string;
-  message_id: string;
-  created_at: Date;
-  contact: string;
-  direction: string;
-  content_type: string;
-  content: string;
-  disposition: string | null;
-  state: string | null;
-  msg_timestamp: Date;
-}
+type EntryRow = SqlEntryRow<Date, string>;
 
-const ENTRY_COLUMNS =
-  'seq, account, message_id, created_at, contact, direction, content_type, content, disposition, state, msg_timestamp';
-
-function toEntry(r: EntryRow): JournalEntry {
-  return {
-    account: r.account,
-    contact: r.contact,
-    direction: r.direction as Direction,
-    contentType: r.content_type,
-    content: r.content,
-    createdAt: r.created_at,
-    messageId: r.message_id,
-    disposition: r.disposition === null ? null : (JSON.parse(r.disposition) as string[]),
-    state: r.state as MessageState | null,
-    msgTimestamp: r.msg_timestamp,
-  };
-}
+const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (d) => d);
 
 type Op =
   | { kind: 'add'; entries: NewJournalEntry[]; single: boolean }

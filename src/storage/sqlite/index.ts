@@ -39,6 +39,7 @@ import {
   type UnreadCounts,
 } from '../../journal/types.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
+import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
 import { migrate } from './migrations.js';
 
 export interface SqliteStoreOptions extends RetentionOptions {
@@ -54,37 +55,9 @@ export interface SqliteStoreOptions extends RetentionOptions {
   walAutocheckpointPages?: number;
 }
 
-interface EntryRow {
-  seq: number;
-  account: string;
-  message_id: string;
-  created_at: number;
-  contact: string;
-  direction: string;
-  content_type: string;
-  content: string;
-  disposition: string | null;
-  state: string | null;
-  msg_timestamp: number;
-}
+type EntryRow = SqlEntryRow<number, number>;
 
-const ENTRY_COLUMNS =
-  'seq, account, message_id, created_at, contact, direction, content_type, content, disposition, state, msg_timestamp';
-
-function toEntry(r: EntryRow): JournalEntry {
-  return {
-    account: r.account,
-    contact: r.contact,
-    direction: r.direction as Direction,
-    contentType: r.content_type,
-    content: r.content,
-    createdAt: new Date(r.created_at),
-    messageId: r.message_id,
-    disposition: r.disposition === null ? null : (JSON.parse(r.disposition) as string[]),
-    state: r.state as MessageState | null,
-    msgTimestamp: new Date(r.msg_timestamp),
-  };
-}
+const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (ms) => new Date(ms));
 
 type Op = () => unknown;
 
