@@ -11,10 +11,10 @@
 // on DROP/TRUNCATE, tiny caches and memtables. Never use these settings for anything but tests.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync, closeSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portInUse } from '../lib/port.mjs';
 
 export const envVar = 'SYLK_TEST_CASSANDRA';
 
@@ -50,17 +50,6 @@ function libDir() {
     execFileSync('bash', [join(root, 'scripts', 'fetch-cassandra.sh')], { stdio: 'inherit' });
   }
   return { version, lib: join(dir, 'lib') };
-}
-
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: HOST, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 function yaml(dir) {
@@ -191,7 +180,7 @@ async function waitForCql(deadline, exited) {
   let lastErr;
   while (Date.now() < deadline) {
     if (exited()) throw new Error('Cassandra exited during start-up');
-    if (await portInUse(NATIVE_PORT)) {
+    if (await portInUse(HOST, NATIVE_PORT)) {
       const client = new cassandra.Client({
         contactPoints: [`${HOST}:${NATIVE_PORT}`],
         localDataCenter: 'datacenter1',
@@ -223,7 +212,7 @@ function tailOf(file, lines = 40) {
 export async function start() {
   if (proc) throw new Error('cassandra service already started');
   for (const port of [NATIVE_PORT, STORAGE_PORT]) {
-    if (await portInUse(port)) {
+    if (await portInUse(HOST, port)) {
       throw new Error(`port ${HOST}:${port} is already in use: another Cassandra running? (set ${envVar}=${HOST}:${NATIVE_PORT} to use it)`);
     }
   }

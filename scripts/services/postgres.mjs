@@ -10,9 +10,9 @@
 // stop(): fast shutdown, remove the directory.
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { portInUse } from '../lib/port.mjs';
 
 export const envVar = 'SYLK_TEST_PG_URL';
 
@@ -48,17 +48,6 @@ function pg(bin, args, options = {}) {
   return execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
 }
 
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: HOST, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 function stopSync(mode) {
   if (!rootDir) return;
   const dir = rootDir;
@@ -73,7 +62,7 @@ function stopSync(mode) {
 /** Start the server; resolves the environment the tests need. */
 export async function start(options = {}) {
   if (!existsSync(join(BIN, 'initdb'))) throw new Error(`PostgreSQL 15 binaries not found in ${BIN}`);
-  if (await portInUse(PORT)) throw new Error(`port ${PORT} is already in use (a PostgreSQL left running? set ${envVar} to reuse it)`);
+  if (await portInUse(HOST, PORT)) throw new Error(`port ${PORT} is already in use (a PostgreSQL left running? set ${envVar} to reuse it)`);
   const dir = mkdtempSync(join(tmpdir(), 'sylk-pg-'));
   rootDir = dir;
   if (!exitHookInstalled) {
