@@ -66,6 +66,24 @@ function schemeEnd(s: string): number {
 }
 
 /** hostname = *( domainlabel "." ) toplabel [ "." ] — we accept alphanum and "-" labels (IPv4 too). */
+/**
+ * End of the host starting at `hp`: after the `]` of an IPv6 reference, else at the first `:` (port),
+ * `;` (parameters) or `?` (headers), else the end of the string; -1 for an unclosed `[`.
+ */
+function hostEnd(s: string, hp: number): number {
+  if (s.charCodeAt(hp) === 91) {
+    const close = s.indexOf(']', hp);
+    return close < 0 ? -1 : close + 1;
+  }
+  let i = hp;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 58 || c === 59 || c === 63) break;
+    i++;
+  }
+  return i;
+}
+
 export function isValidHost(host: string): boolean {
   if (host.length === 0) return false;
   if (host.charCodeAt(0) === 91) {
@@ -135,18 +153,8 @@ function parseSipRest(scheme: 'sip' | 'sips', s: string): SipUri | undefined {
     }
     hp = at + 1;
   }
-  let i = hp;
-  if (s.charCodeAt(i) === 91) {
-    const close = s.indexOf(']', i);
-    if (close < 0) return undefined;
-    i = close + 1;
-  } else {
-    while (i < s.length) {
-      const c = s.charCodeAt(i);
-      if (c === 58 || c === 59 || c === 63) break;
-      i++;
-    }
-  }
+  let i = hostEnd(s, hp);
+  if (i < 0) return undefined;
   const host = s.slice(hp, i);
   if (!isValidHost(host)) return undefined;
   let port: number | undefined;
@@ -221,18 +229,8 @@ function checkSipAt(s: string, off: number): URI_CHECK {
     if (colon >= 0 && colon + 1 < at && !isEscapedRun(s, colon + 1, at, C_PASSWORD)) return URI_INVALID;
     hp = at + 1;
   }
-  let i = hp;
-  if (s.charCodeAt(i) === 91) {
-    const close = s.indexOf(']', i);
-    if (close < 0) return URI_INVALID;
-    i = close + 1;
-  } else {
-    while (i < s.length) {
-      const c = s.charCodeAt(i);
-      if (c === 58 || c === 59 || c === 63) break;
-      i++;
-    }
-  }
+  let i = hostEnd(s, hp);
+  if (i < 0) return URI_INVALID;
   if (!isValidHost(hp === 0 && i === s.length ? s : s.slice(hp, i))) return URI_INVALID;
   if (s.charCodeAt(i) === 58) {
     let j = i + 1;
