@@ -7,11 +7,12 @@
  * in-process, so two instances really are two processes (module-level registries are not shared,
  * DESIGN.md decision 3). `stop()` sends SIGTERM (SIGKILL after 10 s) and removes the config dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { superviseChild } from './child.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/cli/sylk-server.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,40 +76,29 @@ export async function startSylk(opts: SylkOptions): Promise<SylkInstance> {
     ].join('\n'),
   );
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--config-dir', dir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_TEST_CONTEXT: '',
-      SYLK_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
-      SYLK_SYSTEM_CONFIG_DIR: '',
-      SYLK_USER_CONFIG_DIR: '',
-    },
-  });
-  let output = '';
-  const collect = (b: Buffer): void => {
-    output += b.toString();
-    if (output.length > 4_000_000) output = output.slice(-2_000_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const proc = superviseChild(
+    spawn(process.execPath, ['--import', 'tsx', ENTRY, '--config-dir', dir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_TEST_CONTEXT: '',
+        SYLK_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+        SYLK_SYSTEM_CONFIG_DIR: '',
+        SYLK_USER_CONFIG_DIR: '',
+      },
+    }),
+    dir,
+    10_000,
+    2_000_000,
+  );
+  const { child, exited, stop } = proc;
+  const output = proc.output;
 
   const started = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sylk-server ${opts.name} did not start in 30 s:\n${output.slice(-4000)}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`sylk-server ${opts.name} did not start in 30 s:\n${output().slice(-4000)}`)), 30_000);
     const check = (): void => {
-      const m = /"web":"(https?:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sylk-server started"/.exec(output);
+      const m = /"web":"(https?:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"sylk-server started"/.exec(output());
       if (m) {
         clearTimeout(timer);
         child.stdout?.off('data', check);
@@ -118,7 +108,7 @@ export async function startSylk(opts: SylkOptions): Promise<SylkInstance> {
     child.stdout?.on('data', check);
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`sylk-server ${opts.name} exited at start-up:\n${output.slice(-4000)}`));
+      reject(new Error(`sylk-server ${opts.name} exited at start-up:\n${output().slice(-4000)}`));
     });
   });
 
@@ -134,7 +124,7 @@ export async function startSylk(opts: SylkOptions): Promise<SylkInstance> {
     sipPort: opts.sipPort,
     httpUrl,
     wsUrl: `${httpUrl.replace(/^http/, 'ws')}/webrtcgateway/ws`,
-    log: () => output,
+    log: output,
     stop,
   };
 }

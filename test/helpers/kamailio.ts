@@ -5,14 +5,15 @@
  * and the defines that point the proxy at the sylk-server under test. `stop()` ends it and removes
  * its directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import Database from 'better-sqlite3';
+import { superviseChild } from './child.js';
 
 const CFG = fileURLToPath(new URL('../../deploy/kamailio/kamailio.cfg', import.meta.url));
 const SCHEMA_DIR = '/usr/share/kamailio/db_sqlite';
@@ -131,31 +132,16 @@ export async function startKamailio(opts: KamailioOptions): Promise<KamailioHand
   if (opts.wsPort) defines.push('WITH_WS', `LISTEN_WS=tcp:127.0.0.1:${opts.wsPort}`);
   const args = ['-f', CFG, '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir, '-w', dir];
   for (const d of defines) args.push('-A', d);
-  const child: ChildProcess = spawn('kamailio', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (b: Buffer): void => {
-    output += b.toString();
-    if (output.length > 2_000_000) output = output.slice(-1_000_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const proc = superviseChild(spawn('kamailio', args, { stdio: ['ignore', 'pipe', 'pipe'] }), dir, 5000, 1_000_000);
+  const output = proc.output;
+  const exited = proc.exited;
+  const stop = proc.stop;
 
   try {
     await Promise.race([
       waitForOptions(opts.udpPort, 15_000),
       exited.then(() => {
-        throw new Error(`Kamailio exited at start-up:\n${output.slice(-4000)}`);
+        throw new Error(`Kamailio exited at start-up:\n${output().slice(-4000)}`);
       }),
     ]);
   } catch (err) {
@@ -184,7 +170,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<KamailioHand
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    log: () => output,
+    log: output,
     stop,
   };
   return handle;
