@@ -10,13 +10,18 @@
  *      (same machine, same run), and the ratio messages/echo.
  *
  *   npx tsx bench/ingest.ts [--seconds 10] [--window 256] [--rate 10000] [--store sqlite|postgres]
+ *                           [--phases warm,max,paced,echo]   (a subset, e.g. `--phases max` under --cpu-prof)
+ *                           [--writer thread|inline]         (SQLite: where write batches run, see writer.ts)
+ *                           [--checkpoint-ms 200]            (SQLite: checkpointer thread period; 0 = in COMMIT)
+ *                           [--commit-interval-ms N]         (SQLite: shortest time between commits)
  *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 interface LoadArgs {
@@ -38,6 +43,19 @@ interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** The generator's own event-loop delay p99 (ms) and CPU per request (µs): its share of the latency. */
+  genDelayP99: number;
+  genCpuUs: number;
+}
+
+interface Measured extends LoadResult {
+  /** Server process CPU (all threads) per answered request, µs. */
+  cpuUs: number;
+  /** Server event-loop thread CPU per answered request, µs. */
+  loopUs: number;
+  /** 99th percentile and maximum of the server's event-loop delay during the phase, ms. */
+  loopDelayP99: number;
+  loopDelayMax: number;
 }
 
 function arg(name: string, def: string): string {
@@ -64,12 +82,17 @@ function message(n: number, port: number, localPort: number): Buffer {
 }
 
 async function runLoad(a: LoadArgs): Promise<LoadResult> {
-  const sock: Socket = createSocket('udp4');
+  // A window of answers can arrive in one burst: a bigger buffer than the default 208 KiB so the
+  // generator's own socket drops nothing (the kernel caps it at net.core.rmem_max).
+  const sock: Socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const localPort = sock.address().port;
   const outstanding = new Map<string, number>();
   const latencies: number[] = [];
   let sent = 0, ok = 0, other = 0, lost = 0, next = 0;
+  const genDelay = monitorEventLoopDelay({ resolution: 1 });
+  genDelay.enable();
+  const genCpu0 = process.cpuUsage();
   const started = performance.now();
   const end = started + a.seconds * 1000;
   let done = false;
@@ -145,7 +168,21 @@ async function runLoad(a: LoadArgs): Promise<LoadResult> {
   sock.close();
   latencies.sort((x, y) => x - y);
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { sent, ok, other, lost, seconds: measured, rate: answered / measured, p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN };
+  genDelay.disable();
+  const genCpu = process.cpuUsage(genCpu0);
+  return {
+    sent,
+    ok,
+    other,
+    lost,
+    seconds: measured,
+    rate: answered / measured,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    max: latencies.at(-1) ?? NaN,
+    genDelayP99: genDelay.percentile(99) / 1e6,
+    genCpuUs: (genCpu.user + genCpu.system) / Math.max(1, sent),
+  };
 }
 
 function runChild(a: LoadArgs): Promise<LoadResult> {
@@ -201,7 +238,12 @@ async function main(): Promise<void> {
     }
     store = await openPostgresStore({ url, schema: `bench_ingest_${process.pid}`, retentionDays: 0 });
   } else {
-    store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
+    store = openSqliteStore({
+      path: join(dir, 'journal.sqlite'),
+      writer: arg('writer', 'thread') === 'inline' ? 'inline' : 'thread',
+      checkpointMs: Number(arg('checkpoint-ms', '200')),
+      ...(arg('commit-interval-ms', '') ? { commitIntervalMs: Number(arg('commit-interval-ms', '')) } : {}),
+    });
   }
   await store.addAccount('alice@example.com');
   await store.addAccount('bob@example.com');
@@ -212,7 +254,7 @@ async function main(): Promise<void> {
   await stack.start();
   const sipPort = stack.ports().udp!;
 
-  const echo = createSocket('udp4');
+  const echo = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   echo.on('message', (buf, rinfo) => echo.send(buf, rinfo.port, rinfo.address));
   await new Promise<void>((r) => echo.bind(0, '127.0.0.1', () => r()));
   const echoPort = echo.address().port;
@@ -222,22 +264,47 @@ async function main(): Promise<void> {
 
   console.log(`ingest benchmark: store=${engine}, window=${window}, ${seconds}s per phase, node ${process.version}`);
   // Server CPU per answered request: robust against other processes competing for the cores.
-  const phase = async (a: LoadArgs): Promise<LoadResult & { cpuUs: number }> => {
-    const c0 = process.cpuUsage();
-    const r = await runChild(a);
-    const c = process.cpuUsage(c0);
-    return { ...r, cpuUs: (c.user + c.system) / Math.max(1, r.ok + r.other) };
+  // Process CPU covers every thread (event loop, SQLite write and checkpoint threads); the event
+  // loop thread's own CPU time is what bounds one process's rate (Linux: /proc/self/task/<pid>/stat,
+  // 10 ms ticks; elsewhere NaN).
+  const mainThreadCpuUs = (): number => {
+    try {
+      const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+      const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return (Number(v[11]) + Number(v[12])) * 10_000; // utime + stime, in clock ticks of 10 ms
+    } catch {
+      return NaN;
+    }
   };
-  const cpu = (r: { cpuUs: number }): string => `  server CPU ${r.cpuUs.toFixed(0)} us/req`;
-  const warm = await phase({ port: sipPort, seconds: 2, window, rate: 0, kind: 'sip' });
-  console.log(`warm-up            ${fmt(warm)}${cpu(warm)}`);
-  const max = await phase({ port: sipPort, seconds, window, rate: 0, kind: 'sip' });
-  console.log(`MESSAGE sustained  ${fmt(max)}${cpu(max)}`);
-  const paced = await phase({ port: sipPort, seconds, window, rate, kind: 'sip' });
-  console.log(`MESSAGE @${rate}/s ${fmt(paced)}${cpu(paced)}`);
-  const raw = await phase({ port: echoPort, seconds, window, rate: 0, kind: 'echo' });
-  console.log(`raw UDP echo       ${fmt(raw)}${cpu(raw)}`);
-  console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)} (rate), ${(raw.cpuUs / max.cpuUs).toFixed(3)} (CPU per request)`);
+  const phase = async (a: LoadArgs): Promise<Measured> => {
+    const c0 = process.cpuUsage();
+    const m0 = mainThreadCpuUs();
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const r = await runChild(a);
+    delay.disable();
+    const c = process.cpuUsage(c0);
+    const n = Math.max(1, r.ok + r.other);
+    return { ...r, cpuUs: (c.user + c.system) / n, loopUs: (mainThreadCpuUs() - m0) / n, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6 };
+  };
+  const cpu = (r: Measured): string =>
+    `  server CPU ${r.cpuUs.toFixed(0)} us/req (event loop ${r.loopUs.toFixed(0)}, loop delay p99 ${r.loopDelayP99.toFixed(1)} max ${r.loopDelayMax.toFixed(0)} ms)` +
+    `  generator ${r.genCpuUs.toFixed(0)} us/req, loop delay p99 ${r.genDelayP99.toFixed(1)} ms`;
+  const phases = new Set(arg('phases', 'warm,max,paced,echo').split(','));
+  const none: Measured = { sent: 0, ok: 0, other: 0, lost: 0, seconds: 0, rate: NaN, p50: NaN, p99: NaN, max: NaN, genDelayP99: NaN, genCpuUs: NaN, cpuUs: NaN, loopUs: NaN, loopDelayP99: NaN, loopDelayMax: NaN };
+  const run = async (name: string, label: string, a: LoadArgs): Promise<Measured> => {
+    if (!phases.has(name)) return none;
+    const r = await phase(a);
+    console.log(`${label.padEnd(18)} ${fmt(r)}${cpu(r)}`);
+    return r;
+  };
+  const warm = await run('warm', 'warm-up', { port: sipPort, seconds: 2, window, rate: 0, kind: 'sip' });
+  const max = await run('max', 'MESSAGE sustained', { port: sipPort, seconds, window, rate: 0, kind: 'sip' });
+  const paced = await run('paced', `MESSAGE @${rate}/s`, { port: sipPort, seconds, window, rate, kind: 'sip' });
+  const raw = await run('echo', 'raw UDP echo', { port: echoPort, seconds, window, rate: 0, kind: 'echo' });
+  if (phases.has('max') && phases.has('echo')) {
+    console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)} (rate), ${(raw.cpuUs / max.cpuUs).toFixed(3)} (CPU per request)`);
+  }
   console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
   const entries = (await store.countEntries('bob@example.com')) + (await store.countEntries('alice@example.com'));
   console.log(`journal entries written: ${entries} (2 per acknowledged MESSAGE: ${2 * (warm.ok + max.ok + paced.ok)})`);

@@ -6,6 +6,7 @@
  * window after losses). Every request has its own branch and Call-ID (no retransmission matching).
  *
  *   npx tsx bench/sip-udp.ts [seconds=5] [window=200]
+ *   SYLK_BENCH_ONLY=stack node --cpu-prof --import tsx bench/sip-udp.ts   (stack only, for profiling; or =echo)
  *
  * Prints requests/s for both servers and the ratio (goal: ≥ 40k/s and ≥ 50% of the echo server).
  */
@@ -29,23 +30,34 @@ interface LoadResult {
 
 async function main(): Promise<void> {
   process.env.SYLK_LOG_LEVEL ??= 'silent';
-  // Raw echo server.
-  const echo = createSocket('udp4');
-  echo.on('message', (msg, rinfo) => echo.send(msg, rinfo.port, rinfo.address));
-  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', () => r()));
-  let cpu = process.cpuUsage();
-  const echoResult = await runLoad(echo.address().port);
-  const echoCpu = process.cpuUsage(cpu);
-  await new Promise<void>((r) => echo.close(() => r()));
+  // Raw echo server (skipped with SYLK_BENCH_ONLY=stack, e.g. to profile the stack alone; the stack
+  // is skipped with SYLK_BENCH_ONLY=echo).
+  const only = process.env.SYLK_BENCH_ONLY;
+  let echoResult: LoadResult = { responses: 0, seconds: 1 };
+  let echoCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  if (only !== 'stack') {
+    const echo = createSocket('udp4');
+    echo.on('message', (msg, rinfo) => echo.send(msg, rinfo.port, rinfo.address));
+    await new Promise<void>((r) => echo.bind(0, '127.0.0.1', () => r()));
+    const before = process.cpuUsage();
+    echoResult = await runLoad(echo.address().port);
+    echoCpu = process.cpuUsage(before);
+    await new Promise<void>((r) => echo.close(() => r()));
+  }
 
-  const { SipStack } = await import('../src/sip/stack.js');
-  const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 }, async () => ({ status: 200 }));
-  await stack.start();
-  cpu = process.cpuUsage();
-  const stackResult = await runLoad(stack.ports().udp!);
-  const stackCpu = process.cpuUsage(cpu);
-  const alive = stack.transactionCounts.server;
-  await stack.stop();
+  let stackResult: LoadResult = { responses: 0, seconds: 1 };
+  let stackCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  let alive = 0;
+  if (only !== 'echo') {
+    const { SipStack } = await import('../src/sip/stack.js');
+    const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 }, async () => ({ status: 200 }));
+    await stack.start();
+    const before = process.cpuUsage();
+    stackResult = await runLoad(stack.ports().udp!);
+    stackCpu = process.cpuUsage(before);
+    alive = stack.transactionCounts.server;
+    await stack.stop();
+  }
 
   const echoRate = echoResult.responses / echoResult.seconds;
   const stackRate = stackResult.responses / stackResult.seconds;

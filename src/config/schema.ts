@@ -91,6 +91,12 @@ const SIP = {
   tcp_idle_timeout: int(300, 1, 86400 * 7),
   /** Longest wait, in seconds, for SIP transactions in flight when the server stops. */
   stop_timeout: int(5, 0, 300),
+  /**
+   * UDP socket receive/send buffers in bytes (SO_RCVBUF/SO_SNDBUF; the kernel caps them at
+   * net.core.rmem_max/wmem_max); 0 keeps the kernel default (~208 KiB), which drops datagrams in bursts.
+   */
+  udp_receive_buffer: int(4 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+  udp_send_buffer: int(4 * 1024 * 1024, 0, 1024 * 1024 * 1024),
 };
 
 const WebServer = {

@@ -18,6 +18,14 @@ export interface GroupCommitOptions<Op, R> {
   /** Largest batch per transaction (default 5000). */
   maxBatch?: number;
   /**
+   * Shortest time between the starts of two commits, in ms (default 0). A commit costs about the
+   * same for 10 operations as for 100 (its pages are written once), so under a steady load a short
+   * interval turns many small commits into fewer larger ones and saves most of their cost; an idle
+   * store still commits at once (the interval counts from the previous commit), so this only adds
+   * latency, at most the interval, when commits follow each other closely.
+   */
+  minIntervalMs?: number;
+  /**
    * Whether a failed batch should be retried op by op (default: always). Engines answer false for
    * errors that would fail every op again (connection lost), so a batch fails at once.
    */
@@ -36,9 +44,13 @@ export class GroupCommitter<Op, R> {
   private running: Promise<void> | null = null;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly minIntervalMs: number;
+  /** `performance.now()` when the last batch started committing. */
+  private lastStart = -Infinity;
 
   constructor(private readonly options: GroupCommitOptions<Op, R>) {
     this.maxBatch = options.maxBatch ?? 5000;
+    this.minIntervalMs = Math.max(0, options.minIntervalMs ?? 0);
   }
 
   /** Queue one operation; resolves with its result after its transaction committed. */
@@ -72,19 +84,26 @@ export class GroupCommitter<Op, R> {
   private schedule(): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const start = (): void => {
       this.scheduled = false;
+      this.lastStart = performance.now();
       this.running = this.drain().finally(() => {
         this.running = null;
         if (this.queue.length > 0) this.schedule();
       });
-    });
+    };
+    const wait = this.lastStart + this.minIntervalMs - performance.now();
+    // Below 1 ms a timer would round up to 1 ms anyway: the next turn is as good.
+    if (wait >= 1 && this.queue.length < this.maxBatch) setTimeout(start, wait);
+    else setImmediate(start);
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       await this.run(batch);
+      // With an interval, what was queued meanwhile waits for it (`schedule`), unless a full batch.
+      if (this.minIntervalMs > 0) return;
     }
   }
 

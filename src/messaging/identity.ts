@@ -4,8 +4,11 @@
  * original's quirk), and the JSON identity object `{"uri", "display_name"}`.
  *
  * The name-addr split (`"Display" <uri>;params` or `uri;params`) is a few lines here; the URI itself
- * is parsed by the SIP stack's `sip/uri.ts` (`aorOf`).
+ * is parsed by the SIP stack's `sip/uri.ts` (`aorOf`). `aorOfUri` remembers the AORs of the last few
+ * thousand URIs: every MESSAGE needs the AOR of its From, To and CPIM From, and the same parties write
+ * again and again.
  */
+import { trimDisplayName, unescapeBackslashes } from '../payload/cpim.js';
 import { aorOf } from '../sip/uri.js';
 import type { Identity } from './events.js';
 
@@ -18,7 +21,7 @@ export interface NameAddr {
 /** Strip surrounding double quotes and spaces from a display name; empty → null (§1). */
 export function cleanDisplayName(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
-  const s = raw.replace(/\\(.)/g, '$1').replace(/^[\s"]+|[\s"]+$/g, '');
+  const s = trimDisplayName(unescapeBackslashes(raw));
   return s === '' ? null : s;
 }
 
@@ -39,10 +42,35 @@ export function parseNameAddr(value: string): NameAddr | null {
   return { displayName: null, uri };
 }
 
+const AOR_CACHE_MAX = 4096;
+/** Longer URIs are not remembered (the cache's memory stays small whatever senders write). */
+const AOR_CACHE_MAX_URI = 256;
+const aorCache = new Map<string, string | null>();
+
+/**
+ * A copy of `s` that shares no memory with the string it was sliced from: a slice of a request would
+ * otherwise keep the whole request text alive for as long as the cache holds it.
+ */
+function detached(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
+/** `aorOf(uri)` for a URI string, from a bounded cache (a pure function of the string). */
+export function aorOfUri(uri: string): string | undefined {
+  const hit = aorCache.get(uri);
+  if (hit !== undefined) return hit ?? undefined;
+  const aor = aorOf(uri);
+  if (uri.length > AOR_CACHE_MAX_URI) return aor;
+  if (aorCache.size >= AOR_CACHE_MAX) aorCache.clear();
+  const kept = aor === undefined ? undefined : detached(aor);
+  aorCache.set(detached(uri), kept ?? null);
+  return kept;
+}
+
 /** The AOR of a header value or URI, or undefined for garbage / non-SIP URIs. */
 export function aorOfHeader(value: string): string | undefined {
   const na = parseNameAddr(value);
-  return na ? aorOf(na.uri) : undefined;
+  return na ? aorOfUri(na.uri) : undefined;
 }
 
 /** Normalise an AOR given by a client or JSON body: `sip:`/`sips:` removed, host lower-cased. */

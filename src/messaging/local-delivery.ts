@@ -19,7 +19,42 @@ import type { MessagingEvents } from './events.js';
 import type { ParsedMessage } from './parse.js';
 
 const MAX_REMEMBERED = 20_000;
-const announced = new WeakMap<MessagingEvents, Set<string>>();
+
+/**
+ * One generation of announced `(kind, account, id)`: nested maps, so a lookup hashes the id (the kind
+ * and the account are strings seen again and again, whose hashes V8 keeps) instead of building and
+ * hashing a joined key.
+ */
+class Generation {
+  size = 0;
+  private readonly kinds = new Map<string, Map<string, Set<string>>>();
+
+  has(kind: string, account: string, id: string): boolean {
+    return this.kinds.get(kind)?.get(account)?.has(id) ?? false;
+  }
+
+  add(kind: string, account: string, id: string): void {
+    let accounts = this.kinds.get(kind);
+    if (!accounts) this.kinds.set(kind, (accounts = new Map()));
+    let ids = accounts.get(account);
+    if (!ids) accounts.set(account, (ids = new Set()));
+    ids.add(id);
+    this.size++;
+  }
+}
+
+/**
+ * What was announced recently: the newest `MAX_REMEMBERED / 2` to `MAX_REMEMBERED` keys. Two
+ * generations of half the size each; when the current one is full it becomes the old one and the old
+ * one is forgotten — the same keys as dropping the oldest half of one set when it is full, without
+ * deleting ten thousand entries one by one.
+ */
+interface Memory {
+  current: Generation;
+  old: Generation;
+}
+
+const announced = new WeakMap<MessagingEvents, Memory>();
 
 /** Is this copy addressed to a contact of ours (a registered WS binding), not the storage copy? */
 export function isContactCopy(msg: ParsedMessage): boolean {
@@ -32,18 +67,13 @@ export function isContactCopy(msg: ParsedMessage): boolean {
  * the live event. Later calls (another copy of the same MESSAGE) return false.
  */
 export function firstLocally(events: MessagingEvents, kind: string, account: string, id: string): boolean {
-  let seen = announced.get(events);
-  if (!seen) announced.set(events, (seen = new Set()));
-  const key = `${kind}\n${account}\n${id}`;
-  if (seen.has(key)) return false;
-  if (seen.size >= MAX_REMEMBERED) {
-    // Drop the oldest half (Set iterates in insertion order).
-    let n = MAX_REMEMBERED / 2;
-    for (const k of seen) {
-      if (n-- <= 0) break;
-      seen.delete(k);
-    }
+  let memory = announced.get(events);
+  if (!memory) announced.set(events, (memory = { current: new Generation(), old: new Generation() }));
+  if (memory.current.has(kind, account, id) || memory.old.has(kind, account, id)) return false;
+  if (memory.current.size >= MAX_REMEMBERED / 2) {
+    memory.old = memory.current;
+    memory.current = new Generation();
   }
-  seen.add(key);
+  memory.current.add(kind, account, id);
   return true;
 }

@@ -13,11 +13,10 @@ import type { MessagingContext } from './context.js';
 import { removeTransferFiles } from './files.js';
 import { pyJson } from './json.js';
 
-/** Emit `journal-appended` for an entry that was inserted. */
+/** Emit `journal-appended` for an entry that was inserted (serialized only when someone listens). */
 export function announceEntry(ctx: MessagingContext, entry: NewJournalEntry): void {
   if (ctx.events.listenerCount('journal-appended') === 0) return;
-  const full: JournalEntry = { ...entry, createdAt: entry.createdAt ?? ctx.now() };
-  const json = serializeEntry(full);
+  const json = serializeEntry(entry);
   if (json) ctx.events.emit('journal-appended', { account: entry.account, entry: json });
 }
 

@@ -13,12 +13,11 @@
  */
 import { createHash } from 'node:crypto';
 import { parseCpim, mediaType, type CpimMessage } from '../payload/cpim.js';
-import { formatTimestamp, nowTimestamp, parseTimestamp } from '../payload/datetime.js';
+import { normalizeTimestampWithDate, nowTimestamp, parseTimestamp } from '../payload/datetime.js';
 import { decodeBody, decodeUtf8 } from '../payload/decode.js';
 import type { SipRequest } from '../sip/message.js';
-import { aorOf } from '../sip/uri.js';
 import type { Identity } from './events.js';
-import { parseNameAddr } from './identity.js';
+import { aorOfUri, parseNameAddr } from './identity.js';
 
 export interface ParsedMessage {
   /** The decoded (inner) content. */
@@ -60,8 +59,11 @@ export function derivedMessageId(request: SipRequest): string {
 
 const bad = (reason: string): ParseResult => ({ ok: false, status: 400, reason });
 
-/** Validate (§3.3) and parse (§4). `now` is injectable for tests. */
-export function parseMessageRequest(request: SipRequest, now: Date = new Date()): ParseResult {
+/**
+ * Validate (§3.3) and parse (§4). `now` is injectable for tests; a function is called only when the
+ * message carries no usable CPIM DateTime.
+ */
+export function parseMessageRequest(request: SipRequest, now: Date | (() => Date) = () => new Date()): ParseResult {
   const ctype = request.headers.get('content-type');
   const fromH = request.headers.get('from');
   const toH = request.headers.get('to');
@@ -69,8 +71,8 @@ export function parseMessageRequest(request: SipRequest, now: Date = new Date())
   if (request.body.length === 0) return bad('Empty body');
   const from = parseNameAddr(fromH);
   const to = parseNameAddr(toH);
-  const fromAor = from && aorOf(from.uri);
-  const toAor = to && aorOf(to.uri);
+  const fromAor = from && aorOfUri(from.uri);
+  const toAor = to && aorOfUri(to.uri);
   if (!from || !to || !fromAor || !toAor || !fromAor.includes('@') || !toAor.includes('@')) return bad('Invalid From or To URI');
   const outerType = mediaType(ctype);
   let content: string;
@@ -92,16 +94,15 @@ export function parseMessageRequest(request: SipRequest, now: Date = new Date())
     content = cpim.content;
     contentType = cpim.contentType;
     if (cpim.from) {
-      const aor = aorOf(cpim.from.uri);
+      const aor = aorOfUri(cpim.from.uri);
       if (aor && aor.includes('@')) sender = { uri: aor, display_name: cpim.from.displayName };
     }
     messageId = cpim.messageId;
     disposition = cpim.dispositionNotification;
     if (cpim.dateTime !== null) {
-      // normalizeTimestamp() without parsing the normalised string a second time for its Date.
-      const p = parseTimestamp(cpim.dateTime);
+      const p = normalizeTimestampWithDate(cpim.dateTime);
       if (p !== null) {
-        timestamp = formatTimestamp(p.date, p.offsetMinutes, p.micros);
+        timestamp = p.text;
         timestampDate = p.date;
       }
     }
@@ -110,8 +111,14 @@ export function parseMessageRequest(request: SipRequest, now: Date = new Date())
     if (text === null) return bad('Body is not valid UTF-8 (nor valid deflate)');
     content = text;
   }
-  if (timestamp === null) timestamp = nowTimestamp(now);
-  if (timestampDate === null) timestampDate = parseTimestamp(timestamp)?.date ?? now;
+  if (timestamp === null || timestampDate === null) {
+    const t = typeof now === 'function' ? now() : now;
+    timestamp = nowTimestamp(t);
+    // The instant the formatted "now" denotes: `t` itself (millisecond precision both) in the years
+    // the format writes back unchanged; otherwise as before, by parsing it.
+    const y = t.getUTCFullYear();
+    timestampDate = y >= 100 && y <= 9999 ? new Date(t.getTime()) : (parseTimestamp(timestamp)?.date ?? t);
+  }
   return {
     ok: true,
     message: {

@@ -51,12 +51,35 @@ export interface PipelineOptions {
   disabledHandlers?: readonly string[];
 }
 
-const handled = new Counter({
+/** Counts not yet added to the requests counter: incremented per request, added when it is read. */
+const pendingCounts = new Map<string, { handler: string; status: string; n: number }>();
+
+// Registered in `registry`; filled from `pendingCounts` when collected.
+new Counter({
   name: 'sylk_messaging_sip_requests_total',
   help: 'Incoming SIP requests by handler module and response status',
   labelNames: ['handler', 'status'] as const,
   registers: [registry],
+  collect() {
+    for (const c of pendingCounts.values()) {
+      if (c.n === 0) continue;
+      this.inc({ handler: c.handler, status: c.status }, c.n);
+      c.n = 0;
+    }
+  },
 });
+
+/**
+ * `sylk_messaging_sip_requests_total{handler, status}` + 1, deferred: a plain increment here, added to
+ * the counter when it is collected (a scrape), so a request costs a map lookup, not label hashing.
+ */
+function count(handler: string, status: number): void {
+  const key = `${handler} ${status}`;
+  const c = pendingCounts.get(key);
+  if (c) c.n++;
+  else pendingCounts.set(key, { handler, status: String(status), n: 1 });
+}
+
 const latency = new Histogram({
   name: 'sylk_messaging_sip_handle_seconds',
   help: 'Time from MESSAGE arrival to final response (journal commit included)',
@@ -91,6 +114,7 @@ export function createMessagingPipeline(options: PipelineOptions): RequestHandle
   const { ctx } = options;
   const registry = new HandlerRegistry(undefined, options.disabledHandlers ?? []);
   const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const now = (): Date => ctx.now(); // read only for a MESSAGE without a CPIM DateTime
 
   return async (incoming: IncomingRequest): Promise<ResponseSpec> => {
     const { request, source } = incoming;
@@ -104,45 +128,45 @@ export function createMessagingPipeline(options: PipelineOptions): RequestHandle
     if (request.headers.has('x-sylk-to-sip')) {
       const ctype = request.headers.get('content-type');
       if (ctype !== undefined && isSyncNoticeType(mediaType(ctype))) {
-        const parsed = parseMessageRequest(request, ctx.now());
+        const parsed = parseMessageRequest(request, now);
         if (parsed.ok && isSyncNotice(parsed.message)) {
           relaySyncNotice(parsed.message, ctx);
-          handled.inc({ handler: 'sync-notice', status: '200' });
+          count('sync-notice', 200);
           return { status: 200, reason: 'OK' };
         }
       }
       ctx.log.debug({ callId: request.headers.get('call-id') }, 'MESSAGE for SIP devices looped back: ignored');
-      handled.inc({ handler: 'loop', status: '200' });
+      count('loop', 200);
       return { status: 200, reason: 'OK' };
     }
     const started = performance.now();
-    const parsed = parseMessageRequest(request, ctx.now());
+    const parsed = parseMessageRequest(request, now);
     if (!parsed.ok) {
-      handled.inc({ handler: 'parse', status: String(parsed.status) });
+      count('parse', parsed.status);
       return { status: parsed.status, reason: parsed.reason };
     }
     if (isOwnReplica(parsed.message)) {
       relayReplica(parsed.message, ctx);
-      handled.inc({ handler: 'sync-replica', status: '200' });
+      count('sync-replica', 200);
       return { status: 200, reason: 'OK' };
     }
     if (parsed.message.contentType.startsWith('application/sylk-api-') && isWsContactUri(request.uri)) {
       ctx.log.debug({ callId: request.headers.get('call-id') }, 'API request at a WebSocket contact: left to the storage copy');
-      handled.inc({ handler: 'api-at-contact', status: '200' });
+      count('api-at-contact', 200);
       return { status: 200, reason: 'OK' };
     }
     const handler = registry.get(parsed.message.contentType);
     try {
       const result = await handler.handle(parsed.message, ctx);
-      handled.inc({ handler: handler.name, status: String(result.status) });
+      count(handler.name, result.status);
       latency.observe((performance.now() - started) / 1000);
-      return { status: result.status, ...(result.reason !== undefined ? { reason: result.reason } : {}) };
+      return result.reason !== undefined ? { status: result.status, reason: result.reason } : { status: result.status };
     } catch (err) {
       ctx.log.error(
         { err, handler: handler.name, from: parsed.message.fromAor, to: parsed.message.toAor, id: parsed.message.messageId },
         'MESSAGE not processed',
       );
-      handled.inc({ handler: handler.name, status: '503' });
+      count(handler.name, 503);
       return { status: 503, reason: 'Service Unavailable', headers: [['Retry-After', retryAfter]] };
     }
   };

@@ -647,10 +647,11 @@ export function formatNameAddr(na: { displayName?: string; uri: string | Uri; pa
 /** Format header parameters `;name=value`, quoting values that are not tokens. */
 export function formatParams(params: Map<string, string | null>): string {
   let out = '';
-  for (const [k, v] of params) {
+  // forEach rather than for-of: no [key, value] entry array per parameter.
+  params.forEach((v, k) => {
     out += ';' + k;
     if (v !== null) out += '=' + (v.length > 0 && allIn(v, 0, v.length, C_TOKEN) ? v : v.startsWith('[') && isIP(v.slice(1, -1)) === 6 ? v : quote(v));
-  }
+  });
   return out;
 }
 

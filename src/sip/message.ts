@@ -21,10 +21,17 @@ export interface HeaderField {
  * (Via, Contact, Route, ...) are kept as they arrived; `values()` splits them when asked.
  */
 export class Headers {
-  private readonly fields: HeaderField[];
+  private fields: HeaderField[];
 
   constructor(fields: Iterable<HeaderField> = []) {
     this.fields = [...fields];
+  }
+
+  /** Wrap `fields` without copying it: the caller hands the array over and must not touch it again. */
+  static adopt(fields: HeaderField[]): Headers {
+    const h = new Headers();
+    h.fields = fields;
+    return h;
   }
 
   /** First value of the header, or undefined. */
@@ -68,6 +75,15 @@ export class Headers {
   remove(name: string): void {
     const n = name.toLowerCase();
     for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i]!.name === n) this.fields.splice(i, 1);
+  }
+
+  /** Replace the value of the first field of that name in place (e.g. the top Via); false if none. */
+  replaceFirst(name: string, value: string): boolean {
+    const n = name.toLowerCase();
+    const i = this.fields.findIndex((f) => f.name === n);
+    if (i < 0) return false;
+    this.fields[i] = { name: n, value };
+    return true;
   }
 
   /** Remove only the first field of that name (e.g. the top Via of a response). */

@@ -96,10 +96,14 @@ const nameCache = new Map<string, string>();
 const NAME_CACHE_MAX = 2048;
 
 /**
- * Fast path for the usual spellings of common headers, indexed by first character: lets the
- * header loop find a canonical name without slicing or hashing a string.
+ * Fast path for the usual spellings of common headers, indexed by first character and length
+ * (`KNOWN_NAMES[c * 32 + length]`, names up to 31 characters): lets the header loop find a
+ * canonical name without slicing or hashing a string, usually comparing against one candidate.
  */
-const KNOWN_NAMES: Array<Array<[string, string]>> = Array.from({ length: 128 }, () => []);
+const KNOWN_NAMES: Array<Array<[string, string]> | undefined> = [];
+function addKnownName(spelling: string, canonical: string): void {
+  (KNOWN_NAMES[spelling.charCodeAt(0) * 32 + spelling.length] ??= []).push([spelling, canonical]);
+}
 for (const wire of [
   'Via', 'From', 'To', 'Call-ID', 'Call-Id', 'CSeq', 'Max-Forwards', 'Content-Type', 'Content-Length', 'Contact',
   'Route', 'Record-Route', 'Expires', 'User-Agent', 'Server', 'Allow', 'Supported', 'Require', 'Event',
@@ -107,22 +111,29 @@ for (const wire of [
   'X-Sylk-From-Sip', 'X-Sylk-To-Sip', 'X-Sylk-App', 'X-Replicated-Message',
 ]) {
   const lower = wire.toLowerCase();
-  for (const spelling of new Set([wire, lower])) KNOWN_NAMES[spelling.charCodeAt(0)]!.push([spelling, lower]);
+  for (const spelling of new Set([wire, lower])) addKnownName(spelling, lower);
 }
 for (const [short, long] of Object.entries(COMPACT_FORMS)) {
-  KNOWN_NAMES[short.charCodeAt(0)]!.push([short, long]);
-  KNOWN_NAMES[short.toUpperCase().charCodeAt(0)]!.push([short.toUpperCase(), long]);
+  addKnownName(short, long);
+  addKnownName(short.toUpperCase(), long);
 }
+for (let i = 0; i < 128 * 32; i++) KNOWN_NAMES[i] ??= undefined; // dense array, no holes
 
 /** Canonical name of the header name at `text[start, end)`, or undefined if not a token. */
 function headerNameAt(text: string, start: number, end: number): string | undefined {
   const c = text.charCodeAt(start);
-  if (c < 128) {
-    const cands = KNOWN_NAMES[c]!;
-    const len = end - start;
-    for (let i = 0; i < cands.length; i++) {
-      const cand = cands[i]!;
-      if (cand[0].length === len && text.startsWith(cand[0], start)) return cand[1];
+  const len = end - start;
+  if (c < 128 && len < 32) {
+    const cands = KNOWN_NAMES[c * 32 + len];
+    if (cands !== undefined) {
+      for (let i = 0; i < cands.length; i++) {
+        const cand = cands[i]!;
+        const spelling = cand[0];
+        // A char loop: String#startsWith with a position is a builtin call per candidate.
+        let k = 1;
+        while (k < len && text.charCodeAt(start + k) === spelling.charCodeAt(k)) k++;
+        if (k === len) return cand[1];
+      }
     }
   }
   return canonicalHeaderName(text.slice(start, end));
@@ -419,7 +430,7 @@ function finish(head: Head, body: Buffer, length: number, limits: SipLimits): Pa
   if (body.length > limits.maxBodyBytes) return error(head, 'Body too large', 413);
   const problem = validate(head);
   if (problem !== undefined) return error(head, problem);
-  const headers = new Headers(head.fields);
+  const headers = Headers.adopt(head.fields);
   let message: SipRequest | SipResponse;
   if (head.kind === 'request') message = { kind: 'request', method: head.method, uri: head.uri, version: 'SIP/2.0', headers, body };
   else message = { kind: 'response', version: 'SIP/2.0', status: head.status, reason: head.reason, headers, body };

@@ -2,15 +2,45 @@
  * The SIP stack's Prometheus metrics, registered once in the process-wide registry
  * (`src/util/metrics.ts`): requests received by method, responses sent/received by method and status,
  * transactions alive by kind, and the time from a request's arrival to its final response.
+ *
+ * The hot path counts in plain numbers (`countRequest`, `countResponse`, `observeHandling`,
+ * `transactionStarted`/`transactionEnded`): a prom-client call hashes its labels on every update,
+ * which cost more than a microsecond per request. Counters and the gauge are published into their
+ * prom-client metrics by a `collect()` callback at scrape time (counters by the delta since the last
+ * scrape); the histogram keeps its buckets itself and builds its values in `get()`, in prom-client's
+ * format (cumulative `le` buckets, `+Inf`, `_sum`, `_count`).
  */
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, type LabelValues, type MetricObjectWithValues, type MetricType, type MetricValueWithName } from 'prom-client';
 import { registry } from '../util/metrics.js';
+
+/** One counter series counted locally: `value` so far, `published` into prom-client so far. */
+interface CounterSeries<L extends string> {
+  readonly labels: LabelValues<L>;
+  value: number;
+  published: number;
+}
+
+const requestSeries: CounterSeries<'direction' | 'method'>[] = [];
+const responseSeries: CounterSeries<'direction' | 'method' | 'status'>[] = [];
+
+function publish<L extends string>(counter: Counter<L>, series: CounterSeries<L>[]): void {
+  for (const s of series) {
+    const delta = s.value - s.published;
+    if (delta > 0) {
+      counter.inc(s.labels, delta);
+      s.published = s.value;
+    }
+  }
+}
 
 export const sipRequests = new Counter({
   name: 'sylk_sip_requests_total',
   help: 'SIP requests, by direction (in/out) and method (retransmissions not counted)',
   labelNames: ['direction', 'method'] as const,
   registers: [registry],
+  collect() {
+    publish(sipRequests, requestSeries);
+  },
 });
 
 export const sipResponses = new Counter({
@@ -18,20 +48,100 @@ export const sipResponses = new Counter({
   help: 'Final SIP responses, by direction (sent for requests we received, received for ours), method and status',
   labelNames: ['direction', 'method', 'status'] as const,
   registers: [registry],
+  collect() {
+    publish(sipResponses, responseSeries);
+  },
 });
+
+/** Transactions alive by kind; `undefined` until the first one of that kind (no series before). */
+const alive: { server: number | undefined; client: number | undefined } = { server: undefined, client: undefined };
 
 export const sipTransactions = new Gauge({
   name: 'sylk_sip_transactions',
   help: 'SIP transactions alive, by kind (server/client)',
   labelNames: ['kind'] as const,
   registers: [registry],
+  collect() {
+    if (alive.server !== undefined) sipTransactions.set({ kind: 'server' }, alive.server);
+    if (alive.client !== undefined) sipTransactions.set({ kind: 'client' }, alive.client);
+  },
 });
 
-export const sipHandlingSeconds = new Histogram({
+export function transactionStarted(kind: 'server' | 'client'): void {
+  alive[kind] = (alive[kind] ?? 0) + 1;
+}
+
+export function transactionEnded(kind: 'server' | 'client'): void {
+  alive[kind] = (alive[kind] ?? 0) - 1;
+}
+
+const HANDLING_HELP = 'Time from receiving a SIP request to sending its final response, by method';
+const HANDLING_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+
+interface HistogramSeries {
+  readonly method: string;
+  /** Observations per bucket (not cumulative); the last slot counts those above every bound. */
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+type HandlingValues = MetricObjectWithValues<MetricValueWithName<'method' | 'le'>>;
+
+/**
+ * A prom-client `Histogram` whose observations are kept in plain arrays (`record`) and turned into
+ * prom-client's export format when the registry reads it. The registry reads `getForPromString()`
+ * (text format) when a metric has one, else `get()` (JSON); both are answered from the local state.
+ * The inherited `observe`/`labels` are not used.
+ */
+class HandlingHistogram extends Histogram<'method'> {
+  // Assigned lazily: prom-client's constructor calls `reset()` before subclass fields exist.
+  private series: Map<string, HistogramSeries> | undefined;
+
+  record(method: string, seconds: number): void {
+    this.series ??= new Map();
+    let s = this.series.get(method);
+    if (!s) this.series.set(method, (s = { method, counts: new Array<number>(HANDLING_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+    let i = 0;
+    while (i < HANDLING_BUCKETS.length && seconds > HANDLING_BUCKETS[i]!) i++;
+    s.counts[i]!++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  override async get(): Promise<HandlingValues> {
+    const name = 'sylk_sip_request_handling_seconds';
+    const values: MetricValueWithName<'method' | 'le'>[] = [];
+    for (const s of this.series?.values() ?? []) {
+      let acc = 0;
+      for (let i = 0; i < HANDLING_BUCKETS.length; i++) {
+        acc += s.counts[i]!;
+        values.push({ labels: { le: HANDLING_BUCKETS[i]!, method: s.method }, value: acc, metricName: `${name}_bucket` });
+      }
+      values.push({ labels: { le: '+Inf', method: s.method }, value: s.count, metricName: `${name}_bucket` });
+      values.push({ labels: { method: s.method }, value: s.sum, metricName: `${name}_sum` });
+      values.push({ labels: { method: s.method }, value: s.count, metricName: `${name}_count` });
+    }
+    // prom-client's runtime metric type is the string (its typings declare an enum).
+    return { name, help: HANDLING_HELP, type: 'histogram' as unknown as MetricType, values, aggregator: 'sum', collect: () => {} };
+  }
+
+  /** The registry's text-format entry point (prom-client calls it instead of `get()` when present). */
+  getForPromString(): Promise<HandlingValues> {
+    return this.get();
+  }
+
+  override reset(): void {
+    this.series?.clear();
+    super.reset();
+  }
+}
+
+export const sipHandlingSeconds = new HandlingHistogram({
   name: 'sylk_sip_request_handling_seconds',
-  help: 'Time from receiving a SIP request to sending its final response, by method',
+  help: HANDLING_HELP,
   labelNames: ['method'] as const,
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  buckets: [...HANDLING_BUCKETS],
   registers: [registry],
 });
 
@@ -42,35 +152,36 @@ export const sipDropped = new Counter({
   registers: [registry],
 });
 
-type CounterChild = ReturnType<Counter<'direction' | 'method' | 'status'>['labels']>;
-type HistogramChild = ReturnType<Histogram<'method'>['labels']>;
-const responseChildren = new Map<string, Map<number, CounterChild>>();
-const requestChildren = new Map<string, ReturnType<Counter<'direction' | 'method'>['labels']>>();
-const requestChildrenOut = new Map<string, ReturnType<Counter<'direction' | 'method'>['labels']>>();
-const handlingChildren = new Map<string, HistogramChild>();
+const requestsIn = new Map<string, CounterSeries<'direction' | 'method'>>();
+const requestsOut = new Map<string, CounterSeries<'direction' | 'method'>>();
+const responsesSent = new Map<string, Map<number, CounterSeries<'direction' | 'method' | 'status'>>>();
+const responsesReceived = new Map<string, Map<number, CounterSeries<'direction' | 'method' | 'status'>>>();
 
-/**
- * Hot-path helpers: label children cached by label values (prom-client hashes label objects per
- * call), in maps keyed without building a string per call.
- */
+/** Hot-path helpers: plain counting, published at scrape time (see the module comment). */
 export function countRequest(direction: 'in' | 'out', method: string): void {
-  const m = direction === 'in' ? requestChildren : requestChildrenOut;
-  let c = m.get(method);
-  if (!c) m.set(method, (c = sipRequests.labels(direction, method)));
-  c.inc();
+  const m = direction === 'in' ? requestsIn : requestsOut;
+  let s = m.get(method);
+  if (!s) {
+    s = { labels: { direction, method }, value: 0, published: 0 };
+    m.set(method, s);
+    requestSeries.push(s);
+  }
+  s.value++;
 }
 
 export function countResponse(direction: 'sent' | 'received', method: string, status: number): void {
-  const k = direction === 'sent' ? method : '\0' + method;
-  let byStatus = responseChildren.get(k);
-  if (!byStatus) responseChildren.set(k, (byStatus = new Map()));
-  let c = byStatus.get(status);
-  if (!c) byStatus.set(status, (c = sipResponses.labels(direction, method, String(status))));
-  c.inc();
+  const m = direction === 'sent' ? responsesSent : responsesReceived;
+  let byStatus = m.get(method);
+  if (!byStatus) m.set(method, (byStatus = new Map()));
+  let s = byStatus.get(status);
+  if (!s) {
+    s = { labels: { direction, method, status: String(status) }, value: 0, published: 0 };
+    byStatus.set(status, s);
+    responseSeries.push(s);
+  }
+  s.value++;
 }
 
 export function observeHandling(method: string, seconds: number): void {
-  let c = handlingChildren.get(method);
-  if (!c) handlingChildren.set(method, (c = sipHandlingSeconds.labels(method)));
-  c.observe(seconds);
+  sipHandlingSeconds.record(method, seconds);
 }

@@ -20,22 +20,22 @@ import { logger } from '../util/logger.js';
 import { Headers, type SipRequest, type SipResponse, type TransportProtocol } from './message.js';
 import type { ParseResult } from './parser.js';
 import { serializeMessage } from './serializer.js';
-import { countRequest, countResponse, observeHandling, sipDropped, sipTransactions } from './stack-metrics.js';
+import { countRequest, countResponse, observeHandling, sipDropped, transactionEnded, transactionStarted } from './stack-metrics.js';
 import { NonInviteClientTransaction } from './transaction/client-non-invite.js';
-import { clientKey, isRfc3261Branch, serverKey, type RequestKeyParts } from './transaction/keys.js';
+import type { TransactionChannel } from './transaction/channel.js';
+import { clientKey, isRfc3261Branch, rfc3261ServerKey, serverKey, type RequestKeyParts } from './transaction/keys.js';
 import { InviteServerTransaction } from './transaction/server-invite.js';
 import { NonInviteServerTransaction } from './transaction/server-non-invite.js';
-import { CoalescingTimers, DEFAULT_TIMERS, realTimers, type TimerHost, type TimerValues } from './transaction/timers.js';
+import { TransactionTable } from './transaction/table.js';
+import { CoalescingTimers, DEFAULT_TIMERS, realTimers, type TimerHandle, type TimerHost, type TimerValues } from './transaction/timers.js';
 import { TransportLayer, type TlsOptions, type WebSocketOptions } from './transport/layer.js';
 import { isReliable, type Flow, type SendTarget } from './transport/types.js';
-import { ResponseChannel } from './transport/response-channel.js';
+import { DatagramChannel, ResponseChannel } from './transport/response-channel.js';
 import { responseTarget, stampReceived } from './transport/via.js';
 import { TrustedPeers } from './trusted-peers.js';
-import { buildResponse, reasonPhrase, screenRequest, type UasPolicy } from './uas-core.js';
+import { allowedMethods, buildResponse, buildResponseBytes, reasonPhrase, screenRequest, type UasPolicy } from './uas-core.js';
 
 const log = logger.child({ module: 'sip.stack' });
-const serverTxGauge = sipTransactions.labels('server');
-const clientTxGauge = sipTransactions.labels('client');
 
 
 export interface SipStackOptions {
@@ -77,6 +77,14 @@ export interface SipStackOptions {
   maxConnections?: number;
   /** Most bytes queued for writing on one connection before it is dropped (default 1 MiB). */
   maxWriteBufferBytes?: number;
+  /**
+   * Receive buffer (SO_RCVBUF) asked for on the UDP socket, default 4 MiB: the kernel default
+   * (~208 KiB) drops datagrams under a burst. The kernel caps it at net.core.rmem_max; the effective
+   * size is logged at debug level, and failing to set it never stops the start-up. 0 keeps the default.
+   */
+  udpReceiveBufferBytes?: number;
+  /** Send buffer (SO_SNDBUF) of the UDP socket, default 4 MiB (capped at net.core.wmem_max); as above. */
+  udpSendBufferBytes?: number;
   /** Send `100 Trying` on unreliable transports if the handler has not answered after this long (default 200 ms). */
   tryingDelayMs?: number;
   /** Longest graceful-stop wait for transactions in flight (default 5 s). */
@@ -89,6 +97,38 @@ export interface SipStackOptions {
 }
 
 type ServerTx = NonInviteServerTransaction | InviteServerTransaction;
+
+const TRYING: ResponseSpec = { status: 100, reason: 'Trying' };
+
+/** The stack's state of one request handed to the handler (or answered by the core), until its final response. */
+class InboundRequest {
+  answered = false;
+  /** The pending 100 Trying timer (unreliable transports). */
+  trying: TimerHandle | undefined = undefined;
+
+  constructor(
+    readonly req: SipRequest,
+    readonly tx: ServerTx,
+    /** Method label for metrics. */
+    readonly method: string,
+    readonly toTag: string,
+    /** performance.now() at arrival. */
+    readonly started: number,
+  ) {}
+}
+
+/** The parts of an RFC 2543 transaction key (and of a CANCEL's lookup). */
+function keyParts(req: SipRequest, via: Via, sentBy: string, callId: string, cseq: CSeq): RequestKeyParts {
+  return {
+    method: req.method,
+    branch: via.branch,
+    sentBy,
+    callId,
+    cseqNumber: cseq.seq,
+    fromTag: isRfc3261Branch(via.branch) ? undefined : tagOf(req.headers.get('from') ?? ''),
+    requestUri: req.uri,
+  };
+}
 
 interface PendingClient {
   resolve(response: SipResponse): void;
@@ -115,7 +155,7 @@ export class SipStack implements SipClient {
   private readonly limits: SipLimits;
   private readonly policy: UasPolicy;
   private readonly trusted: TrustedPeers;
-  private readonly serverTx = new Map<string, ServerTx>();
+  private readonly serverTx = new TransactionTable<ServerTx>();
   private readonly clientTx = new Map<string, NonInviteClientTransaction>();
   /** Handler calls not yet answered. */
   private inFlight = 0;
@@ -139,6 +179,7 @@ export class SipStack implements SipClient {
       applicationMethods: new Set(options.applicationMethods ?? ['MESSAGE']),
       accept: options.accept ?? DEFAULT_ACCEPT,
     };
+    this.policy.allow = allowedMethods(this.policy);
     this.transport = new TransportLayer({
       host: options.host,
       udpPort: options.udpPort,
@@ -152,6 +193,8 @@ export class SipStack implements SipClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       maxConnections: options.maxConnections ?? 10_000,
       maxWriteBufferBytes: options.maxWriteBufferBytes ?? 1024 * 1024,
+      udpReceiveBufferBytes: options.udpReceiveBufferBytes ?? 4 * 1024 * 1024,
+      udpSendBufferBytes: options.udpSendBufferBytes ?? 4 * 1024 * 1024,
     });
     this.transport.onMessage = (result, flow) => this.onMessage(result, flow);
   }
@@ -260,17 +303,10 @@ export class SipStack implements SipClient {
       return;
     }
     req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
-    const parts: RequestKeyParts = {
-      method: req.method,
-      branch: via.branch,
-      sentBy: `${via.host.toLowerCase()}:${via.port ?? ''}`,
-      callId,
-      cseqNumber: cseq.seq,
-      // Only RFC 2543 matching (no magic cookie) needs the From tag.
-      fromTag: isRfc3261Branch(via.branch) ? undefined : tagOf(req.headers.get('from') ?? ''),
-      requestUri: req.uri,
-    };
-    const key = serverKey(parts);
+    const branch = via.branch;
+    const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
+    // Only RFC 2543 matching (no magic cookie) needs the From tag and the rest of the parts.
+    const key = isRfc3261Branch(branch) ? rfc3261ServerKey(branch, sentBy, req.method) : serverKey(keyParts(req, via, sentBy, callId, cseq));
 
     if (req.method === 'ACK') {
       const tx = this.serverTx.get(key);
@@ -295,50 +331,34 @@ export class SipStack implements SipClient {
     countRequest('in', method);
     const started = performance.now();
     const tx = this.createServerTx(req.method, key, flow, via);
-    const toTag = randomToken(8);
-    let answered = false;
-    const respond = (spec: ResponseSpec): void => {
-      if (answered) return;
-      const bytes = serializeMessage(buildResponse(req, spec, toTag, this.userAgent));
-      if (spec.status >= 200) {
-        answered = true;
-        countResponse('sent', method, spec.status);
-        observeHandling(method, (performance.now() - started) / 1000);
-      }
-      tx.respond(spec.status, bytes);
-    };
+    const r = new InboundRequest(req, tx, method, randomToken(8), started);
 
     if (req.method === 'CANCEL') {
       // §9.2: the CANCEL matches the request with the same key parts but another method.
-      const target = CANCELLABLE.map((method) => this.serverTx.get(serverKey({ ...parts, method }))).find((t) => t !== undefined);
+      const parts = keyParts(req, via, sentBy, callId, cseq);
+      const target = CANCELLABLE.map((m) => this.serverTx.get(serverKey({ ...parts, method: m }))).find((t) => t !== undefined);
       if (!target) {
-        respond({ status: 481, reason: 'Call/Transaction Does Not Exist' });
+        this.respond(r, { status: 481, reason: 'Call/Transaction Does Not Exist' });
         return;
       }
       // §9.2: 200 for the CANCEL; an INVITE still proceeding would get 487, but ours are answered
       // at once (488), so there is nothing left to cancel.
-      respond({ status: 200, reason: 'OK' });
+      this.respond(r, { status: 200, reason: 'OK' });
       return;
     }
 
     const screened = screenRequest(req, flow.remote.address, this.policy, true);
     if (screened) {
-      respond(screened);
+      this.respond(r, screened);
       return;
     }
     const handler = this.handler;
     if (!handler) {
-      respond({ status: 503, reason: 'Service Unavailable' });
+      this.respond(r, { status: 503, reason: 'Service Unavailable' });
       return;
     }
 
-    let trying: ReturnType<TimerHost['setTimeout']> | undefined;
-    if (!isReliable(flow.protocol)) {
-      trying = this.clock.setTimeout(() => {
-        trying = undefined;
-        if (!answered) respond({ status: 100, reason: 'Trying' });
-      }, this.options.tryingDelayMs ?? 200);
-    }
+    if (!isReliable(flow.protocol)) this.deferTrying(r);
     const incoming: IncomingRequest = { request: req, source: flow.remote };
     let p: Promise<ResponseSpec>;
     try {
@@ -347,52 +367,104 @@ export class SipStack implements SipClient {
       p = Promise.reject(err);
     }
     this.inFlight++;
-    const finish = (spec: ResponseSpec): void => {
-      this.inFlight--;
-      if (trying) this.clock.clearTimeout(trying);
-      try {
-        respond(spec);
-      } catch (err) {
-        // e.g. a header value the serializer cannot write: never let it become an unhandled rejection.
-        log.error({ err }, 'could not send the application response');
-        try {
-          respond({ status: 500, reason: 'Server Internal Error' });
-        } catch {
-          // nothing more to do
-        }
-      }
-    };
     // A native promise (the usual async handler) is chained directly, saving a wrapper per request.
     (p instanceof Promise ? p : Promise.resolve(p)).then(
-      (spec) => {
-        if (!spec || typeof spec.status !== 'number' || spec.status < 200 || spec.status > 699) {
-          log.error({ spec }, 'handler returned an invalid response');
-          finish({ status: 500, reason: 'Server Internal Error' });
-        } else finish(spec);
-      },
-      (err: unknown) => {
-        log.error({ err, method: req.method }, 'SIP request handler failed');
-        finish({ status: 500, reason: 'Server Internal Error' });
-      },
+      (spec) => this.handlerAnswered(r, spec),
+      (err: unknown) => this.handlerFailed(r, err),
     );
+  }
+
+  /**
+   * Send a response for `r` (at most one final response; provisional ones only before it). The
+   * stack's per-request state lives in one `InboundRequest` object rather than in closures.
+   */
+  private respond(r: InboundRequest, spec: ResponseSpec): void {
+    if (r.answered) return;
+    const bytes = buildResponseBytes(r.req, spec, r.toTag, this.userAgent);
+    if (spec.status >= 200) {
+      r.answered = true;
+      countResponse('sent', r.method, spec.status);
+      observeHandling(r.method, (performance.now() - r.started) / 1000);
+    }
+    r.tx.respond(spec.status, bytes);
+  }
+
+  /**
+   * Unreliable transports: a 100 Trying goes out `tryingDelayMs` after the request arrived if the
+   * handler has not answered by then. The timer is armed only for requests still unanswered once
+   * this event-loop turn is over (their handlers' promises have settled by then when they answer
+   * from memory or synchronous storage), with the delay that remains: most requests need none.
+   */
+  private deferTrying(r: InboundRequest): void {
+    if (this.tryingCandidates.push(r) === 1) setImmediate(this.armTrying);
+  }
+
+  private readonly tryingCandidates: InboundRequest[] = [];
+
+  private readonly armTrying = (): void => {
+    const list = this.tryingCandidates;
+    const delay = this.options.tryingDelayMs ?? 200;
+    const now = performance.now();
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      if (!r.answered) r.trying = this.clock.setTimeout(this.tryingDue, Math.max(0, delay - (now - r.started)), r);
+    }
+    list.length = 0;
+  };
+
+  /** The 100 Trying timer of an unreliable transport fell due (shared callback, no closure per request). */
+  private readonly tryingDue = (r: InboundRequest): void => {
+    r.trying = undefined;
+    if (!r.answered) this.respond(r, TRYING);
+  };
+
+  private handlerAnswered(r: InboundRequest, spec: ResponseSpec): void {
+    if (!spec || typeof spec.status !== 'number' || spec.status < 200 || spec.status > 699) {
+      log.error({ spec }, 'handler returned an invalid response');
+      this.finish(r, { status: 500, reason: 'Server Internal Error' });
+    } else this.finish(r, spec);
+  }
+
+  private handlerFailed(r: InboundRequest, err: unknown): void {
+    log.error({ err, method: r.req.method }, 'SIP request handler failed');
+    this.finish(r, { status: 500, reason: 'Server Internal Error' });
+  }
+
+  private finish(r: InboundRequest, spec: ResponseSpec): void {
+    this.inFlight--;
+    if (r.trying) this.clock.clearTimeout(r.trying);
+    try {
+      this.respond(r, spec);
+    } catch (err) {
+      // e.g. a header value the serializer cannot write: never let it become an unhandled rejection.
+      log.error({ err }, 'could not send the application response');
+      try {
+        this.respond(r, { status: 500, reason: 'Server Internal Error' });
+      } catch {
+        // nothing more to do
+      }
+    }
   }
 
   private createServerTx(method: string, key: string, flow: Flow, via: Via): ServerTx {
     const target = responseTarget(via, flow.protocol);
-    const channel = new ResponseChannel(this.transport, flow.protocol, flow.connection, target.address, target.port);
+    let channel: TransactionChannel;
+    let streamChannel: ResponseChannel | undefined;
+    if (flow.protocol === 'udp' && !flow.connection) channel = new DatagramChannel(this.transport, target.address, target.port);
+    else channel = streamChannel = new ResponseChannel(this.transport, flow.protocol, flow.connection, target.address, target.port);
     const tx: ServerTx =
       method === 'INVITE'
         ? new InviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated)
         : new NonInviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated);
-    channel.owner = tx;
-    this.serverTx.set(key, tx);
-    serverTxGauge.inc();
+    if (streamChannel) streamChannel.owner = tx;
+    this.serverTx.set(tx);
+    transactionStarted('server');
     return tx;
   }
 
   private readonly serverTerminated = (tx: ServerTx): void => {
-    if (this.serverTx.get(tx.key) === tx) this.serverTx.delete(tx.key);
-    serverTxGauge.dec();
+    this.serverTx.delete(tx);
+    transactionEnded('server');
   };
 
   private onResponse(res: SipResponse, parsedVia?: Via, parsedCSeq?: CSeq): void {
@@ -545,13 +617,13 @@ export class SipStack implements SipClient {
         },
         onTerminated: () => {
           if (this.clientTx.get(key) === tx) this.clientTx.delete(key);
-          clientTxGauge.dec();
+          transactionEnded('client');
           // Terminated by stop() before any answer.
           pending.resolve(synthesize(503, 'Service Unavailable', callId, cseq, method));
         },
       });
       this.clientTx.set(key, tx);
-      clientTxGauge.inc();
+      transactionStarted('client');
       tx.start();
     });
   }
@@ -565,7 +637,7 @@ function synthesize(status: number, reason: string, callId: string, cseq: number
   return { kind: 'response', version: 'SIP/2.0', status, reason, headers, body: Buffer.alloc(0) };
 }
 
-const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const TOKEN_CODES = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 'latin1');
 let pool = '';
 let poolOffset = 0;
 
@@ -575,10 +647,13 @@ let poolOffset = 0;
  */
 export function randomToken(length: number): string {
   if (poolOffset + length > pool.length) {
-    let next = '';
     const bytes = randomBytes(8192);
-    for (const b of bytes) if (b < 248) next += TOKEN_CHARS[b % 62];
-    pool = next;
+    let n = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (b < 248) bytes[n++] = TOKEN_CODES[b % 62]!;
+    }
+    pool = bytes.toString('latin1', 0, n);
     poolOffset = 0;
   }
   const out = pool.slice(poolOffset, poolOffset + length);

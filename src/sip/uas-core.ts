@@ -20,6 +20,7 @@
 import type { ResponseSpec } from './api.js';
 import { parseCSeq, parseMaxForwards, parseNameAddr, parseVia, splitCommaList, tagOf } from './grammar.js';
 import { Headers, type SipRequest, type SipResponse } from './message.js';
+import { cleanValue, headerWireName, messageBytes } from './serializer.js';
 import type { TrustedPeers } from './trusted-peers.js';
 import { parseUri } from './uri.js';
 
@@ -29,6 +30,8 @@ export interface UasPolicy {
   applicationMethods: ReadonlySet<string>;
   /** Content types the application accepts (for OPTIONS' Accept). */
   accept: readonly string[];
+  /** `allowedMethods(policy)`, precomputed by the owner of the policy (else computed per request). */
+  allow?: readonly string[];
 }
 
 /** Methods the stack itself implements (ACK and CANCEL are handled by the transaction layer). */
@@ -53,12 +56,12 @@ export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPoli
   if (!policy.trustedPeers.allows(sourceIp)) return { status: 403, reason: 'Forbidden' };
 
   const h = req.headers;
-  for (const name of ['to', 'from', 'call-id', 'cseq', 'via']) {
-    if (!h.has(name)) return { status: 400, reason: `Missing ${headerTitle(name)} header` };
-  }
   // The parser has validated From, To, Via, Call-ID and CSeq (and CSeq's method) of every request it
-  // accepts (parser.ts); they are re-checked only for requests built some other way.
+  // accepts (parser.ts), so they are present; they are re-checked only for requests built some other way.
   if (!trustedSyntax) {
+    for (const name of ['to', 'from', 'call-id', 'cseq', 'via']) {
+      if (!h.has(name)) return { status: 400, reason: `Missing ${headerTitle(name)} header` };
+    }
     const cseq = parseCSeq(h.get('cseq')!);
     if (!cseq) return { status: 400, reason: 'Malformed CSeq header' };
     if (cseq.method !== req.method) return { status: 400, reason: 'CSeq method does not match request method' };
@@ -68,24 +71,38 @@ export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPoli
     if (h.getAll('call-id').length > 1) return { status: 400, reason: 'Multiple Call-ID headers' };
   }
 
-  const mfValue = h.get('max-forwards');
+  // One pass for the headers looked at below (the common request has neither Require nor Accept).
+  let mfValue: string | undefined;
+  let hasRequire = false;
+  let hasAccept = false;
+  for (const f of h) {
+    const n = f.name;
+    if (n === 'max-forwards') {
+      if (mfValue === undefined) mfValue = f.value;
+    } else if (n === 'require') hasRequire = true;
+    else if (n === 'accept') hasAccept = true;
+  }
   if (mfValue !== undefined) {
     const mf = parseMaxForwards(mfValue);
     if (mf === undefined) return { status: 400, reason: 'Malformed Max-Forwards header' };
     if (mf === 0) return { status: 483, reason: 'Too Many Hops' };
   }
 
-  const allow = allowedMethods(policy);
+  const allow = policy.allow ?? allowedMethods(policy);
   if (!allow.includes(req.method)) {
     if (!KNOWN_METHODS.has(req.method)) return { status: 501, reason: 'Not Implemented', headers: [['Allow', allow.join(', ')]] };
     return { status: 405, reason: 'Method Not Allowed', headers: [['Allow', allow.join(', ')]] };
   }
 
-  if (!SUPPORTED_SCHEMES.has(schemeOf(req.uri)) || (!trustedSyntax && !parseUri(req.uri))) return { status: 416, reason: 'Unsupported URI Scheme' };
+  const uri = req.uri;
+  const supported = uri.startsWith('sip:') || uri.startsWith('sips:') || SUPPORTED_SCHEMES.has(schemeOf(uri));
+  if (!supported || (!trustedSyntax && !parseUri(uri))) return { status: 416, reason: 'Unsupported URI Scheme' };
 
-  const required = h.getAll('require').flatMap((v) => splitCommaList(v)).map((s) => s.trim()).filter((s) => s.length > 0);
-  if (required.length > 0) {
-    return { status: 420, reason: 'Bad Extension', headers: [['Unsupported', required.join(', ')]] };
+  if (hasRequire) {
+    const required = h.getAll('require').flatMap((v) => splitCommaList(v)).map((s) => s.trim()).filter((s) => s.length > 0);
+    if (required.length > 0) {
+      return { status: 420, reason: 'Bad Extension', headers: [['Unsupported', required.join(', ')]] };
+    }
   }
 
   if (req.method === 'OPTIONS') {
@@ -105,7 +122,7 @@ export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPoli
       return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', 'application/sdp']] };
     }
     const accept = h.getAll('accept').flatMap((v) => splitCommaList(v)).map((s) => s.split(';')[0]!.trim().toLowerCase());
-    if (h.has('accept') && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
+    if (hasAccept && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
       return { status: 406, reason: 'Not Acceptable' };
     }
     return { status: 488, reason: 'Not Acceptable Here' };
@@ -149,6 +166,58 @@ export function buildResponse(req: SipRequest, spec: ResponseSpec, toTag: string
 }
 
 const MAYBE_TAG = /tag/i;
+
+/**
+ * `serializeMessage(buildResponse(req, spec, toTag, server))` without building the response's
+ * `Headers` (the stack answers every request through here). `req` must be a request the parser
+ * accepted: it has validated the Via, From, To, Call-ID and CSeq values copied here, so they hold no
+ * CR or LF and are written as they are; every other value is cleaned as the serializer does.
+ */
+export function buildResponseBytes(req: SipRequest, spec: ResponseSpec, toTag: string, server?: string): Buffer {
+  const status = spec.status;
+  let out = 'SIP/2.0 ' + status + ' ' + cleanValue(spec.reason ?? reasonPhrase(status)) + '\r\n';
+  for (const f of req.headers) {
+    const v = f.value;
+    switch (f.name) {
+      case 'via':
+        out += 'Via: ' + v + '\r\n';
+        break;
+      case 'from':
+        out += 'From: ' + v + '\r\n';
+        break;
+      case 'to':
+        out += status > 100 && toTag && (!MAYBE_TAG.test(v) || tagOf(v) === undefined) ? 'To: ' + v + ';tag=' + toTag + '\r\n' : 'To: ' + v + '\r\n';
+        break;
+      case 'call-id':
+        out += 'Call-ID: ' + v + '\r\n';
+        break;
+      case 'cseq':
+        out += 'CSeq: ' + v + '\r\n';
+        break;
+      case 'timestamp':
+        if (status === 100) out += 'Timestamp: ' + cleanValue(v) + '\r\n';
+        break;
+    }
+  }
+  if (server) out += 'Server: ' + cleanValue(server) + '\r\n';
+  let body: Buffer = EMPTY;
+  if (spec.body !== undefined && spec.body.length > 0) body = typeof spec.body === 'string' ? Buffer.from(spec.body, 'utf8') : spec.body;
+  let wroteLength = false;
+  if (spec.headers) {
+    for (const [name, value] of spec.headers) {
+      const n = name.toLowerCase();
+      if (n === 'content-length') {
+        if (!wroteLength) out += 'Content-Length: ' + body.length + '\r\n';
+        wroteLength = true;
+      } else out += headerWireName(n) + ': ' + cleanValue(value) + '\r\n';
+    }
+  }
+  if (body.length > 0 && spec.contentType) out += 'Content-Type: ' + cleanValue(spec.contentType) + '\r\n';
+  if (!wroteLength) out += 'Content-Length: ' + body.length + '\r\n';
+  return messageBytes(out + '\r\n', body);
+}
+
+const EMPTY = Buffer.alloc(0);
 
 const REASONS: Record<number, string> = {
   100: 'Trying',

@@ -85,14 +85,19 @@ function hostEnd(s: string, hp: number): number {
 }
 
 export function isValidHost(host: string): boolean {
-  if (host.length === 0) return false;
-  if (host.charCodeAt(0) === 91) {
-    if (host.charCodeAt(host.length - 1) !== 93) return false;
-    return isIP(host.slice(1, -1)) === 6;
+  return isValidHostAt(host, 0, host.length);
+}
+
+/** `isValidHost` of `s[start, end)`, without slicing it out. */
+function isValidHostAt(s: string, start: number, end: number): boolean {
+  if (start >= end) return false;
+  if (s.charCodeAt(start) === 91) {
+    if (s.charCodeAt(end - 1) !== 93) return false;
+    return isIP(s.slice(start + 1, end - 1)) === 6;
   }
   let labelLen = 0;
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
     if (c === 46) {
       if (labelLen === 0) return false;
       labelLen = 0;
@@ -105,9 +110,14 @@ export function isValidHost(host: string): boolean {
 }
 
 function parsePort(s: string): number | undefined {
-  if (s.length === 0 || s.length > 5) return undefined;
+  return parsePortAt(s, 0, s.length);
+}
+
+/** `parsePort` of `s[start, end)`. */
+function parsePortAt(s: string, start: number, end: number): number | undefined {
+  if (end <= start || end - start > 5) return undefined;
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i) - 48;
     if (c < 0 || c > 9) return undefined;
     n = n * 10 + c;
@@ -231,11 +241,11 @@ function checkSipAt(s: string, off: number): URI_CHECK {
   }
   let i = hostEnd(s, hp);
   if (i < 0) return URI_INVALID;
-  if (!isValidHost(hp === 0 && i === s.length ? s : s.slice(hp, i))) return URI_INVALID;
+  if (!isValidHostAt(s, hp, i)) return URI_INVALID;
   if (s.charCodeAt(i) === 58) {
     let j = i + 1;
     while (j < s.length && s.charCodeAt(j) !== 59 && s.charCodeAt(j) !== 63) j++;
-    if (parsePort(s.slice(i + 1, j)) === undefined) return URI_INVALID;
+    if (parsePortAt(s, i + 1, j) === undefined) return URI_INVALID;
     i = j;
   }
   let q = s.indexOf('?', i);

@@ -91,7 +91,14 @@ export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {})
   switch (spec.engine) {
     case 'sqlite': {
       const { SqliteStore } = await import('./sqlite/index.js');
-      return new SqliteStore({ path: spec.path, retentionDays, maxBatch });
+      const store = new SqliteStore({ path: spec.path, retentionDays, maxBatch });
+      try {
+        await store.ready(); // its write thread is up
+      } catch (err) {
+        await store.close().catch(() => undefined);
+        throw err;
+      }
+      return store;
     }
     case 'postgres': {
       const { openPostgresStore } = await import('./postgres/index.js');

@@ -87,3 +87,30 @@ test('close flushes queued writes then rejects new ones', async () => {
   assert.deepEqual(seen, [1]);
   await assert.rejects(gc.submit(2), /closed/);
 });
+
+test('minIntervalMs: an idle committer commits at once; commits close together wait and merge into one batch', async () => {
+  const starts: number[] = [];
+  const batches: number[][] = [];
+  const gc = new GroupCommitter<number, number>({
+    minIntervalMs: 40,
+    commit: (ops) => (starts.push(performance.now()), batches.push(ops), ops),
+  });
+  const t0 = performance.now();
+  await gc.submit(1);
+  assert.ok(starts[0]! - t0 < 30, `first commit after ${starts[0]! - t0} ms`);
+  // Submitted in three later turns, well within the interval: one commit, no earlier than 40 ms after the first.
+  const later: Promise<number>[] = [];
+  for (const x of [2, 3, 4]) {
+    later.push(gc.submit(x));
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(await Promise.all(later), [2, 3, 4]);
+  assert.deepEqual(batches, [[1], [2, 3, 4]]);
+  assert.ok(starts[1]! - starts[0]! >= 25, // timers run off the loop's cached clock: a few ms early at worst
+    `second commit ${starts[1]! - starts[0]!} ms after the first`);
+  // After a pause longer than the interval, a write commits at once again.
+  await new Promise((r) => setTimeout(r, 60));
+  const t1 = performance.now();
+  await gc.submit(5);
+  assert.ok(starts[2]! - t1 < 30, `commit after an idle period took ${starts[2]! - t1} ms`);
+});

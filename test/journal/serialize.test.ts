@@ -1,6 +1,7 @@
 /** Entries → client JSON (`journal-storage.md` §6). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { isoTimestamp, serializeEntries, serializeEntry } from '../../src/journal/serialize.js';
 import type { JournalEntry } from '../../src/journal/types.js';
 
@@ -49,4 +50,20 @@ test('invalid entries are skipped, not fatal for the batch', () => {
   const r = serializeEntries([entry, bad1, bad2, bad3, { ...entry, messageId: 'ok2' }]);
   assert.deepEqual(r.messages.map((m) => m.message_id), [entry.messageId, 'ok2']);
   assert.deepEqual(r.skipped, ['bad1', 'bad2', 'bad3']);
+});
+
+test('isoTimestamp writes what slicing toISOString() gives, for any date', () => {
+  const reference = (d: Date): string => {
+    const ms = d.getUTCMilliseconds();
+    const base = d.toISOString().slice(0, 19);
+    return ms === 0 ? `${base}+00:00` : `${base}.${String(ms).padStart(3, '0')}000+00:00`;
+  };
+  fc.assert(
+    fc.property(fc.oneof(fc.date({ noInvalidDate: true }), fc.integer({ min: -1e14, max: 3e14 }).map((n) => new Date(n))), (d) => {
+      assert.equal(isoTimestamp(d), reference(d));
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(isoTimestamp(new Date('2024-05-01T11:00:00.050Z')), '2024-05-01T11:00:00.050000+00:00');
+  assert.equal(isoTimestamp(new Date('0999-12-31T23:59:59.999Z')), '0999-12-31T23:59:59.999000+00:00');
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createMessagingPipeline } from '../../src/messaging/pipeline.js';
 import { openSqliteStore } from '../../src/storage/sqlite/index.js';
 import type { RequestHandler } from '../../src/sip/api.js';
+import { registry } from '../../src/util/metrics.js';
 import { cpimBody, incoming, makeFixture, sipRequest, type Fixture } from './helpers.js';
 
 function pipelineOf(f: Fixture, extra: Partial<Parameters<typeof createMessagingPipeline>[0]> = {}): RequestHandler {
@@ -202,6 +203,31 @@ describe('messaging pipeline: durable before acknowledged', () => {
       assert.equal((await store.query('bob@example.com', { limit: 10 })).entries.filter((e) => e.messageId === 'durable-1').length, 1);
     } finally {
       await store.close();
+      await f.close();
+    }
+  });
+});
+
+describe('messaging pipeline: metrics', () => {
+  it('counts requests by handler and status in sylk_messaging_sip_requests_total when scraped', async () => {
+    const f = makeFixture();
+    try {
+      const p = pipelineOf(f);
+      const value = async (handler: string, status: string): Promise<number> => {
+        const metric = registry.getSingleMetric('sylk_messaging_sip_requests_total');
+        assert.ok(metric, 'metric registered');
+        const got = await metric.get();
+        return got.values.find((v) => v.labels.handler === handler && v.labels.status === status)?.value ?? 0;
+      };
+      const ok0 = await value('message', '200');
+      const bad0 = await value('parse', '400');
+      for (let i = 0; i < 3; i++) assert.equal((await p(incoming(sipRequest({ body: `counted ${i}` })))).status, 200);
+      assert.equal((await p(incoming(sipRequest({ contentType: 'text/plain', body: '' })))).status, 400);
+      assert.equal(await value('message', '200'), ok0 + 3);
+      assert.equal(await value('parse', '400'), bad0 + 1);
+      assert.equal(await value('message', '200'), ok0 + 3, 'a second scrape adds nothing');
+      assert.match(await registry.metrics(), /^sylk_messaging_sip_requests_total\{handler="message",status="200"\} \d+$/m);
+    } finally {
       await f.close();
     }
   });

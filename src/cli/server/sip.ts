@@ -19,6 +19,8 @@ export function sipStackOptionsFromConfig(config: Config, version: string): SipS
     maxConnections: sip.max_connections,
     idleTimeoutMs: sip.tcp_idle_timeout * 1000,
     stopTimeoutMs: sip.stop_timeout * 1000,
+    udpReceiveBufferBytes: sip.udp_receive_buffer,
+    udpSendBufferBytes: sip.udp_send_buffer,
   };
   if (transports.includes('udp')) options.udpPort = sip.local_udp_port ?? undefined;
   if (transports.includes('tcp')) options.tcpPort = sip.local_tcp_port ?? undefined;

@@ -17,7 +17,7 @@
  */
 import { serializeEntry } from '../../journal/serialize.js';
 import type { NewJournalEntry } from '../../journal/types.js';
-import { isStorageEnabled } from '../accounts.js';
+import { cachedStorageEnabled, isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { firstLocally, isContactCopy } from '../local-delivery.js';
@@ -29,43 +29,67 @@ import { PUSHED_CONTENT_TYPES } from '../push-hook.js';
 const NO_SENDER_COPY = new Set(['application/im-iscomposing+xml', 'text/pgp-public-key', 'message/imdn+xml']);
 
 export async function storeOrdinaryMessage(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
-  const { store } = ctx;
+  const { store, events } = ctx;
+  const { fromAor, toAor } = msg;
   const wantSender = msg.fromSip && !NO_SENDER_COPY.has(msg.contentType);
-  const [senderAccount, receiverAccount] = await Promise.all([
-    wantSender ? isStorageEnabled(store, msg.fromAor) : Promise.resolve(false),
-    isStorageEnabled(store, msg.toAor),
-  ]);
-  const entries: NewJournalEntry[] = [];
-  const common = {
-    contentType: msg.contentType,
-    content: msg.content,
-    messageId: msg.messageId,
-    disposition: msg.disposition,
-    msgTimestamp: msg.timestampDate,
-  };
-  if (senderAccount) entries.push({ ...common, account: msg.fromAor, contact: msg.toAor, direction: 'outgoing', state: 'accepted' });
-  if (receiverAccount) entries.push({ ...common, account: msg.toAor, contact: msg.sender.uri, direction: 'incoming', state: 'received' });
-  if (entries.length === 0) {
-    ctx.log.debug({ from: msg.fromAor, to: msg.toAor, id: msg.messageId }, 'no storage-enabled account: message not stored');
+  // Both accounts cached (the usual case): answered synchronously, no promise.
+  const now = Date.now();
+  let senderAccount: boolean = wantSender ? cachedStorageEnabled(store, fromAor, now) ?? false : false;
+  let receiverAccount: boolean = cachedStorageEnabled(store, toAor, now) ?? false;
+  if ((wantSender && !senderAccount) || !receiverAccount) {
+    [senderAccount, receiverAccount] = await Promise.all([
+      wantSender && !senderAccount ? isStorageEnabled(store, fromAor) : senderAccount,
+      receiverAccount || isStorageEnabled(store, toAor),
+    ]);
+  }
+  // Literals of one shape (no spreads): cheaper to build and to hand to the store.
+  const senderEntry: NewJournalEntry | null = senderAccount
+    ? {
+        account: fromAor,
+        contact: toAor,
+        direction: 'outgoing',
+        contentType: msg.contentType,
+        content: msg.content,
+        messageId: msg.messageId,
+        disposition: msg.disposition,
+        state: 'accepted',
+        msgTimestamp: msg.timestampDate,
+      }
+    : null;
+  const receiverEntry: NewJournalEntry | null = receiverAccount
+    ? {
+        account: toAor,
+        contact: msg.sender.uri,
+        direction: 'incoming',
+        contentType: msg.contentType,
+        content: msg.content,
+        messageId: msg.messageId,
+        disposition: msg.disposition,
+        state: 'received',
+        msgTimestamp: msg.timestampDate,
+      }
+    : null;
+  let entries: NewJournalEntry[];
+  if (senderEntry && receiverEntry) entries = [senderEntry, receiverEntry];
+  else if (senderEntry) entries = [senderEntry];
+  else if (receiverEntry) entries = [receiverEntry];
+  else {
+    ctx.log.debug({ from: fromAor, to: toAor, id: msg.messageId }, 'no storage-enabled account: message not stored');
     return OK;
   }
   const inserted = await store.addMany(entries);
-  let senderInserted = false;
-  let receiverInserted = false;
-  entries.forEach((e, i) => {
-    if (!inserted[i]) return;
-    announceEntry(ctx, e);
-    if (e.direction === 'outgoing') senderInserted = true;
-    else receiverInserted = true;
-  });
-  if (senderInserted) {
-    ctx.events.emit('sync-message-add', {
-      account: msg.fromAor,
+  const senderInserted = senderEntry !== null && !!inserted[0];
+  const receiverInserted = receiverEntry !== null && !!inserted[entries.length - 1];
+  if (senderInserted) announceEntry(ctx, senderEntry);
+  if (receiverInserted) announceEntry(ctx, receiverEntry);
+  if (senderInserted && events.listenerCount('sync-message-add') > 0) {
+    events.emit('sync-message-add', {
+      account: fromAor,
       content: {
         sylkrtc: 'account-message',
         transaction: '1',
-        account: msg.fromAor,
-        uri: msg.toAor,
+        account: fromAor,
+        uri: toAor,
         message_id: msg.messageId,
         content: msg.content,
         content_type: msg.contentType,
@@ -74,38 +98,42 @@ export async function storeOrdinaryMessage(msg: ParsedMessage, ctx: MessagingCon
       },
     });
   }
-  const noteToSelf = senderInserted && msg.toAor === msg.fromAor;
+  const noteToSelf = senderInserted && toAor === fromAor;
   // The live event once per process, also for a copy to one of our contacts that another instance
   // stored first (local-delivery.ts); the push only by whoever inserted it.
   if (receiverAccount && (receiverInserted || noteToSelf || isContactCopy(msg))) {
-    const event = firstLocally(ctx.events, 'message', msg.toAor, msg.messageId);
+    const event = firstLocally(events, 'message', toAor, msg.messageId);
     const push = receiverInserted || noteToSelf;
-    if (event || push) deliver(msg, ctx, receiverInserted ? entries[entries.length - 1]! : null, { event, push });
-    else ctx.log.debug({ to: msg.toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
+    if (event || push) deliver(msg, ctx, receiverInserted ? receiverEntry : null, { event, push });
+    else ctx.log.debug({ to: toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
   } else if (receiverAccount) {
-    ctx.log.debug({ to: msg.toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
+    ctx.log.debug({ to: toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
   }
   return OK;
 }
 
-/** The `message` event and the push of the receiver copy (each unless turned off in `what`). */
+/**
+ * The `message` event and the push of the receiver copy (each unless turned off in `what`). The event
+ * is built only when someone listens (emitting to nobody is a no-op).
+ */
 export function deliver(
   msg: ParsedMessage,
   ctx: MessagingContext,
   entry: NewJournalEntry | null,
   what: { event?: boolean; push?: boolean } = {},
 ): void {
-  const event = {
-    account: msg.toAor,
-    sender: msg.sender,
-    timestamp: msg.timestamp,
-    disposition_notification: msg.disposition,
-    message_id: msg.messageId,
-    content_type: msg.contentType,
-    content: msg.content,
-    entry: entry ? serializeEntry({ ...entry, createdAt: entry.createdAt ?? ctx.now() }) : null,
-  };
-  if (what.event !== false) ctx.events.emit('message', event);
+  if (what.event !== false && ctx.events.listenerCount('message') > 0) {
+    ctx.events.emit('message', {
+      account: msg.toAor,
+      sender: msg.sender,
+      timestamp: msg.timestamp,
+      disposition_notification: msg.disposition,
+      message_id: msg.messageId,
+      content_type: msg.contentType,
+      content: msg.content,
+      entry: entry ? serializeEntry(entry) : null,
+    });
+  }
   if (what.push !== false && ctx.onIncomingMessage && PUSHED_CONTENT_TYPES.has(msg.contentType)) {
     const push = {
       account: msg.toAor,

@@ -46,8 +46,8 @@ export class NonInviteClientTransaction {
 
   /** Send the request and start timers E (unreliable only) and F. */
   start(): void {
-    if (!this.channel.reliable) this.timerE = this.timers.setTimeout(() => this.fireE(), this.intervalE);
-    this.timerF = this.timers.setTimeout(() => this.fireF(), 64 * this.values.T1);
+    if (!this.channel.reliable) this.timerE = this.timers.setTimeout(fireE, this.intervalE, this);
+    this.timerF = this.timers.setTimeout(fireF, 64 * this.values.T1, this);
     this.channel.send(this.request);
   }
 
@@ -63,7 +63,7 @@ export class NonInviteClientTransaction {
       this.clearTimer('F');
       this.user.onResponse(response);
       if (this.channel.reliable) this.terminate();
-      else if (this.state === NonInviteClientState.Completed) this.timerK = this.timers.setTimeout(() => this.terminate(), this.values.T4);
+      else if (this.state === NonInviteClientState.Completed) this.timerK = this.timers.setTimeout(terminate, this.values.T4, this);
     }
     // Completed: retransmitted final responses are absorbed.
   }
@@ -77,16 +77,18 @@ export class NonInviteClientTransaction {
     this.finish();
   }
 
-  private fireE(): void {
+  /** Timer E (called by the shared timer callback below). */
+  fireE(): void {
     this.timerE = undefined;
     if (this.state === NonInviteClientState.Trying) this.intervalE = Math.min(2 * this.intervalE, this.values.T2);
     else if (this.state === NonInviteClientState.Proceeding) this.intervalE = this.values.T2;
     else return;
-    this.timerE = this.timers.setTimeout(() => this.fireE(), this.intervalE);
+    this.timerE = this.timers.setTimeout(fireE, this.intervalE, this);
     this.channel.send(this.request);
   }
 
-  private fireF(): void {
+  /** Timer F (called by the shared timer callback below). */
+  fireF(): void {
     this.timerF = undefined;
     if (this.state !== NonInviteClientState.Trying && this.state !== NonInviteClientState.Proceeding) return;
     this.clearTimer('E');
@@ -118,4 +120,17 @@ export class NonInviteClientTransaction {
     this.finished = true;
     this.user.onTerminated();
   }
+}
+
+/** Timer callbacks shared by every transaction (no closure per timer). */
+function fireE(tx: NonInviteClientTransaction): void {
+  tx.fireE();
+}
+
+function fireF(tx: NonInviteClientTransaction): void {
+  tx.fireF();
+}
+
+function terminate(tx: NonInviteClientTransaction): void {
+  tx.terminate();
 }

@@ -38,16 +38,21 @@ function keyMethod(method: string): string {
 /** The server transaction key of a request (ACK maps to its INVITE's key). */
 export function serverKey(p: RequestKeyParts): string {
   const m = keyMethod(p.method);
-  if (isRfc3261Branch(p.branch)) return flat(`${p.branch}\x00${p.sentBy}\x00${m}`);
-  return flat(`2543\x00${p.requestUri}\x00${p.fromTag ?? ''}\x00${p.callId}\x00${p.cseqNumber}\x00${p.sentBy}\x00${p.branch ?? ''}\x00${m}`);
+  if (isRfc3261Branch(p.branch)) return rfc3261ServerKey(p.branch, p.sentBy, m);
+  // Array.join builds a new flat string (see rfc3261ServerKey).
+  return ['2543', p.requestUri, p.fromTag ?? '', p.callId, String(p.cseqNumber), p.sentBy, p.branch ?? '', m].join('\x00');
 }
 
 /**
- * A flat copy of a key: concatenation yields a rope of slices, and slices keep the whole header text
- * of the request alive for as long as the transaction lives (timer J: 32 s).
+ * `serverKey` for an RFC 3261 branch (the caller checked `isRfc3261Branch`), without building the
+ * parts object. `sentBy` is `host:port` as in `RequestKeyParts`.
+ *
+ * The key is built by `Array.join`, which copies the parts into one new flat string: a concatenation
+ * would be a rope of slices, and slices keep the whole header text of the request alive for as long
+ * as the transaction lives (timer J: 32 s).
  */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
+export function rfc3261ServerKey(branch: string, sentBy: string, method: string): string {
+  return [branch, sentBy, keyMethod(method)].join('\x00');
 }
 
 /** The client transaction key: branch of the top Via + CSeq method (§17.1.3). */

@@ -47,7 +47,7 @@ export class InviteServerTransaction {
     this.clear('G');
     this.clear('H');
     if (this.channel.reliable) this.terminate();
-    else this.timerI = this.timers.setTimeout(() => this.terminate(), this.values.T4);
+    else this.timerI = this.timers.setTimeout(terminate, this.values.T4, this);
   }
 
   respond(status: number, bytes: Buffer): boolean {
@@ -60,17 +60,18 @@ export class InviteServerTransaction {
       return true;
     }
     this.state = InviteServerState.Completed;
-    if (!this.channel.reliable) this.timerG = this.timers.setTimeout(() => this.fireG(), this.intervalG);
-    this.timerH = this.timers.setTimeout(() => this.terminate(), 64 * this.values.T1);
+    if (!this.channel.reliable) this.timerG = this.timers.setTimeout(fireG, this.intervalG, this);
+    this.timerH = this.timers.setTimeout(terminate, 64 * this.values.T1, this);
     return true;
   }
 
-  private fireG(): void {
+  /** Timer G (also called by the shared timer callback below). */
+  fireG(): void {
     this.timerG = undefined;
     if (this.state !== InviteServerState.Completed || !this.lastResponse) return;
     this.channel.send(this.lastResponse);
     this.intervalG = Math.min(2 * this.intervalG, this.values.T2);
-    this.timerG = this.timers.setTimeout(() => this.fireG(), this.intervalG);
+    this.timerG = this.timers.setTimeout(fireG, this.intervalG, this);
   }
 
   transportError(): void {
@@ -93,4 +94,13 @@ export class InviteServerTransaction {
     this.clear('I');
     this.onTerminated(this);
   }
+}
+
+/** Timer callbacks shared by every transaction (no closure per timer). */
+function terminate(tx: InviteServerTransaction): void {
+  tx.terminate();
+}
+
+function fireG(tx: InviteServerTransaction): void {
+  tx.fireG();
 }

@@ -5,7 +5,7 @@
  * transaction — and its final response — around long enough to answer every retransmission.
  */
 import type { TransactionChannel } from './channel.js';
-import type { TimerHandle, TimerHost, TimerValues } from './timers.js';
+import type { TimerHost, TimerValues } from './timers.js';
 
 export enum NonInviteServerState {
   Trying = 'trying',
@@ -16,8 +16,14 @@ export enum NonInviteServerState {
 
 export class NonInviteServerTransaction {
   state = NonInviteServerState.Trying;
-  private lastResponse: Buffer | undefined;
-  private timerJ: TimerHandle | undefined;
+  /**
+   * The last response, kept as where its bytes are rather than as the `Buffer` view (a ~100-byte
+   * object): a finished UDP transaction holds it for timer J, and hundreds of thousands of them are
+   * alive under load. Retransmissions (rare) get a new view.
+   */
+  private lastBytes: ArrayBufferLike | undefined = undefined;
+  private lastOffset = 0;
+  private lastLength = 0;
 
   constructor(
     readonly key: string,
@@ -29,8 +35,8 @@ export class NonInviteServerTransaction {
 
   /** A retransmission of the request arrived (§17.2.2). */
   receiveRequest(): void {
-    if ((this.state === NonInviteServerState.Proceeding || this.state === NonInviteServerState.Completed) && this.lastResponse) {
-      this.channel.send(this.lastResponse);
+    if ((this.state === NonInviteServerState.Proceeding || this.state === NonInviteServerState.Completed) && this.lastBytes) {
+      this.channel.send(Buffer.from(this.lastBytes, this.lastOffset, this.lastLength));
     }
   }
 
@@ -40,7 +46,9 @@ export class NonInviteServerTransaction {
    */
   respond(status: number, bytes: Buffer): boolean {
     if (this.state === NonInviteServerState.Completed || this.state === NonInviteServerState.Terminated) return false;
-    this.lastResponse = bytes;
+    this.lastBytes = bytes.buffer;
+    this.lastOffset = bytes.byteOffset;
+    this.lastLength = bytes.length;
     if (status < 200) {
       this.state = NonInviteServerState.Proceeding;
       this.channel.send(bytes);
@@ -50,7 +58,8 @@ export class NonInviteServerTransaction {
     this.channel.send(bytes);
     // Timer J: 64*T1 for unreliable transports, zero for reliable ones.
     if (this.channel.reliable) this.terminate();
-    else if (this.state === NonInviteServerState.Completed) this.timerJ = this.timers.setTimeout(() => this.terminate(), 64 * this.values.T1);
+    // Timer J needs no handle: nothing cancels it, and firing after an earlier termination is a no-op.
+    else if (this.state === NonInviteServerState.Completed) this.timers.schedule(terminate, 64 * this.values.T1, this);
     return true;
   }
 
@@ -62,8 +71,11 @@ export class NonInviteServerTransaction {
   terminate(): void {
     if (this.state === NonInviteServerState.Terminated) return;
     this.state = NonInviteServerState.Terminated;
-    if (this.timerJ) this.timers.clearTimeout(this.timerJ);
-    this.timerJ = undefined;
     this.onTerminated(this);
   }
+}
+
+/** Timer callback shared by every transaction (no closure per timer). */
+function terminate(tx: NonInviteServerTransaction): void {
+  tx.terminate();
 }

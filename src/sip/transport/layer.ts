@@ -8,16 +8,20 @@
  * Bounds: datagrams larger than the limit are dropped; stream data goes through a per-connection
  * framer with the parser's limits; a connection with an unfinished message is closed after
  * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open.
+ * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
+ * overflow the default one).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createServer as createTcpServer, connect as tcpConnect, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, connect as tcpConnect, isIP, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
 import { parseMessage, StreamFramer, type ParseResult } from '../parser.js';
 import type { TransportAddress, TransportProtocol } from '../message.js';
@@ -62,7 +66,12 @@ export interface TransportLayerOptions {
   connectTimeoutMs: number;
   maxConnections: number;
   maxWriteBufferBytes: number;
+  /** SO_RCVBUF / SO_SNDBUF asked for on the UDP socket(s) (the kernel caps them at net.core.rmem_max / wmem_max). */
+  udpReceiveBufferBytes: number;
+  udpSendBufferBytes: number;
 }
+
+const log = logger.child({ module: 'sip.transport' });
 
 /**
  * Receives every inbound message, parsed (datagrams and WebSocket frames by `parseMessage`, streams by
@@ -156,7 +165,7 @@ export class TransportLayer {
   }
 
   private async startUdp(port: number): Promise<void> {
-    const sock = createSocket({ type: isIPv6(this.options.host) ? 'udp6' : 'udp4' });
+    const sock = createUdpSocket(isIPv6(this.options.host) ? 'udp6' : 'udp4');
     sock.on('message', (msg, rinfo) => {
       this.datagram(msg, rinfo.address, rinfo.port);
     });
@@ -168,14 +177,36 @@ export class TransportLayer {
         resolve();
       });
     });
-    try {
-      sock.setRecvBufferSize(4 * 1024 * 1024);
-      sock.setSendBufferSize(4 * 1024 * 1024);
-    } catch {
-      // best effort: the kernel may cap it
-    }
+    this.sizeUdpBuffers(sock);
     this.udp = sock;
     this.ports.udp = sock.address().port;
+  }
+
+  /**
+   * Ask for larger socket buffers than the kernel default (~208 KiB), which drops datagrams under a
+   * burst; best effort: the kernel caps the sizes at net.core.rmem_max / wmem_max (and Linux reports
+   * twice the size set), and a failure never stops the start-up.
+   */
+  private sizeUdpBuffers(sock: UdpSocket): void {
+    const { udpReceiveBufferBytes: receive, udpSendBufferBytes: send } = this.options;
+    const failures: string[] = [];
+    try {
+      if (receive > 0) sock.setRecvBufferSize(receive);
+    } catch (err) {
+      failures.push(`receive: ${(err as Error).message}`);
+    }
+    try {
+      if (send > 0) sock.setSendBufferSize(send);
+    } catch (err) {
+      failures.push(`send: ${(err as Error).message}`);
+    }
+    log.debug({ requested: { receive, send }, effective: socketBufferSizes(sock), failures }, 'UDP socket buffer sizes');
+  }
+
+  /** The UDP socket's SO_RCVBUF / SO_SNDBUF as the kernel reports them, once it is bound. */
+  udpBufferSizes(): { receive: number; send: number } | undefined {
+    const sock = this.udp ?? this.udpClient;
+    return sock ? socketBufferSizes(sock) : undefined;
   }
 
   private async startWs(ws: WebSocketOptions): Promise<void> {
@@ -326,6 +357,15 @@ export class TransportLayer {
     }
   }
 
+  /** Send one datagram without a completion callback (UDP responses; see `queueDatagram`). */
+  sendDatagram(bytes: Buffer, port: number, address: string): void {
+    try {
+      this.queueDatagram(this.udp ?? this.clientUdp(), bytes, port, address);
+    } catch {
+      // as `send` without a callback: a lost datagram
+    }
+  }
+
   /**
    * Fire-and-forget datagrams are sent together once the datagrams read in this event-loop turn
    * have been handled (setImmediate runs right after the poll phase). On loopback and in VMs most
@@ -360,11 +400,12 @@ export class TransportLayer {
 
   private clientUdp(): UdpSocket {
     if (!this.udpClient) {
-      const sock = createSocket({ type: isIPv6(this.options.host) ? 'udp6' : 'udp4' });
+      const sock = createUdpSocket(isIPv6(this.options.host) ? 'udp6' : 'udp4');
       sock.on('error', () => {});
       sock.on('message', (msg, rinfo) => {
         this.datagram(msg, rinfo.address, rinfo.port);
       });
+      sock.once('listening', () => this.sizeUdpBuffers(sock));
       sock.bind({ port: 0, address: this.options.host, exclusive: true });
       this.udpClient = sock;
     }
@@ -424,6 +465,36 @@ export class TransportLayer {
 }
 
 const CRLF = Buffer.from('\r\n');
+
+function socketBufferSizes(sock: UdpSocket): { receive: number; send: number } | undefined {
+  try {
+    return { receive: sock.getRecvBufferSize(), send: sock.getSendBufferSize() };
+  } catch {
+    return undefined; // not bound (yet), or closed
+  }
+}
+
+/**
+ * A UDP socket whose sends to an IP literal (every UDP target here: `received` addresses and resolved
+ * next hops) skip dgram's default lookup, which answers literals only on the next tick (a tick and an
+ * async-hooks scope per datagram). Names still go to `dns.lookup`, and so does the bind, so that
+ * 'listening' stays asynchronous.
+ */
+function createUdpSocket(type: 'udp4' | 'udp6'): UdpSocket {
+  let bound = false;
+  const sock = createSocket({
+    type,
+    lookup: (hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void) => {
+      const family = bound ? isIP(hostname) : 0;
+      if (family !== 0) callback(null, hostname, family);
+      else dnsLookup(hostname, options, callback);
+    },
+  });
+  sock.once('listening', () => {
+    bound = true;
+  });
+  return sock;
+}
 
 function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {

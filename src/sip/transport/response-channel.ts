@@ -1,10 +1,12 @@
 /**
  * The path a server transaction's responses take (RFC 3261 §18.2.2), fixed when the request
  * arrives: for TCP/TLS/WS the request's connection (if it has closed, TCP/TLS open a new one to
- * `received`/sent-by; WebSocket cannot), for UDP the `received`/`rport` address of the top Via.
+ * `received`/sent-by; WebSocket cannot) — `ResponseChannel`; for UDP the `received`/`rport` address
+ * of the top Via — `DatagramChannel`.
  *
  * Kept small on purpose: a finished UDP transaction holds its channel for timer J (32 s), so the
- * channel stores only the target, not the request, the parsed Via or the flow.
+ * channel stores only the target, not the request, the parsed Via or the flow, and the UDP one only
+ * the three fields it needs (hundreds of thousands of them are alive under load).
  */
 import type { TransportProtocol } from '../message.js';
 import type { TransactionChannel } from '../transaction/channel.js';
@@ -45,5 +47,22 @@ export class ResponseChannel implements TransactionChannel {
 
   private failed(err: Error | undefined): void {
     if (err) this.owner?.transportError();
+  }
+}
+
+/** UDP: responses go to a fixed address, fire-and-forget (a datagram send error is no transaction failure). */
+export class DatagramChannel implements TransactionChannel {
+  constructor(
+    private readonly layer: TransportLayer,
+    private readonly address: string,
+    private readonly port: number,
+  ) {}
+
+  get reliable(): boolean {
+    return false;
+  }
+
+  send(bytes: Buffer): void {
+    this.layer.sendDatagram(bytes, this.port, this.address);
   }
 }

@@ -5,9 +5,8 @@
  *   client asked for it — or always, with `forceRport`, for NAT'd clients that do not ask;
  * - `responseTarget` says where a response goes when it cannot use the request's connection.
  */
-import { isIP } from 'node:net';
 import { formatParams, splitCommaList, type Via } from '../grammar.js';
-import { Headers, type TransportAddress, type TransportProtocol } from '../message.js';
+import type { Headers, TransportAddress, TransportProtocol } from '../message.js';
 
 function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
@@ -18,41 +17,34 @@ export function formatVia(via: Via): string {
 }
 
 /**
- * Returns the request's headers with the top Via stamped (a new `Headers`), or the same object
- * when nothing changed; `via` is updated in place.
+ * Stamps the top Via of `headers` in place and returns `headers`; `via` (the parsed top via-parm,
+ * owned by this message) is updated to match. Other fields and Via values are left as they are.
  */
 export function stampReceived(headers: Headers, via: Via, source: TransportAddress, forceRport: boolean): Headers {
   const srcHost = source.address;
   const hostDiffers = stripBrackets(via.host).toLowerCase() !== srcHost.toLowerCase();
   const wantsRport = via.rport === null || (forceRport && via.rport === undefined);
   if (!hostDiffers && !wantsRport) return headers;
-  const params = new Map(via.params);
-  if (hostDiffers || wantsRport) {
-    const rec = isIP(srcHost) === 6 ? `[${srcHost}]` : srcHost;
-    params.set('received', rec);
-    via.received = rec;
-  }
+  const params = via.params;
+  // A transport source address is an IP literal: a colon means IPv6.
+  const rec = srcHost.indexOf(':') >= 0 ? `[${srcHost}]` : srcHost;
+  params.set('received', rec);
+  via.received = rec;
   if (wantsRport) {
     params.set('rport', String(source.port));
     via.rport = source.port;
   }
-  via.params = params;
-  const out: { name: string; value: string }[] = [];
-  let done = false;
-  for (const f of headers) {
-    if (!done && f.name === 'via') {
-      let value: string;
-      if (f.value.indexOf(',') < 0) value = formatVia(via); // one via-parm: nothing to split
-      else {
-        const parts = splitCommaList(f.value);
-        parts[0] = formatVia(via);
-        value = parts.join(', ');
-      }
-      out.push({ name: 'via', value });
-      done = true;
-    } else out.push(f);
+  const top = headers.get('via');
+  if (top === undefined) return headers;
+  let value: string;
+  if (top.indexOf(',') < 0) value = formatVia(via); // one via-parm: nothing to split
+  else {
+    const parts = splitCommaList(top);
+    parts[0] = formatVia(via);
+    value = parts.join(', ');
   }
-  return new Headers(out);
+  headers.replaceFirst('via', value);
+  return headers;
 }
 
 /** Default port of a transport (RFC 3261 §19.1.2, RFC 7118). */

@@ -1,0 +1,103 @@
+/**
+ * WAL checkpoints of the SQLite engine off the event loop (DESIGN.md decision 1: the event loop never
+ * waits for the disk). SQLite's own automatic checkpoint runs inside the COMMIT that crosses
+ * `wal_autocheckpoint` pages: it copies the WAL into the database file and fsyncs both, which took
+ * 80–170 ms on this engine's busiest commits — every SIP and WebSocket request waiting behind that
+ * COMMIT waited that long. Here a `worker_threads` thread with its own connection runs
+ * `PRAGMA wal_checkpoint(PASSIVE)` every `periodMs` (and again soon after when commits arrived while
+ * it ran), concurrently with the writer: WAL mode allows one checkpointer beside one writer and any
+ * readers, and PASSIVE never blocks either. Each checkpoint copies only the frames committed since
+ * the previous one; once a checkpoint has caught up, the writer's next transaction rewinds the WAL,
+ * so the file stays small.
+ *
+ * Safety net: the writer keeps a (higher) `wal_autocheckpoint` of its own (the store sets it), so if
+ * this thread falls behind or dies, the WAL is still bounded — the old behaviour, not data loss.
+ *
+ * The worker is a few lines of plain JavaScript evaluated in the thread (no TypeScript loader needed,
+ * the same code under `tsx` and from `dist/`), loading the same better-sqlite3 the store uses.
+ * Durability is unchanged: checkpoints only move committed data from the WAL to the database file.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+export interface CheckpointerOptions {
+  /** The database file (not `:memory:`). */
+  path: string;
+  /** Pause between checkpoints once caught up (default 200 ms). */
+  periodMs?: number;
+  /** Called with an error message when a checkpoint fails (the thread goes on). */
+  onError?: (message: string) => void;
+}
+
+export interface Checkpointer {
+  /** Stop the thread after its current checkpoint (its connection closes). */
+  stop(): Promise<void>;
+}
+
+interface WorkerConfig {
+  driver: string;
+  path: string;
+  periodMs: number;
+  /** Pause before the next checkpoint when frames were committed during the last one. */
+  catchUpMs: number;
+}
+
+/** The thread's code (CommonJS, evaluated by `new Worker(…, { eval: true })`). */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 0');
+db.pragma('wal_autocheckpoint = 0');
+let timer = null;
+let stopping = false;
+function tick() {
+  timer = null;
+  let behind = false;
+  try {
+    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    behind = r.checkpointed >= 0 && r.log > r.checkpointed;
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message ? err.message : err) });
+  }
+  if (!stopping) timer = setTimeout(tick, behind ? workerData.catchUpMs : workerData.periodMs);
+}
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  stopping = true;
+  if (timer) clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+timer = setTimeout(tick, workerData.periodMs);
+`;
+
+/** Start the checkpointer thread for the database at `options.path`. */
+export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
+  const require = createRequire(import.meta.url);
+  const workerData: WorkerConfig = {
+    driver: require.resolve('better-sqlite3'),
+    path: options.path,
+    periodMs: Math.max(1, options.periodMs ?? 200),
+    catchUpMs: Math.max(1, Math.min(20, options.periodMs ?? 200)),
+  };
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+  // Never keeps the process alive: a store that is not closed does not hang the exit.
+  worker.unref();
+  worker.on('message', (m: unknown) => {
+    if (m && typeof m === 'object' && 'error' in m) options.onError?.(String((m as { error: unknown }).error));
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('error', (err) => options.onError?.(err.message));
+  let stopped: Promise<void> | null = null;
+  return {
+    stop(): Promise<void> {
+      stopped ??= (async () => {
+        worker.ref(); // the caller waits for the exit: keep the loop alive until then
+        worker.postMessage('stop');
+        await exited;
+      })();
+      return stopped;
+    },
+  };
+}
