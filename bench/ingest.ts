@@ -10,10 +10,12 @@
  *      (same machine, same run), and the ratio messages/echo.
  *
  *   npx tsx bench/ingest.ts [--seconds 10] [--window 256] [--rate 10000] [--store sqlite|postgres]
- *                           [--phases warm,max,paced,echo]   (a subset, e.g. `--phases max` under --cpu-prof)
+ *                           [--phases warm,max,paced,echo]   (a subset, e.g. `--phases max` under --cpu-prof;
+ *                                                            `echo-paced`: the echo at --rate, off by default)
  *                           [--writer thread|inline]         (SQLite: where write batches run, see writer.ts)
  *                           [--checkpoint-ms 200]            (SQLite: checkpointer thread period; 0 = in COMMIT)
  *                           [--commit-interval-ms N]         (SQLite: shortest time between commits)
+ *                           [--wal-pages N]                  (SQLite: WAL pages at which a COMMIT checkpoints itself)
  *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -243,6 +245,7 @@ async function main(): Promise<void> {
       writer: arg('writer', 'thread') === 'inline' ? 'inline' : 'thread',
       checkpointMs: Number(arg('checkpoint-ms', '200')),
       ...(arg('commit-interval-ms', '') ? { commitIntervalMs: Number(arg('commit-interval-ms', '')) } : {}),
+      ...(arg('wal-pages', '') ? { walAutocheckpointPages: Number(arg('wal-pages', '')) } : {}),
     });
   }
   await store.addAccount('alice@example.com');
@@ -302,6 +305,8 @@ async function main(): Promise<void> {
   const max = await run('max', 'MESSAGE sustained', { port: sipPort, seconds, window, rate: 0, kind: 'sip' });
   const paced = await run('paced', `MESSAGE @${rate}/s`, { port: sipPort, seconds, window, rate, kind: 'sip' });
   const raw = await run('echo', 'raw UDP echo', { port: echoPort, seconds, window, rate: 0, kind: 'echo' });
+  // The same pace against the echo socket: the latency the generator and the kernel add by themselves.
+  await run('echo-paced', `raw UDP echo @${rate}/s`, { port: echoPort, seconds, window, rate, kind: 'echo' });
   if (phases.has('max') && phases.has('echo')) {
     console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)} (rate), ${(raw.cpuUs / max.cpuUs).toFixed(3)} (CPU per request)`);
   }

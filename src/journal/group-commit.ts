@@ -20,11 +20,14 @@ export interface GroupCommitOptions<Op, R> {
   /**
    * Shortest time between the starts of two commits, in ms (default 0). A commit costs about the
    * same for 10 operations as for 100 (its pages are written once), so under a steady load a short
-   * interval turns many small commits into fewer larger ones and saves most of their cost; an idle
-   * store still commits at once (the interval counts from the previous commit), so this only adds
-   * latency, at most the interval, when commits follow each other closely.
+   * interval turns many small commits into fewer larger ones and saves most of their cost. It applies
+   * only after a batch of at least `intervalAfterBatch` operations: a lightly loaded or idle store
+   * still commits every write at once, so the interval adds latency (at most its length) only when
+   * commits are both frequent and full.
    */
   minIntervalMs?: number;
+  /** Smallest batch after which `minIntervalMs` applies to the next commit (default 8). */
+  intervalAfterBatch?: number;
   /**
    * Whether a failed batch should be retried op by op (default: always). Engines answer false for
    * errors that would fail every op again (connection lost), so a batch fails at once.
@@ -45,12 +48,15 @@ export class GroupCommitter<Op, R> {
   private closed = false;
   private readonly maxBatch: number;
   private readonly minIntervalMs: number;
-  /** `performance.now()` when the last batch started committing. */
+  private readonly intervalAfterBatch: number;
+  /** `performance.now()` when the last batch started committing, and its size. */
   private lastStart = -Infinity;
+  private lastSize = 0;
 
   constructor(private readonly options: GroupCommitOptions<Op, R>) {
     this.maxBatch = options.maxBatch ?? 5000;
     this.minIntervalMs = Math.max(0, options.minIntervalMs ?? 0);
+    this.intervalAfterBatch = Math.max(1, options.intervalAfterBatch ?? 8);
   }
 
   /** Queue one operation; resolves with its result after its transaction committed. */
@@ -92,7 +98,7 @@ export class GroupCommitter<Op, R> {
         if (this.queue.length > 0) this.schedule();
       });
     };
-    const wait = this.lastStart + this.minIntervalMs - performance.now();
+    const wait = this.lastSize >= this.intervalAfterBatch ? this.lastStart + this.minIntervalMs - performance.now() : 0;
     // Below 1 ms a timer would round up to 1 ms anyway: the next turn is as good.
     if (wait >= 1 && this.queue.length < this.maxBatch) setTimeout(start, wait);
     else setImmediate(start);
@@ -101,6 +107,7 @@ export class GroupCommitter<Op, R> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      this.lastSize = batch.length;
       await this.run(batch);
       // With an interval, what was queued meanwhile waits for it (`schedule`), unless a full batch.
       if (this.minIntervalMs > 0) return;

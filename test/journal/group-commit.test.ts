@@ -93,6 +93,7 @@ test('minIntervalMs: an idle committer commits at once; commits close together w
   const batches: number[][] = [];
   const gc = new GroupCommitter<number, number>({
     minIntervalMs: 40,
+    intervalAfterBatch: 1,
     commit: (ops) => (starts.push(performance.now()), batches.push(ops), ops),
   });
   const t0 = performance.now();
@@ -113,4 +114,15 @@ test('minIntervalMs: an idle committer commits at once; commits close together w
   const t1 = performance.now();
   await gc.submit(5);
   assert.ok(starts[2]! - t1 < 30, `commit after an idle period took ${starts[2]! - t1} ms`);
+});
+
+test('minIntervalMs applies only after a full batch (intervalAfterBatch, default 8): light load commits at once', async () => {
+  const starts: number[] = [];
+  const gc = new GroupCommitter<number, number>({ minIntervalMs: 40, commit: (ops) => (starts.push(performance.now()), ops) });
+  await gc.submit(1); // a batch of 1
+  await gc.submit(2); // follows at once: the previous batch was small
+  assert.ok(starts[1]! - starts[0]! < 30, `after a small batch: ${starts[1]! - starts[0]!} ms`);
+  await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((x) => gc.submit(x))); // a batch of 8
+  await gc.submit(9); // waits for the interval
+  assert.ok(starts[3]! - starts[2]! >= 25, `after a full batch: ${starts[3]! - starts[2]!} ms`);
 });

@@ -12,7 +12,8 @@
  *
  * Writes: every write is a plain-data op (`write-ops.ts`, which owns all write SQL) queued on a
  * `GroupCommitter`; the ops queued in one event-loop turn (and, while a batch commits, those queued
- * meanwhile) run in one `BEGIN IMMEDIATE` transaction, by default on a write thread of their own
+ * meanwhile; under load, those of the next `commitIntervalMs`) run in one `BEGIN IMMEDIATE`
+ * transaction, by default on a write thread of their own
  * (`writer.ts`), inline for `:memory:`. WAL checkpoints run on a third connection in another thread
  * (`checkpointer.ts`). Reads run directly on the store's connection (they see every committed write).
  * `BEGIN IMMEDIATE` and the `counters` row make it safe for `sylk-db` to write to the same file while
@@ -49,9 +50,11 @@ import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
 const log = logger.child({ module: 'storage.sqlite' });
 
 /**
- * Default shortest time between two commits. A small commit costs about 200 µs here whatever its
- * size (mostly writing its pages to the WAL); at 10 000 MESSAGEs/s arriving in bursts of ten, 2 ms
- * turns ~1 000 commits/s into ~400 and cuts the CPU per message by about a fifth (bench/ingest.ts).
+ * Default shortest time between two commits, applied only after a batch of 8 or more writes
+ * (`GroupCommitter`). A small commit costs about 200 µs here whatever its size (mostly writing its
+ * pages to the WAL); at 10 000 MESSAGEs/s, 2 ms turns ~1 000 commits/s into ~550 and cuts the CPU per
+ * MESSAGE by a quarter (bench/ingest.ts: 106–111 → 74–87 µs); a lightly loaded store (1 000/s) still
+ * commits each write at once (bench/ws-latency.ts p50 0.5 ms).
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 2;
 
@@ -70,8 +73,11 @@ export interface SqliteStoreOptions extends RetentionOptions {
   /** Page cache size in KiB (default 65 536). */
   cacheKiB?: number;
   /**
-   * WAL pages at which a COMMIT checkpoints itself (default 16 000, about 64 MiB). With the
-   * checkpointer thread on (the default for a file) this is only its safety net.
+   * WAL pages at which a COMMIT checkpoints itself. Without the checkpointer thread: 16 000 (about
+   * 64 MiB). With it (the default for a file) this is only the safety net that bounds the WAL when
+   * the thread cannot catch up between commits, which under a steady load it rarely does: 64 000
+   * (about 256 MiB), so the writer pays the checkpoint's fsyncs once every few seconds instead of every
+   * second (at 10 000 MESSAGEs/s the WAL grows ~15 000 pages/s; bench/ingest.ts p99 25 → 12–18 ms).
    */
   walAutocheckpointPages?: number;
   /**
@@ -116,7 +122,7 @@ export class SqliteStore implements JournalStore {
     const settings: ConnectionSettings = {
       synchronous: options.synchronous ?? 'normal',
       cacheKiB: options.cacheKiB ?? 65_536,
-      walAutocheckpointPages: options.walAutocheckpointPages ?? 16_000,
+      walAutocheckpointPages: options.walAutocheckpointPages ?? (checkpointMs > 0 ? 64_000 : 16_000),
     };
     this.db = openConnection(options.path, settings);
     migrate(this.db);
