@@ -16,9 +16,12 @@
  *                           [--checkpoint-ms 200]            (SQLite: checkpointer thread period; 0 = in COMMIT)
  *                           [--commit-interval-ms N]         (SQLite: shortest time between commits)
  *                           [--wal-pages N]                  (SQLite: WAL pages at which a COMMIT checkpoints itself)
+ *                           [--uuid-ids]                     (random UUID message ids, as real clients send;
+ *                                                            default: sequential ids, kinder to the id index)
  *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +36,8 @@ interface LoadArgs {
   /** 0 = as fast as the window allows. */
   rate: number;
   kind: 'sip' | 'echo';
+  /** CPIM Message-IDs: random UUIDs (as real clients send) instead of sequential strings. */
+  uuidIds: boolean;
 }
 
 interface LoadResult {
@@ -67,11 +72,12 @@ function arg(name: string, def: string): string {
 
 // ------------------------------------------------------------------------------- load generator
 
-function message(n: number, port: number, localPort: number): Buffer {
+function message(n: number, localPort: number, uuidIds: boolean): Buffer {
   const callId = `bench-${process.pid}-${n}`;
+  const messageId = uuidIds ? randomUUID() : callId;
   const body =
     'From: Alice <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\nDateTime: 2024-05-01T10:00:00Z\r\n' +
-    `NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: ${callId}\r\nimdn.Disposition-Notification: positive-delivery, display\r\n\r\n` +
+    `NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: ${messageId}\r\nimdn.Disposition-Notification: positive-delivery, display\r\n\r\n` +
     `Content-Type: text/plain\r\n\r\nHello Bob, this is message number ${n}.`;
   const head =
     `MESSAGE sip:bob@example.com SIP/2.0\r\n` +
@@ -79,7 +85,6 @@ function message(n: number, port: number, localPort: number): Buffer {
     `Max-Forwards: 70\r\nFrom: "Alice" <sip:alice@example.com>;tag=${n}\r\nTo: <sip:bob@example.com>\r\n` +
     `Call-ID: ${callId}\r\nCSeq: 1 MESSAGE\r\nX-Sylk-App: webrtcgateway\r\nX-Sylk-From-Sip: yes\r\n` +
     `Content-Type: message/cpim\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
-  void port;
   return Buffer.from(head + body);
 }
 
@@ -129,7 +134,7 @@ async function runLoad(a: LoadArgs): Promise<LoadResult> {
       buf.write(key, 0, 'latin1');
     } else {
       key = `bench-${process.pid}-${n}`;
-      buf = message(n, a.port, localPort);
+      buf = message(n, localPort, a.uuidIds);
     }
     outstanding.set(key, performance.now());
     sent++;
@@ -294,6 +299,7 @@ async function main(): Promise<void> {
     `  server CPU ${r.cpuUs.toFixed(0)} us/req (event loop ${r.loopUs.toFixed(0)}, loop delay p99 ${r.loopDelayP99.toFixed(1)} max ${r.loopDelayMax.toFixed(0)} ms)` +
     `  generator ${r.genCpuUs.toFixed(0)} us/req, loop delay p99 ${r.genDelayP99.toFixed(1)} ms`;
   const phases = new Set(arg('phases', 'warm,max,paced,echo').split(','));
+  const uuidIds = process.argv.includes('--uuid-ids');
   const none: Measured = { sent: 0, ok: 0, other: 0, lost: 0, seconds: 0, rate: NaN, p50: NaN, p99: NaN, max: NaN, genDelayP99: NaN, genCpuUs: NaN, cpuUs: NaN, loopUs: NaN, loopDelayP99: NaN, loopDelayMax: NaN };
   const run = async (name: string, label: string, a: LoadArgs): Promise<Measured> => {
     if (!phases.has(name)) return none;
@@ -301,12 +307,12 @@ async function main(): Promise<void> {
     console.log(`${label.padEnd(18)} ${fmt(r)}${cpu(r)}`);
     return r;
   };
-  const warm = await run('warm', 'warm-up', { port: sipPort, seconds: 2, window, rate: 0, kind: 'sip' });
-  const max = await run('max', 'MESSAGE sustained', { port: sipPort, seconds, window, rate: 0, kind: 'sip' });
-  const paced = await run('paced', `MESSAGE @${rate}/s`, { port: sipPort, seconds, window, rate, kind: 'sip' });
-  const raw = await run('echo', 'raw UDP echo', { port: echoPort, seconds, window, rate: 0, kind: 'echo' });
+  const warm = await run('warm', 'warm-up', { port: sipPort, seconds: 2, window, rate: 0, kind: 'sip', uuidIds });
+  const max = await run('max', 'MESSAGE sustained', { port: sipPort, seconds, window, rate: 0, kind: 'sip', uuidIds });
+  const paced = await run('paced', `MESSAGE @${rate}/s`, { port: sipPort, seconds, window, rate, kind: 'sip', uuidIds });
+  const raw = await run('echo', 'raw UDP echo', { port: echoPort, seconds, window, rate: 0, kind: 'echo', uuidIds });
   // The same pace against the echo socket: the latency the generator and the kernel add by themselves.
-  await run('echo-paced', `raw UDP echo @${rate}/s`, { port: echoPort, seconds, window, rate, kind: 'echo' });
+  await run('echo-paced', `raw UDP echo @${rate}/s`, { port: echoPort, seconds, window, rate, kind: 'echo', uuidIds });
   if (phases.has('max') && phases.has('echo')) {
     console.log(`ratio MESSAGE/echo ${(max.rate / raw.rate).toFixed(3)} (rate), ${(raw.cpuUs / max.cpuUs).toFixed(3)} (CPU per request)`);
   }
