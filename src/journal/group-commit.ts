@@ -6,7 +6,8 @@
  * return one result per op (or throw, rolling everything back). Batches run one at a time, in
  * submission order, so operations issued in sequence are applied in sequence (§3 of
  * journal-storage.md). While a batch is committing (asynchronous engines), new submissions queue up
- * and form the next batch, so batches grow with load and commits per second stay bounded.
+ * and form the next batch, so batches grow with load and commits per second stay bounded; an optional
+ * minimum interval between commits does the same for synchronous engines and tiny batches.
  *
  * If a batch fails, its ops are retried one per transaction so that one bad op (e.g. a constraint
  * violation) fails only its own promise (unless the engine says the error is not op-specific). Written by hand because it is 80 lines and engine-agnostic.
@@ -109,7 +110,7 @@ export class GroupCommitter<Op, R> {
       const batch = this.queue.splice(0, this.maxBatch);
       this.lastSize = batch.length;
       await this.run(batch);
-      // With an interval, what was queued meanwhile waits for it (`schedule`), unless a full batch.
+      // With an interval, `schedule` decides when what was queued meanwhile commits.
       if (this.minIntervalMs > 0) return;
     }
   }
