@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { repoFileUrl } from './repo-path.js';
 
 interface LoadArgs {
   port: number;
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
     const { openPostgresStore } = await import('../src/storage/postgres/index.js');
     let url = process.env.SYLK_TEST_PG_URL;
     if (!url) {
-      const svc = (await import(new URL('../scripts/services/postgres.mjs', import.meta.url).href)) as {
+      const svc = (await import(repoFileUrl('scripts/services/postgres.mjs'))) as {
         start(o: { durable: boolean }): Promise<Record<string, string>>;
         stop(): Promise<void>;
       };

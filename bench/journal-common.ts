@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { JournalStore } from '../src/journal/store.js';
 import type { NewJournalEntry } from '../src/journal/types.js';
 import { openStore, parseStoreUrl } from '../src/storage/index.js';
+import { repoFileUrl } from './repo-path.js';
 
 export interface BenchStore {
   store: JournalStore;
@@ -36,7 +37,7 @@ export async function openBenchStore(arg: string | undefined): Promise<BenchStor
     let url = process.env.SYLK_TEST_PG_URL;
     let stopService: (() => Promise<void>) | null = null;
     if (!url) {
-      const svc = (await import(new URL('../scripts/services/postgres.mjs', import.meta.url).href)) as {
+      const svc = (await import(repoFileUrl('scripts/services/postgres.mjs'))) as {
         start(o: { durable: boolean }): Promise<Record<string, string>>;
         stop(): Promise<void>;
       };
