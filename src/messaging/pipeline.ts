@@ -29,7 +29,8 @@
 import type { IncomingRequest, RequestHandler, ResponseSpec } from '../sip/api.js';
 import { mediaType } from '../payload/cpim.js';
 import { parseSipUri } from '../sip/uri.js';
-import { Counter, Histogram } from 'prom-client';
+import { Histogram } from 'prom-client';
+import { DeferredCounter } from '../util/deferred-counter.js';
 import { registry } from '../util/metrics.js';
 import type { MessagingContext } from './context.js';
 import { HandlerRegistry } from './handlers/index.js';
@@ -51,34 +52,13 @@ export interface PipelineOptions {
   disabledHandlers?: readonly string[];
 }
 
-/** Counts not yet added to the requests counter: incremented per request, added when it is read. */
-const pendingCounts = new Map<string, { handler: string; status: string; n: number }>();
-
-// Registered in `registry`; filled from `pendingCounts` when collected.
-new Counter({
+/** `sylk_messaging_sip_requests_total{handler, status}`, counted per request, published when scraped. */
+const handled = new DeferredCounter({
   name: 'sylk_messaging_sip_requests_total',
   help: 'Incoming SIP requests by handler module and response status',
   labelNames: ['handler', 'status'] as const,
-  registers: [registry],
-  collect() {
-    for (const c of pendingCounts.values()) {
-      if (c.n === 0) continue;
-      this.inc({ handler: c.handler, status: c.status }, c.n);
-      c.n = 0;
-    }
-  },
 });
-
-/**
- * `sylk_messaging_sip_requests_total{handler, status}` + 1, deferred: a plain increment here, added to
- * the counter when it is collected (a scrape), so a request costs a map lookup, not label hashing.
- */
-function count(handler: string, status: number): void {
-  const key = `${handler} ${status}`;
-  const c = pendingCounts.get(key);
-  if (c) c.n++;
-  else pendingCounts.set(key, { handler, status: String(status), n: 1 });
-}
+const count = (handler: string, status: number): void => handled.inc(handler, status);
 
 const latency = new Histogram({
   name: 'sylk_messaging_sip_handle_seconds',

@@ -5,53 +5,28 @@
  *
  * The hot path counts in plain numbers (`countRequest`, `countResponse`, `observeHandling`,
  * `transactionStarted`/`transactionEnded`): a prom-client call hashes its labels on every update,
- * which cost more than a microsecond per request. Counters and the gauge are published into their
- * prom-client metrics by a `collect()` callback at scrape time (counters by the delta since the last
- * scrape); the histogram keeps its buckets itself and builds its values in `get()`, in prom-client's
+ * which cost more than a microsecond per request. The counters are `DeferredCounter`s
+ * (src/util/deferred-counter.ts) and the gauge is set by a `collect()` callback, both at scrape
+ * time; the histogram keeps its buckets itself and builds its values in `get()`, in prom-client's
  * format (cumulative `le` buckets, `+Inf`, `_sum`, `_count`).
  */
-import { Counter, Gauge, Histogram, type LabelValues, type MetricObjectWithValues, type MetricType, type MetricValueWithName } from 'prom-client';
+import { Counter, Gauge, Histogram, type MetricObjectWithValues, type MetricType, type MetricValueWithName } from 'prom-client';
+import { DeferredCounter } from '../util/deferred-counter.js';
 import { registry } from '../util/metrics.js';
 
-/** One counter series counted locally: `value` so far, `published` into prom-client so far. */
-interface CounterSeries<L extends string> {
-  readonly labels: LabelValues<L>;
-  value: number;
-  published: number;
-}
-
-const requestSeries: CounterSeries<'direction' | 'method'>[] = [];
-const responseSeries: CounterSeries<'direction' | 'method' | 'status'>[] = [];
-
-function publish<L extends string>(counter: Counter<L>, series: CounterSeries<L>[]): void {
-  for (const s of series) {
-    const delta = s.value - s.published;
-    if (delta > 0) {
-      counter.inc(s.labels, delta);
-      s.published = s.value;
-    }
-  }
-}
-
-export const sipRequests = new Counter({
+const requests = new DeferredCounter({
   name: 'sylk_sip_requests_total',
   help: 'SIP requests, by direction (in/out) and method (retransmissions not counted)',
   labelNames: ['direction', 'method'] as const,
-  registers: [registry],
-  collect() {
-    publish(sipRequests, requestSeries);
-  },
 });
+export const sipRequests = requests.counter;
 
-export const sipResponses = new Counter({
+const responses = new DeferredCounter({
   name: 'sylk_sip_responses_total',
   help: 'Final SIP responses, by direction (sent for requests we received, received for ours), method and status',
   labelNames: ['direction', 'method', 'status'] as const,
-  registers: [registry],
-  collect() {
-    publish(sipResponses, responseSeries);
-  },
 });
+export const sipResponses = responses.counter;
 
 /** Transactions alive by kind; `undefined` until the first one of that kind (no series before). */
 const alive: { server: number | undefined; client: number | undefined } = { server: undefined, client: undefined };
@@ -152,34 +127,13 @@ export const sipDropped = new Counter({
   registers: [registry],
 });
 
-const requestsIn = new Map<string, CounterSeries<'direction' | 'method'>>();
-const requestsOut = new Map<string, CounterSeries<'direction' | 'method'>>();
-const responsesSent = new Map<string, Map<number, CounterSeries<'direction' | 'method' | 'status'>>>();
-const responsesReceived = new Map<string, Map<number, CounterSeries<'direction' | 'method' | 'status'>>>();
-
 /** Hot-path helpers: plain counting, published at scrape time (see the module comment). */
 export function countRequest(direction: 'in' | 'out', method: string): void {
-  const m = direction === 'in' ? requestsIn : requestsOut;
-  let s = m.get(method);
-  if (!s) {
-    s = { labels: { direction, method }, value: 0, published: 0 };
-    m.set(method, s);
-    requestSeries.push(s);
-  }
-  s.value++;
+  requests.inc(direction, method);
 }
 
 export function countResponse(direction: 'sent' | 'received', method: string, status: number): void {
-  const m = direction === 'sent' ? responsesSent : responsesReceived;
-  let byStatus = m.get(method);
-  if (!byStatus) m.set(method, (byStatus = new Map()));
-  let s = byStatus.get(status);
-  if (!s) {
-    s = { labels: { direction, method, status: String(status) }, value: 0, published: 0 };
-    byStatus.set(status, s);
-    responseSeries.push(s);
-  }
-  s.value++;
+  responses.inc(direction, method, status);
 }
 
 export function observeHandling(method: string, seconds: number): void {
