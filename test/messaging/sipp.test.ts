@@ -15,6 +15,7 @@ import { createMessaging, type Messaging } from '../../src/messaging/index.js';
 import type { IncomingRequest } from '../../src/sip/api.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
+import { waitForPortBound } from '../helpers/port-bound.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'sipp');
 const UAC_PORT = 15301;
@@ -126,7 +127,7 @@ describe('sipp: the outbound proxy checks what the server sends', () => {
 
   it('token reply: headers and body as §5.1 says', async () => {
     const uas = sipp(['-sf', join(FIXTURES, 'messaging-uas-token.xml'), '-p', String(UAS_PORT), '-m', '1']);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForPortBound(UAS_PORT, 'udp');
     const uac = sipp(['-sf', join(FIXTURES, 'messaging-uac-token.xml'), '-p', String(UAC_PORT), '-m', '1', `127.0.0.1:${server.ports().udp}`]);
     const [c, s] = await Promise.all([uac.done, uas.done]);
     assert.equal(c.code, 0, c.output);
@@ -136,7 +137,7 @@ describe('sipp: the outbound proxy checks what the server sends', () => {
 
   it('a WebSocket user message: CPIM as §6.3.1 says; 202 makes it accepted', async () => {
     const uas = sipp(['-sf', join(FIXTURES, 'messaging-uas-message.xml'), '-p', String(UAS_PORT), '-m', '1']);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForPortBound(UAS_PORT, 'udp');
     await messaging.service.recordLogin('alice@example.com');
     const r = await messaging.service.sendMessage({
       account: 'alice@example.com',

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { IncomingRequest } from '../../src/sip/api.js';
 import { SipStack } from '../../src/sip/stack.js';
+import { waitForPortBound } from '../helpers/port-bound.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/sipp/', import.meta.url));
 
@@ -74,7 +75,7 @@ describe('SIPp as UAS challenging our MESSAGE with 401', () => {
     it(`answers the challenge with valid digest credentials over ${transport.toUpperCase()}`, async (t) => {
       const run = runSipp(['-sf', `${fixtures}stack-uas-401.xml`, '-i', '127.0.0.1', '-p', String(lport), '-t', mode, '-m', '1']);
       t.after(run.kill);
-      await new Promise((r) => setTimeout(r, 500)); // let SIPp bind
+      await waitForPortBound(lport, transport);
       const res = await client.send({
         method: 'MESSAGE',
         uri: `sip:bob@127.0.0.1:${lport}`,
