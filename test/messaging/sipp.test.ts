@@ -22,7 +22,7 @@ const UAC_PORT = 15301;
 const UAS_PORT = 15302;
 
 function sipp(args: string[], timeoutMs = 20_000): { done: Promise<{ code: number | null; output: string }>; kill(): void } {
-  const child = spawn('sipp', ['-i', '127.0.0.1', '-nostdin', '-trace_err', '-error_file', '/dev/stderr', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sipp', ['-i', '127.0.0.1', '-nostdin', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));
