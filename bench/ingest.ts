@@ -8,6 +8,9 @@
  *   2. p50/p99 latency at a paced 10 000 msgs/s (open loop, capped by the window);
  *   3. the raw UDP echo rate of the same generator against a trivial echo socket in the server process
  *      (same machine, same run), and the ratio messages/echo.
+ * Beside each phase, the server's side: CPU per request (all threads, and the event loop's own), the
+ * event loop's delay, the messaging handler's p99 (pipeline + group commit + COMMIT: the latency the
+ * server adds, as opposed to the UDP path and CPU contention with the generator), and GC pauses.
  *
  *   npx tsx bench/ingest.ts [--seconds 10] [--window 256] [--rate 10000] [--store sqlite|postgres]
  *                           [--phases warm,max,paced,echo]   (a subset, e.g. `--phases max` under --cpu-prof;
@@ -16,6 +19,7 @@
  *                           [--checkpoint-ms 200]            (SQLite: checkpointer thread period; 0 = in COMMIT)
  *                           [--commit-interval-ms N]         (SQLite: shortest time between commits)
  *                           [--wal-pages N]                  (SQLite: WAL pages at which a COMMIT checkpoints itself)
+ *                           [--wal-rewind-frames N]          (SQLite: WAL size from which the writer helps rewind it)
  *                           [--uuid-ids]                     (random UUID message ids, as real clients send;
  *                                                            default: sequential ids, kinder to the id index)
  *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
@@ -26,7 +30,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { repoFileUrl } from './repo-path.js';
 
@@ -63,6 +67,12 @@ interface Measured extends LoadResult {
   loopUs: number;
   /** 99th percentile and maximum of the server's event-loop delay during the phase, ms. */
   loopDelayP99: number;
+  /** Garbage-collection pauses of the server's event loop during the phase: total and longest, ms. */
+  gcTotalMs: number;
+  gcMaxMs: number;
+  /** 99th percentile of the messaging handler's time (request handed over → 200 decided: pipeline,
+   * group commit, COMMIT), ms: the part of the latency the server's own code and store add. */
+  handlerP99: number;
   loopDelayMax: number;
 }
 
@@ -252,6 +262,7 @@ async function main(): Promise<void> {
       checkpointMs: Number(arg('checkpoint-ms', '200')),
       ...(arg('commit-interval-ms', '') ? { commitIntervalMs: Number(arg('commit-interval-ms', '')) } : {}),
       ...(arg('wal-pages', '') ? { walAutocheckpointPages: Number(arg('wal-pages', '')) } : {}),
+      ...(arg('wal-rewind-frames', '') ? { walRewindFrames: Number(arg('wal-rewind-frames', '')) } : {}),
     });
   }
   await store.addAccount('alice@example.com');
@@ -259,7 +270,15 @@ async function main(): Promise<void> {
   const config = loadConfig({ configDir: dir, systemDir: null, userDir: null, defaultIp: '127.0.0.1', cwd: dir, log: false });
   const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 });
   const messaging = createMessaging({ config, store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
-  stack.setHandler(messaging.handler);
+  // Handler time, in µs: request handed to the messaging layer → its answer (after COMMIT).
+  const handlerUs = createHistogram();
+  stack.setHandler((req) => {
+    const t0 = performance.now();
+    return messaging.handler(req).then((res) => {
+      handlerUs.record(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      return res;
+    });
+  });
   await stack.start();
   const sipPort = stack.ports().udp!;
 
@@ -290,18 +309,29 @@ async function main(): Promise<void> {
     const m0 = mainThreadCpuUs();
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
+    handlerUs.reset();
+    let gcTotalMs = 0;
+    let gcMaxMs = 0;
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gcTotalMs += e.duration;
+        gcMaxMs = Math.max(gcMaxMs, e.duration);
+      }
+    });
+    gc.observe({ entryTypes: ['gc'] });
     const r = await runChild(a);
+    gc.disconnect();
     delay.disable();
     const c = process.cpuUsage(c0);
     const n = Math.max(1, r.ok + r.other);
-    return { ...r, cpuUs: (c.user + c.system) / n, loopUs: (mainThreadCpuUs() - m0) / n, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6 };
+    return { ...r, cpuUs: (c.user + c.system) / n, loopUs: (mainThreadCpuUs() - m0) / n, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6, handlerP99: handlerUs.count ? handlerUs.percentile(99) / 1000 : NaN, gcTotalMs, gcMaxMs };
   };
   const cpu = (r: Measured): string =>
-    `  server CPU ${r.cpuUs.toFixed(0)} us/req (event loop ${r.loopUs.toFixed(0)}, loop delay p99 ${r.loopDelayP99.toFixed(1)} max ${r.loopDelayMax.toFixed(0)} ms)` +
+    `  server CPU ${r.cpuUs.toFixed(0)} us/req (event loop ${r.loopUs.toFixed(0)}, loop delay p99 ${r.loopDelayP99.toFixed(1)} max ${r.loopDelayMax.toFixed(0)} ms, handler p99 ${r.handlerP99.toFixed(1)} ms, GC ${r.gcTotalMs.toFixed(0)} ms max ${r.gcMaxMs.toFixed(1)})` +
     `  generator ${r.genCpuUs.toFixed(0)} us/req, loop delay p99 ${r.genDelayP99.toFixed(1)} ms`;
   const phases = new Set(arg('phases', 'warm,max,paced,echo').split(','));
   const uuidIds = process.argv.includes('--uuid-ids');
-  const none: Measured = { sent: 0, ok: 0, other: 0, lost: 0, seconds: 0, rate: NaN, p50: NaN, p99: NaN, max: NaN, genDelayP99: NaN, genCpuUs: NaN, cpuUs: NaN, loopUs: NaN, loopDelayP99: NaN, loopDelayMax: NaN };
+  const none: Measured = { sent: 0, ok: 0, other: 0, lost: 0, seconds: 0, rate: NaN, p50: NaN, p99: NaN, max: NaN, genDelayP99: NaN, genCpuUs: NaN, cpuUs: NaN, loopUs: NaN, loopDelayP99: NaN, loopDelayMax: NaN, handlerP99: NaN, gcTotalMs: NaN, gcMaxMs: NaN };
   const run = async (name: string, label: string, a: LoadArgs): Promise<Measured> => {
     if (!phases.has(name)) return none;
     const r = await phase(a);

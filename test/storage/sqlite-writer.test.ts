@@ -141,4 +141,32 @@ describe('sqlite writers', () => {
     assert.ok(without > 2_000_000, `two rounds without checkpoints fill ${without} bytes of WAL`);
     assert.ok(withCheckpointer < without * 0.7, `WAL ${withCheckpointer} bytes with the checkpointer, ${without} without`);
   });
+
+  for (const writer of ['thread', 'inline'] as const) {
+    test(`under writes without a pause, the ${writer} writer copies the rest itself and the WAL still restarts`, async () => {
+      // A checkpoint on the checkpointer thread never catches up while commits keep coming, so SQLite
+      // never rewinds the WAL; with `walRewindFrames` the writer copies the remainder between two
+      // batches and its next transaction starts the WAL over (checkpointer.ts, "Rewinding the WAL").
+      const walAfterSteadyWrites = async (walRewindFrames: number): Promise<number> => {
+        const path = join(dir, `rewind-${writer}-${walRewindFrames}.sqlite`);
+        const s = new SqliteStore({ path, writer, checkpointMs: 10, walRewindFrames, walAutocheckpointPages: 0, commitIntervalMs: 0 });
+        try {
+          await s.ready();
+          await new Promise((r) => setTimeout(r, 150)); // the checkpointer thread is up
+          let next = 0;
+          const worker = async (): Promise<void> => {
+            while (next < 6000) await s.add(entry(`w${walRewindFrames}-${next++}`, { content: 'x'.repeat(400) }));
+          };
+          await Promise.all(Array.from({ length: 64 }, worker));
+          return statSync(`${path}-wal`).size;
+        } finally {
+          await s.close();
+        }
+      };
+      const never = await walAfterSteadyWrites(1e9);
+      const rewound = await walAfterSteadyWrites(64);
+      assert.ok(never > 3_000_000, `without the writer's help the WAL holds every frame: ${never} bytes`);
+      assert.ok(rewound < never / 2, `WAL ${rewound} bytes with the writer's help, ${never} without`);
+    });
+  }
 });

@@ -7,8 +7,16 @@
  * `PRAGMA wal_checkpoint(PASSIVE)` every `periodMs` (and again soon after when commits arrived while
  * it ran), concurrently with the writer: WAL mode allows one checkpointer beside one writer and any
  * readers, and PASSIVE never blocks either. Each checkpoint copies only the frames committed since
- * the previous one; once a checkpoint has caught up, the writer's next transaction rewinds the WAL,
- * so the file stays small.
+ * the previous one.
+ *
+ * Rewinding the WAL: SQLite starts writing the WAL from its beginning again only when a write
+ * transaction begins while every frame is already in the database file. Under a steady load commits
+ * keep arriving while this thread copies (a checkpoint here takes 15–25 ms, a commit comes every 2 ms),
+ * so that moment never came and the WAL grew until the writer's own safety-net checkpoint (below)
+ * fired inside a COMMIT: a 25–40 ms stall every 3 s at 10 000 MESSAGEs/s, the whole p99 of
+ * bench/ingest.ts. So after each checkpoint this thread reports the WAL's size (`onCheckpoint`), and
+ * the store asks the writer to copy the few frames committed meanwhile itself, between two batches
+ * (`Writer.checkpoint()`); then nothing is left and its next transaction rewinds the WAL.
  *
  * Safety net: the writer keeps a (higher) `wal_autocheckpoint` of its own (the store sets it), so if
  * this thread falls behind or dies, the WAL is still bounded — the old behaviour, not data loss.
@@ -27,6 +35,8 @@ export interface CheckpointerOptions {
   periodMs?: number;
   /** Called with an error message when a checkpoint fails (the thread goes on). */
   onError?: (message: string) => void;
+  /** Called after a checkpoint that found a WAL changed since the last call: its frames, and how many are now copied. */
+  onCheckpoint?: (walFrames: number, checkpointed: number) => void;
 }
 
 export interface Checkpointer {
@@ -51,12 +61,16 @@ db.pragma('busy_timeout = 0');
 db.pragma('wal_autocheckpoint = 0');
 let timer = null;
 let stopping = false;
+let lastLog = -1;
 function tick() {
   timer = null;
   let behind = false;
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
     behind = r.checkpointed >= 0 && r.log > r.checkpointed;
+    // Only when the WAL changed since the last report: an idle store's WAL is not reported again.
+    if (r.log > 0 && r.log !== lastLog) parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
+    lastLog = r.log;
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message ? err.message : err) });
   }
@@ -85,7 +99,12 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   // Never keeps the process alive: a store that is not closed does not hang the exit.
   worker.unref();
   worker.on('message', (m: unknown) => {
-    if (m && typeof m === 'object' && 'error' in m) options.onError?.(String((m as { error: unknown }).error));
+    if (!m || typeof m !== 'object') return;
+    if ('error' in m) options.onError?.(String((m as { error: unknown }).error));
+    else if ('log' in m) {
+      const r = m as { log: number; checkpointed: number };
+      options.onCheckpoint?.(r.log, r.checkpointed);
+    }
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.on('error', (err) => options.onError?.(err.message));

@@ -57,6 +57,8 @@ const log = logger.child({ module: 'storage.sqlite' });
  * commits each write at once (bench/ws-latency.ts p50 0.5 ms).
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 2;
+/** `walRewindFrames` by default: 4096 pages, 16 MiB. */
+export const DEFAULT_WAL_REWIND_FRAMES = 4096;
 
 export interface SqliteStoreOptions extends RetentionOptions {
   /** Database file, or `:memory:`. Parent directories are created. */
@@ -74,11 +76,10 @@ export interface SqliteStoreOptions extends RetentionOptions {
   cacheKiB?: number;
   /**
    * WAL pages at which a COMMIT checkpoints itself. Without the checkpointer thread: 16 000 (about
-   * 64 MiB). With it (the default for a file) this is only the safety net that bounds the WAL when
-   * the thread cannot catch up between commits, which under a steady load it rarely does: 64 000
-   * (about 256 MiB), so the writer pays the checkpoint's fsyncs once every few seconds instead of about
-   * every second (at 10 000 MESSAGEs/s the WAL grows ~15 000 pages/s; in bench/ingest.ts runs the p99
-   * at that rate went from 21–26 ms to 10–25 ms).
+   * 64 MiB). With it (the default for a file) this is only the safety net that bounds the WAL if the
+   * thread dies or the WAL is not rewound (`walRewindFrames`): 64 000 (about 256 MiB). Before the
+   * rewind, a steady load reached it every 3 s at 10 000 MESSAGEs/s, and each time the COMMIT that
+   * crossed it stalled for 25–40 ms.
    */
   walAutocheckpointPages?: number;
   /**
@@ -86,6 +87,12 @@ export interface SqliteStoreOptions extends RetentionOptions {
    * 0 = SQLite's own way, inside the COMMIT that crosses `walAutocheckpointPages`. Ignored for `:memory:`.
    */
   checkpointMs?: number;
+  /**
+   * WAL size (frames, i.e. pages) from which, after a checkpointer run, the writer copies the
+   * remaining frames itself so that the WAL is rewound (`checkpointer.ts`, "Rewinding the WAL";
+   * default `DEFAULT_WAL_REWIND_FRAMES`). Only with the checkpointer thread.
+   */
+  walRewindFrames?: number;
   /** Where write batches run (`writer.ts`): `thread` (default for a file) or `inline` (always for `:memory:`). */
   writer?: 'thread' | 'inline';
 }
@@ -120,6 +127,7 @@ export class SqliteStore implements JournalStore {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     const threaded = options.path !== ':memory:' && options.writer !== 'inline';
     const checkpointMs = options.path === ':memory:' ? 0 : (options.checkpointMs ?? 200);
+    const rewindFrames = options.walRewindFrames ?? DEFAULT_WAL_REWIND_FRAMES;
     const settings: ConnectionSettings = {
       synchronous: options.synchronous ?? 'normal',
       cacheKiB: options.cacheKiB ?? 65_536,
@@ -158,7 +166,8 @@ export class SqliteStore implements JournalStore {
          ) ORDER BY aor LIMIT @limit`,
       ),
     };
-    this.writer = threaded ? new ThreadWriter(options.path, settings) : new InlineWriter(this.db);
+    const onCheckpointError = (message: string): void => log.warn({ path: options.path, err: message }, 'WAL checkpoint failed');
+    this.writer = threaded ? new ThreadWriter(options.path, settings, onCheckpointError) : new InlineWriter(this.db, onCheckpointError);
     this.committer = new GroupCommitter<WriteOp, unknown>({
       commit: (ops) => this.writer.run(ops),
       maxBatch: options.maxBatch,
@@ -177,7 +186,12 @@ export class SqliteStore implements JournalStore {
         ? startCheckpointer({
             path: options.path,
             periodMs: checkpointMs,
-            onError: (message) => log.warn({ path: options.path, err: message }, 'WAL checkpoint failed'),
+            onError: onCheckpointError,
+            // The writer copies the rest itself, so its next transaction rewinds the WAL
+            // (`checkpointer.ts`, "Rewinding the WAL").
+            onCheckpoint: (walFrames) => {
+              if (walFrames >= rewindFrames && !this.closed) this.writer.checkpoint();
+            },
           })
         : null;
   }

@@ -111,6 +111,20 @@ export interface WriteExecutor {
   runBatch(ops: readonly WriteOp[]): unknown[];
 }
 
+/**
+ * A PASSIVE WAL checkpoint on the write connection `db`, between two transactions (`writer.ts`
+ * `Writer.checkpoint()`): copies what the checkpointer thread has not copied yet. Returns the error
+ * message if it failed (SQLite then left the WAL as it was), else null.
+ */
+export function walCheckpoint(db: DB): string | null {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    return null;
+  } catch (err) {
+    return String((err as { message?: unknown }).message ?? err);
+  }
+}
+
 type EntryRow = SqlEntryRow<number, number>;
 const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (ms) => new Date(ms));
 

@@ -6,21 +6,24 @@
  * - main → thread `{ id, ops }`: one group-commit batch (`write-ops.ts`), run in one transaction;
  *   thread → main `{ id, ok: true, results }` after COMMIT returned, or `{ id, ok: false, error }`
  *   (the transaction rolled back; `code` is SQLite's, e.g. `SQLITE_CONSTRAINT_…`);
+ * - main → thread `{ checkpoint: true }`: a PASSIVE WAL checkpoint between two batches
+ *   (`writer.ts` `Writer.checkpoint()`); a reply `{ checkpointFailed }` only if it failed;
  * - main → thread `{ close: true }`: close the connection and exit.
  * The migrations ran on the main thread's connection before this thread started.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection, type ConnectionSettings } from './connection.js';
-import { createWriteExecutor, type WriteOp } from './write-ops.js';
+import { createWriteExecutor, walCheckpoint, type WriteOp } from './write-ops.js';
 
 export interface WriteWorkerConfig extends ConnectionSettings {
   path: string;
 }
 
-export type WriteWorkerRequest = { id: number; ops: WriteOp[] } | { close: true };
+export type WriteWorkerRequest = { id: number; ops: WriteOp[] } | { checkpoint: true } | { close: true };
 export type WriteWorkerReply =
   | { id: number; ok: true; results: unknown[] }
   | { id: number; ok: false; error: { message: string; code?: string } }
+  | { checkpointFailed: string }
   | { ready: true };
 
 const port = parentPort;
@@ -32,6 +35,11 @@ if (port) {
     if ('close' in msg) {
       db.close();
       port.close();
+      return;
+    }
+    if ('checkpoint' in msg) {
+      const failed = walCheckpoint(db);
+      if (failed) port.postMessage({ checkpointFailed: failed } satisfies WriteWorkerReply);
       return;
     }
     let reply: WriteWorkerReply;

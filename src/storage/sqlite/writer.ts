@@ -19,11 +19,17 @@ import type { Database as DB } from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import type { ConnectionSettings } from './connection.js';
 import type { WriteWorkerConfig, WriteWorkerReply, WriteWorkerRequest } from './write-worker.js';
-import { createWriteExecutor, type WriteExecutor, type WriteOp } from './write-ops.js';
+import { createWriteExecutor, walCheckpoint, type WriteExecutor, type WriteOp } from './write-ops.js';
 
 export interface Writer {
   /** Run one batch in one transaction; one result per op, or throw/reject (rolled back). */
   run(ops: WriteOp[]): unknown[] | Promise<unknown[]>;
+  /**
+   * Run a PASSIVE WAL checkpoint on the write connection, after the batches already submitted and
+   * before later ones (see `checkpointer.ts`, "Rewinding the WAL"). Fire and forget: a failure is
+   * logged, the WAL is then rewound at a later attempt or bounded by the safety net.
+   */
+  checkpoint(): void;
   /** Throws when the writer can no longer write (its thread died). */
   check(): void;
   /** Stop (after the batches in flight); the store closes its own connection afterwards. */
@@ -33,12 +39,20 @@ export interface Writer {
 export class InlineWriter implements Writer {
   private readonly exec: WriteExecutor;
 
-  constructor(db: DB) {
+  constructor(
+    private readonly db: DB,
+    private readonly onCheckpointError: (message: string) => void = () => undefined,
+  ) {
     this.exec = createWriteExecutor(db);
   }
 
   run(ops: WriteOp[]): unknown[] {
     return this.exec.runBatch(ops);
+  }
+
+  checkpoint(): void {
+    const failed = walCheckpoint(this.db);
+    if (failed) this.onCheckpointError(failed);
   }
 
   check(): void {}
@@ -75,7 +89,11 @@ export class ThreadWriter implements Writer {
   /** Resolves once the thread has opened its connection; rejects if it could not. */
   readonly ready: Promise<void>;
 
-  constructor(path: string, settings: ConnectionSettings) {
+  constructor(
+    path: string,
+    settings: ConnectionSettings,
+    private readonly onCheckpointError: (message: string) => void = () => undefined,
+  ) {
     this.ready = new Promise<void>((resolve, reject) => {
       this.readyWait = { resolve, reject };
     });
@@ -103,6 +121,11 @@ export class ThreadWriter implements Writer {
     });
   }
 
+  checkpoint(): void {
+    if (this.failure || this.closing) return;
+    this.worker.postMessage({ checkpoint: true } satisfies WriteWorkerRequest);
+  }
+
   check(): void {
     if (this.failure) throw this.failure;
   }
@@ -123,6 +146,10 @@ export class ThreadWriter implements Writer {
   private onReply(msg: WriteWorkerReply): void {
     if ('ready' in msg) {
       this.readyWait.resolve();
+      return;
+    }
+    if ('checkpointFailed' in msg) {
+      this.onCheckpointError(msg.checkpointFailed);
       return;
     }
     const p = this.inflight.get(msg.id);
