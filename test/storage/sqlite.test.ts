@@ -45,6 +45,52 @@ describe('sqlite engine specifics', () => {
     db.close();
   });
 
+  test('migration 3 re-keys the id map of a version-2 database; ids, cursors and idempotency survive', async () => {
+    const path = join(dir, 'v2.sqlite');
+    // A database as versions 1–2 left it, with an id-only row (a removed entry's id).
+    const old = new Database(path);
+    old.exec('CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO migrations VALUES (?, ?, ?)').run(m.version, m.name, 0);
+    }
+    const insertEntry = old.prepare(
+      `INSERT INTO entries (seq, account, message_id, created_at, contact, direction, content_type, content, disposition, state, msg_timestamp, unread)
+       VALUES (?, ?, ?, 1000, 'b@x.org', 'incoming', 'text/plain', ?, NULL, 'received', 0, 0)`,
+    );
+    const insertId = old.prepare('INSERT INTO message_ids (account, message_id, seq, created_at) VALUES (?, ?, ?, 1000)');
+    insertEntry.run(1, 'a@x.org', 'm1', 'one');
+    insertId.run('a@x.org', 'm1', 1);
+    insertEntry.run(2, 'c@x.org', 'm1', 'copy');
+    insertId.run('c@x.org', 'm1', 2);
+    insertId.run('a@x.org', 'gone', 3);
+    old.prepare("UPDATE counters SET value = 3 WHERE name = 'seq'").run();
+    old.close();
+
+    const s = new SqliteStore({ path });
+    try {
+      assert.equal((await s.getEntry('a@x.org', 'm1'))?.content, 'one');
+      assert.equal((await s.getEntry('c@x.org', 'm1'))?.content, 'copy');
+      const again = { contact: 'b@x.org', direction: 'incoming' as const, contentType: 'text/plain', content: 'x', disposition: null, state: 'received' as const, msgTimestamp: new Date(0) };
+      assert.equal(await s.add({ ...again, account: 'a@x.org', messageId: 'm1' }), false);
+      assert.equal(await s.add({ ...again, account: 'a@x.org', messageId: 'gone' }), false, 'a removed entry id stays known');
+      assert.equal(await s.add({ ...again, account: 'a@x.org', messageId: 'm2' }), true);
+      assert.deepEqual((await s.listAccounts(null, 10)).aors, ['a@x.org', 'c@x.org']);
+      const page = await s.query('a@x.org', { afterId: 'm1', limit: 10 });
+      assert.equal(page.basis, 'cursor');
+      assert.deepEqual(page.entries.map((e) => e.messageId), ['m2'], 'm1 still works as a cursor');
+      assert.equal((await s.query('a@x.org', { afterId: 'gone', limit: 10 })).basis, 'cursor', "a removed entry's id too");
+    } finally {
+      await s.close();
+    }
+    const db = new Database(path, { readonly: true });
+    const pkIndex = (db.prepare("SELECT name FROM pragma_index_list('message_ids') WHERE origin = 'pk'").get() as { name: string }).name;
+    const pk = db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(pkIndex) as { name: string }[];
+    assert.deepEqual(pk.map((c) => c.name), ['message_id', 'account']);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM message_ids').get() as { n: number }).n, 4);
+    db.close();
+  });
+
   test('periodic retention deletes entries older than retention_days', async () => {
     const s = new SqliteStore({ path: join(dir, 'retention.sqlite'), retentionDays: 1, intervalMs: 30 });
     try {
