@@ -4,8 +4,8 @@
  * `wal_autocheckpoint` pages: it copies the WAL into the database file and fsyncs both, which took
  * 80–170 ms on this engine's busiest commits — every SIP and WebSocket request waiting behind that
  * COMMIT waited that long. Here a `worker_threads` thread with its own connection runs
- * `PRAGMA wal_checkpoint(PASSIVE)` every `periodMs` (and again soon after when commits arrived while
- * it ran), concurrently with the writer: WAL mode allows one checkpointer beside one writer and any
+ * `PRAGMA wal_checkpoint(PASSIVE)` every `periodMs` (and again soon after when readers kept it from
+ * copying everything), concurrently with the writer: WAL mode allows one checkpointer beside one writer and any
  * readers, and PASSIVE never blocks either. Each checkpoint copies only the frames committed since
  * the previous one.
  *

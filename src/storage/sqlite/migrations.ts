@@ -11,8 +11,8 @@
  *   lands in two journals (sender's and recipient's copy), and in that order both rows go into one
  *   B-tree page. With the random UUID message ids real clients send, each row dirties a random page,
  *   so (account, message_id) wrote two random pages per message to the WAL, this order writes one
- *   (bench/ingest.ts --uuid-ids: 16 000 → 15 400–16 500/s sustained at half the WAL volume, p99 at
- *   10 000/s 68–94 → 32–38 ms).
+ *   (bench/ingest.ts --uuid-ids at 10 000/s: p99 68–106 ms before, 32–56 ms after; sustained about
+ *   15 000–16 000/s either way, within this VM's noise).
  * - `accounts`, `public_keys`, `private_keys`, `push_tokens`, `counters`.
  */
 import type { Database } from 'better-sqlite3';
