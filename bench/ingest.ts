@@ -69,13 +69,13 @@ interface Measured extends LoadResult {
   loopUs: number;
   /** 99th percentile and maximum of the server's event-loop delay during the phase, ms. */
   loopDelayP99: number;
+  loopDelayMax: number;
   /** Garbage-collection pauses of the server's event loop during the phase: total and longest, ms. */
   gcTotalMs: number;
   gcMaxMs: number;
   /** 99th percentile of the messaging handler's time (request handed over → 200 decided: pipeline,
    * group commit, COMMIT), ms: the part of the latency the server's own code and store add. */
   handlerP99: number;
-  loopDelayMax: number;
 }
 
 function arg(name: string, def: string): string {
