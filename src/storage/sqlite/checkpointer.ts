@@ -37,8 +37,8 @@ export interface CheckpointerOptions {
   periodMs?: number;
   /** Called with an error message when a checkpoint fails (the thread goes on). */
   onError?: (message: string) => void;
-  /** Called after a checkpoint that found a WAL changed since the last call: its frames, and how many are now copied. */
-  onCheckpoint?: (walFrames: number, checkpointed: number) => void;
+  /** Called after a checkpoint that found a WAL changed since the last call, with its size in frames. */
+  onCheckpoint?: (walFrames: number) => void;
 }
 
 export interface Checkpointer {
@@ -82,7 +82,7 @@ function tick() {
     }
     behind = r.checkpointed >= 0 && r.log > r.checkpointed;
     // Only when the WAL changed since the last report: an idle store's WAL is not reported again.
-    if (r.log > 0 && r.log !== lastLog) parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
+    if (r.log > 0 && r.log !== lastLog) parentPort.postMessage({ log: r.log });
     lastLog = r.log;
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message ? err.message : err) });
@@ -116,10 +116,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   worker.on('message', (m: unknown) => {
     if (!m || typeof m !== 'object') return;
     if ('error' in m) options.onError?.(String((m as { error: unknown }).error));
-    else if ('log' in m) {
-      const r = m as { log: number; checkpointed: number };
-      options.onCheckpoint?.(r.log, r.checkpointed);
-    }
+    else if ('log' in m) options.onCheckpoint?.(Number((m as { log: unknown }).log));
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.on('error', (err) => options.onError?.(err.message));
