@@ -73,10 +73,8 @@ export function aorOfHeader(value: string): string | undefined {
   return na ? aorOfUri(na.uri) : undefined;
 }
 
-/** Normalise an AOR given by a client or JSON body: `sip:`/`sips:` removed, host lower-cased. */
-export function normalizeAor(value: string): string | undefined {
-  return aorOf(value.replace(/^sips?:/i, ''));
-}
+/** Normalise an AOR given by a client or JSON body: `sip:`/`sips:` removed, host lower-cased (`util/aor.ts`). */
+export { canonicalAor as normalizeAor } from '../util/aor.js';
 
 export function identity(aor: string, displayName: string | null): Identity {
   return { uri: aor, display_name: displayName };

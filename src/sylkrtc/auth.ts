@@ -17,7 +17,7 @@ import type { DigestCredentials, SipClient } from '../sip/api.js';
 import { computeHa1 } from '../sip/digest.js';
 import { logger } from '../util/logger.js';
 import { WS_CONTACT_PARAM } from '../messaging/sync-relay.js';
-import { splitAor } from './aor.js';
+import { splitAor } from '../util/aor.js';
 
 const log = logger.child({ module: 'sylkrtc.auth' });
 

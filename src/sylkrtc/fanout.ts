@@ -22,7 +22,7 @@ import type {
   SyncMessageAddEvent,
   SyncMessageRemoveEvent,
 } from '../messaging/events.js';
-import { aorKey } from './aor.js';
+import { aorKey } from '../util/aor.js';
 import { wsEvents } from './metrics.js';
 import type { ConnectionRegistry, RoutedBinding } from './registry.js';
 

@@ -6,7 +6,7 @@
  *
  * Also answers the push layer's question "is this device online right now?" (`isDeviceOnline`).
  */
-import { aorKey } from './aor.js';
+import { aorKey } from '../util/aor.js';
 import { wsBindings } from './metrics.js';
 
 /** What the registry needs to know of a binding. */
