@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { AuthSession } from './auth.js';
 import type { SylkRtcContext } from './context.js';
-import { MessagingError } from '../messaging/service.js';
+import { MessagingError } from '../messaging/index.js';
 import type { DeviceTokenParams } from '../push/tokens.js';
 import { logger } from '../util/logger.js';
 import { handleRequest } from './handlers.js';

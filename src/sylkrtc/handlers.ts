@@ -17,7 +17,7 @@ import { logger } from '../util/logger.js';
 import { Errors, MAX_BINDINGS_PER_CONNECTION, MAX_CONTENT_BYTES, SYNC_BATCH_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT, type RegistrationState } from './protocol.js';
 import { Contact, Group, Policy, formatIssue, parseIsoInstant, reprValue, type AnyRequest, type RequestName, type RequestOf } from './schemas.js';
 import { cutBatch } from './sync-batch.js';
-import type { JournalEntryJson } from '../messaging/events.js';
+import type { JournalEntryJson } from '../messaging/index.js';
 
 /** Entries read from the journal per service call while filling one `sync-conversations` batch. */
 const SYNC_PAGE = 500;

@@ -3,7 +3,7 @@
  * subprotocol, the server → client envelopes and the error texts of Appendix A that clients may show.
  * Request shapes live in `schemas.ts`; message-event payloads come from `messaging/events.ts`.
  */
-import type { JournalEntryJson } from '../messaging/events.js';
+import type { JournalEntryJson } from '../messaging/index.js';
 
 export const SUBPROTOCOL = 'sylkRTC-2';
 export const WS_PATH = '/webrtcgateway/ws';

@@ -7,12 +7,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstLocally, isContactCopy } from '../../src/messaging/local-delivery.js';
+import { firstLocally, isContactCopy } from '../../src/messaging/cluster/local-delivery.js';
 import { MessagingEvents, type MessagingEventName } from '../../src/messaging/events.js';
-import { parseMessageRequest } from '../../src/messaging/parse.js';
+import { parseMessageRequest } from '../../src/messaging/sip-ingress/parse.js';
 import { Outbound } from '../../src/messaging/outbound.js';
 import type { MessagingContext } from '../../src/messaging/context.js';
-import { createMessagingPipeline } from '../../src/messaging/pipeline.js';
+import { createMessagingPipeline } from '../../src/messaging/sip-ingress/request-handler.js';
 import type { IncomingMessagePush } from '../../src/messaging/push-hook.js';
 import type { RequestHandler } from '../../src/sip/api.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';

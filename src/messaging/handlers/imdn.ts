@@ -16,20 +16,20 @@ import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
 import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import { firstLocally, isContactCopy } from '../local-delivery.js';
+import { firstLocally, isContactCopy } from '../cluster/local-delivery.js';
 import type { DispositionNotificationEvent } from '../events.js';
 import { pyJson } from '../json.js';
 import { announceEntry } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
+import type { InboundMessage } from '../inbound.js';
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   let doc;
   try {
     doc = parseImdn(msg.content);
   } catch (err) {
     return { status: 400, reason: `Invalid IMDN: ${(err as ImdnError).message}` };
   }
-  const account = msg.toAor;
+  const account = msg.to;
   if (!(await isStorageEnabled(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
   const event: DispositionNotificationEvent = {
@@ -72,4 +72,4 @@ function omitAccount(e: DispositionNotificationEvent): Omit<DispositionNotificat
   return rest;
 }
 
-export const imdnHandler: ContentHandler = { name: 'imdn', contentTypes: [IMDN_CONTENT_TYPE], handle };
+export const imdnHandler: ContentHandler = { name: 'imdn', handle };

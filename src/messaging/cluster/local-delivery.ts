@@ -15,8 +15,8 @@
  * With one instance this changes nothing: both copies reach it, the first announces, the second is a
  * duplicate already announced.
  */
-import type { MessagingEvents } from './events.js';
-import type { ParsedMessage } from './parse.js';
+import type { MessagingEvents } from '../events.js';
+import type { InboundMessage } from '../inbound.js';
 
 const MAX_REMEMBERED = 20_000;
 
@@ -56,9 +56,13 @@ interface Memory {
 
 const announced = new WeakMap<MessagingEvents, Memory>();
 
-/** Is this copy addressed to a contact of ours (a registered WS binding), not the storage copy? */
-export function isContactCopy(msg: ParsedMessage): boolean {
-  const app = msg.request.headers.get('x-sylk-app');
+/**
+ * Is this copy addressed to a contact of ours (a registered WS binding), not the storage copy? Only a
+ * SIP request (its side-car) can be one.
+ */
+export function isContactCopy(msg: InboundMessage): boolean {
+  if (!msg.sip) return false;
+  const app = msg.sip.request.headers.get('x-sylk-app');
   return app === undefined || app.trim() === '';
 }
 
