@@ -12,7 +12,7 @@
  * An invalid IMDN document is answered 400 with the reason (the original drops it silently).
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
-import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
+import { ImdnError, parseImdn } from '../../payload/imdn.js';
 import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';

@@ -3,7 +3,7 @@
  * push, nothing sent — exact media-type match (the original's substring test is quirk 12). The
  * document is parsed only to log invalid ones; the answer is 200 either way, as the original.
  */
-import { ISCOMPOSING_CONTENT_TYPE, parseIsComposing } from '../../payload/iscomposing.js';
+import { parseIsComposing } from '../../payload/iscomposing.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import type { InboundMessage } from '../inbound.js';
