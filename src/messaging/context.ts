@@ -13,6 +13,8 @@
 import type { ContentHandlerName } from '../journal/content-types.js';
 import type { JournalStore } from '../journal/store.js';
 import type { Logger } from '../util/logger.js';
+import type { StorageEnabledAccounts } from './accounts.js';
+import type { LocalAnnouncements } from './cluster/local-delivery.js';
 import type { MessagingEvents } from './events.js';
 import type { Outbound } from './outbound.js';
 import type { InboundMessage } from './inbound.js';
@@ -21,6 +23,10 @@ import type { OnIncomingMessage } from './push-hook.js';
 export interface MessagingContext {
   store: JournalStore;
   events: MessagingEvents;
+  /** Which AORs are storage-enabled (cached positive answers over `store`). */
+  accounts: StorageEnabledAccounts;
+  /** What this process announced already (live events once per process, `cluster/local-delivery.ts`). */
+  announced: LocalAnnouncements;
   outbound: Outbound;
   log: Logger;
   /** Push hook (fire-and-forget); absent = no push. */

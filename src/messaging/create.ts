@@ -11,6 +11,8 @@ import { DEFAULT_API_TOKEN_TTL_MS } from '../journal/types.js';
 import type { JournalStore } from '../journal/store.js';
 import type { RequestHandler, SipClient } from '../sip/api.js';
 import { logger } from '../util/logger.js';
+import { StorageEnabledAccounts } from './accounts.js';
+import { LocalAnnouncements } from './cluster/local-delivery.js';
 import type { MessagingContext } from './context.js';
 import { createDispatch, type Dispatch } from './dispatch.js';
 import { MessagingEvents } from './events.js';
@@ -62,6 +64,8 @@ export function createMessaging(deps: MessagingDeps): Messaging {
   const context: MessagingContext = {
     store: deps.store,
     events,
+    accounts: new StorageEnabledAccounts(),
+    announced: new LocalAnnouncements(),
     outbound,
     log,
     ...(deps.onIncomingMessage ? { onIncomingMessage: deps.onIncomingMessage } : {}),

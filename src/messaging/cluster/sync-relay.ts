@@ -31,11 +31,10 @@ import { contentTypeRow, type SyncNoticeEvent } from '../../journal/content-type
 import { parseTimestamp } from '../../payload/datetime.js';
 import { parseSipUri } from '../../sip/uri.js';
 import type { MessagingContext } from '../context.js';
-import type { MessagingEvents } from '../events.js';
 import { normalizeAor } from '../identity.js';
 import { sentMessageContent, type InboundMessage, type SipSideCar } from '../inbound.js';
 import type { NoticeMessage } from '../outbound.js';
-import { firstLocally, isContactCopy } from './local-delivery.js';
+import { isContactCopy } from './local-delivery.js';
 
 /** The Request-URI parameter of the contacts `sylkrtc/auth.ts` registers for WebSocket bindings. */
 export const WS_CONTACT_PARAM = 'sylk-ws';
@@ -94,7 +93,7 @@ export function isOwnReplica(msg: InboundMessage): boolean {
 export function relayReplica(msg: InboundMessage, ctx: MessagingContext): void {
   if (!contentTypeRow(msg.contentType).syncToSender) return;
   const account = msg.from;
-  if (!firstLocally(ctx.events, 'sync-message-add', account, msg.messageId)) {
+  if (!ctx.announced.first('sync-message-add', account, msg.messageId)) {
     ctx.log.debug({ account, id: msg.messageId }, 'replica already announced');
     return;
   }
@@ -121,17 +120,17 @@ export function relaySyncNotice(msg: InboundMessage, ctx: MessagingContext): voi
   const { contact, body } = parsed;
   const key = msg.sip?.request.headers.get('call-id') ?? msg.messageId;
   if (name === 'sync-conversation-read') {
-    if (firstLocally(ctx.events, name, account, key)) ctx.events.emit(name, { account, content: { contact } });
+    if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact } });
   } else if (name === 'sync-message-remove') {
     const id = body.message_id;
     const direction = body.direction ?? 'outgoing';
     if (typeof id !== 'string' || id === '') return drop('missing message_id');
     if (direction !== 'outgoing' && direction !== 'incoming') return drop('invalid direction');
-    if (firstLocally(ctx.events, name, account, key)) ctx.events.emit(name, { account, content: { contact, message_id: id, direction } });
+    if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact, message_id: id, direction } });
   } else {
     const timestamp = body.timestamp;
     if (typeof timestamp !== 'string' || !parseTimestamp(timestamp)) return drop('missing or invalid timestamp');
-    if (firstLocally(ctx.events, name, account, key)) ctx.events.emit(name, { account, content: { contact, timestamp } });
+    if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact, timestamp } });
   }
 }
 
@@ -142,11 +141,11 @@ export function relaySyncNotice(msg: InboundMessage, ctx: MessagingContext): voi
 export function sendSyncNotice(ctx: MessagingContext, account: string, notice: NoticeMessage): void {
   const callId = `${randomUUID()}@sylk-sync`;
   const name = syncNoticeEvent(notice.contentType);
-  if (name !== null) rememberLocalSync(ctx.events, name, account, callId);
+  if (name !== null) rememberLocalSync(ctx, name, account, callId);
   void ctx.outbound.notice({ ...notice, callId });
 }
 
 /** Remember that `(kind, account, key)` was announced here (a later copy is not announced again). */
-export function rememberLocalSync(events: MessagingEvents, kind: string, account: string, key: string): void {
-  firstLocally(events, kind, account, key);
+export function rememberLocalSync(ctx: MessagingContext, kind: string, account: string, key: string): void {
+  ctx.announced.first(kind, account, key);
 }

@@ -8,7 +8,6 @@
  * MESSAGE From = To = A's SIP From URI, `application/sylk-conversation-read`, `{"contact": C}`,
  * `X-Sylk-To-Sip: yes` (also the sync of A's connections on other instances, `sync-relay.ts`).
  */
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { normalizeAor } from '../identity.js';
@@ -35,7 +34,7 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
   const parsed = contactFromJson(msg.content);
   if (typeof parsed === 'string') return { status: 400, reason: parsed };
   const account = msg.from;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   await readConversation(ctx, account, parsed.contact);
   const self = `<${fromUriOf(msg)}>`;
   sendSyncNotice(ctx, account, { to: self, from: self, contentType: 'application/sylk-conversation-read', body: pyJson({ contact: parsed.contact }) });

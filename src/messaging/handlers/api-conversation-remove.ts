@@ -9,7 +9,6 @@
  * (also the sync of A's connections on other instances, `sync-relay.ts`).
  */
 import { parseTimestamp } from '../../payload/datetime.js';
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
@@ -29,7 +28,7 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
     at = p.date;
   }
   const account = msg.from;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   const { timestamp } = await removeConversation(ctx, account, parsed.contact, at);
   const self = `<${fromUriOf(msg)}>`;
   sendSyncNotice(ctx, account, {

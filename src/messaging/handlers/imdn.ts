@@ -13,10 +13,9 @@
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
 import { ImdnError, parseImdn } from '../../payload/imdn.js';
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import { firstLocally, isContactCopy } from '../cluster/local-delivery.js';
+import { isContactCopy } from '../cluster/local-delivery.js';
 import type { DispositionNotificationEvent } from '../events.js';
 import { pyJson } from '../json.js';
 import { announceEntry } from '../operations.js';
@@ -30,7 +29,7 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
     return { status: 400, reason: `Invalid IMDN: ${(err as ImdnError).message}` };
   }
   const account = msg.to;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
   const event: DispositionNotificationEvent = {
     account,
@@ -61,7 +60,7 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
   const inserted = await added;
   if (inserted) announceEntry(ctx, entry);
   // Once per process, also for a copy to one of our contacts stored first by another instance.
-  if ((inserted || isContactCopy(msg)) && firstLocally(ctx.events, 'imdn', account, msg.messageId)) {
+  if ((inserted || isContactCopy(msg)) && ctx.announced.first('imdn', account, msg.messageId)) {
     ctx.events.emit('disposition-notification', event);
   }
   return OK;

@@ -20,9 +20,8 @@ import { contentTypeRow } from '../../journal/content-types.js';
 import { serializeEntry } from '../../journal/serialize.js';
 import type { ClientEntry } from '../../journal/serialize.js';
 import type { NewJournalEntry } from '../../journal/types.js';
-import { cachedStorageEnabled, isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
-import { firstLocally, isContactCopy } from '../cluster/local-delivery.js';
+import { isContactCopy } from '../cluster/local-delivery.js';
 import { announceEntry } from '../operations.js';
 import type { InboundMessage } from '../inbound.js';
 
@@ -30,19 +29,19 @@ const STORED: HandlerResult = { status: 200, reason: 'OK', senderStored: true };
 const NOT_STORED: HandlerResult = { status: 200, reason: 'OK', senderStored: false };
 
 export async function storeOrdinaryMessage(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
-  const { store, events } = ctx;
+  const { store } = ctx;
   const { from, to } = msg;
   const side = msg.senderSide;
   const wantSender = side !== null && contentTypeRow(msg.contentType).senderCopy;
   const wantReceiver = msg.receiverSide;
   // Both accounts cached (the usual case): answered synchronously, no promise.
   const now = Date.now();
-  let senderAccount: boolean = wantSender ? side.accountKnown || (cachedStorageEnabled(store, from, now) ?? false) : false;
-  let receiverAccount: boolean = wantReceiver ? cachedStorageEnabled(store, to, now) ?? false : false;
+  let senderAccount: boolean = wantSender ? side.accountKnown || (ctx.accounts.cached(store, from, now) ?? false) : false;
+  let receiverAccount: boolean = wantReceiver ? ctx.accounts.cached(store, to, now) ?? false : false;
   if ((wantSender && !senderAccount) || (wantReceiver && !receiverAccount)) {
     [senderAccount, receiverAccount] = await Promise.all([
-      wantSender && !senderAccount ? isStorageEnabled(store, from) : senderAccount,
-      receiverAccount || (wantReceiver && isStorageEnabled(store, to)),
+      wantSender && !senderAccount ? ctx.accounts.check(ctx.store, from) : senderAccount,
+      receiverAccount || (wantReceiver && ctx.accounts.check(ctx.store, to)),
     ]);
   }
   // Literals of one shape (no spreads): cheaper to build and to hand to the store.
@@ -90,7 +89,7 @@ export async function storeOrdinaryMessage(msg: InboundMessage, ctx: MessagingCo
   // The live event once per process, also for a copy to one of our contacts that another instance
   // stored first (local-delivery.ts); the push only by whoever inserted it.
   if (receiverAccount && (receiverInserted || noteToSelf || isContactCopy(msg))) {
-    const event = firstLocally(events, 'message', to, msg.messageId);
+    const event = ctx.announced.first('message', to, msg.messageId);
     const push = receiverInserted || noteToSelf;
     if (event || push) deliver(msg, ctx, receiverInserted ? receiverEntry : null, { event, push }, receiverJson);
     else ctx.log.debug({ to, id: msg.messageId }, 'duplicate message id: not delivered again');

@@ -7,7 +7,6 @@
  * account (From AOR = To AOR): nobody else may plant a private key in someone's store.
  * Event: `message` to the To account's connections (once per id). No sender copy, no push, nothing sent.
  */
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import type { InboundMessage } from '../inbound.js';
@@ -15,7 +14,7 @@ import { deliver } from './message.js';
 
 async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   if (msg.from !== msg.to) return { status: 403, reason: 'Private keys may only be sent to oneself' };
-  if (!(await isStorageEnabled(ctx.store, msg.to))) return OK;
+  if (!(await ctx.accounts.check(ctx.store, msg.to))) return OK;
   const fresh = await ctx.store.setPrivateKeyMessage({
     account: msg.to,
     messageId: msg.messageId,

@@ -11,7 +11,6 @@
  * is checked and stored the same way; a refused key is answered with the same reason.
  */
 import { readKey } from 'openpgp';
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import type { InboundMessage } from '../inbound.js';
@@ -35,7 +34,7 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
   if (msg.sender.uri !== owner) return { status: 403, reason: 'Public key owner must be the sender' };
   const [, receiver] = await Promise.all([
     ctx.store.setPublicKey(owner, msg.content, ctx.now()),
-    msg.receiverSide && msg.to !== owner && isStorageEnabled(ctx.store, msg.to),
+    msg.receiverSide && msg.to !== owner && ctx.accounts.check(ctx.store, msg.to),
   ]);
   ctx.events.emit('public-key-updated', { account: owner, public_key: msg.content });
   if (receiver) deliver(msg, ctx, null);

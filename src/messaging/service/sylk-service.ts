@@ -106,7 +106,7 @@ export class SylkMessagingService implements MessagingService {
     if (result.row.ephemeral) return { stored: false, delivery: null };
     // The proxy copies it to the account's contacts on the other instances (cluster/sync-relay.ts);
     // should a copy come back here, it is not announced again.
-    rememberLocalSync(ctx.events, 'sync-message-add', args.account, args.message_id);
+    rememberLocalSync(ctx, 'sync-message-add', args.account, args.message_id);
     const dateTime = formatTimestamp(ts.date, ts.offsetMinutes ?? 0, ts.micros);
     return { stored: result.senderStored === true, delivery: this.deliver(args, dateTime) };
   }
