@@ -15,7 +15,7 @@ import type { Binding } from './binding.js';
 import type { SylkRtcContext } from './context.js';
 import { decodeFrame } from './decode.js';
 import { Errors, RequestError } from './errors.js';
-import { MessagingError } from '../messaging/service.js';
+import { MessagingError } from '../messaging/index.js';
 import { logger } from '../util/logger.js';
 import { wsRequests } from './metrics.js';
 import type { OutgoingFrame } from './protocol.js';

@@ -21,7 +21,7 @@ import type {
   SyncConversationRemoveEvent,
   SyncMessageAddEvent,
   SyncMessageRemoveEvent,
-} from '../messaging/events.js';
+} from '../messaging/index.js';
 import { aorKey } from '../util/aor.js';
 import { wsEvents } from './metrics.js';
 import type { ConnectionRegistry, RoutedBinding } from './registry.js';

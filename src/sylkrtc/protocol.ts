@@ -4,7 +4,7 @@
  * and the limits. Request shapes live in `requests/` (one module each), the error texts in `errors.ts`;
  * message-event payloads come from `messaging/events.ts`.
  */
-import type { JournalEntryJson } from '../messaging/events.js';
+import type { JournalEntryJson } from '../messaging/index.js';
 
 export const SUBPROTOCOL = 'sylkRTC-2';
 

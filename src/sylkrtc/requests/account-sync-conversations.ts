@@ -3,7 +3,7 @@
  * an instant, sent after the ack as one size-bounded `sync-conversations` event.
  */
 import { z } from 'zod';
-import type { JournalEntryJson } from '../../messaging/events.js';
+import type { JournalEntryJson } from '../../messaging/index.js';
 import { Errors, RequestError } from '../errors.js';
 import { SYNC_BATCH_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT } from '../protocol.js';
 import { cutBatch } from '../sync-batch.js';
