@@ -1,12 +1,11 @@
 /**
- * Wiring of the messaging layer from the configuration (what `sylk-server` calls once): the event bus,
+ * Wiring of the messaging layer from its typed options (what `sylk-server` calls once): the event bus,
  * the outbound MESSAGE sender, the one dispatch, the SIP `RequestHandler` (SIP ingress) and the
- * `MessagingService` for the WebSocket layer, all sharing one context and one dispatch. Keys used: `[Server] default_application`,
- * `application_map`; `[SIP] local_ip`, `local_tcp_port`, `trusted_peers` (via the caller's
- * `TrustedPeers`); `[General] outbound_sip_proxy`, `local_sip_messages`, `file_transfer_dir`,
- * `filetransfer_expire_days`; the web base URL comes from the HTTP server (`webBaseUrl`).
+ * `MessagingService` for the WebSocket layer, all sharing one context and one dispatch. The options
+ * are made from the configuration by the composition root (`cli/server/messaging.ts`); the web base
+ * URL comes from the HTTP server (`webBaseUrl`).
  */
-import type { Config } from '../config/index.js';
+import type { ProxyAddress } from '../config/values.js';
 import { DEFAULT_API_TOKEN_TTL_MS } from '../journal/types.js';
 import type { JournalStore } from '../journal/store.js';
 import type { RequestHandler, SipClient } from '../sip/api.js';
@@ -22,8 +21,25 @@ import type { MessagingService } from './service/contract.js';
 import { SylkMessagingService } from './service/sylk-service.js';
 import { createMessagingPipeline } from './sip-ingress/request-handler.js';
 
+/** What the messaging layer is configured with (from `[Server]`, `[SIP]`, `[General]`). */
+export interface MessagingOptions {
+  /** Our address and TCP port for `local_sip_messages` (`[SIP] local_ip`, `local_tcp_port`). */
+  localIp: string;
+  localTcpPort: number | null;
+  /** Send outgoing MESSAGEs over our own loopback TCP (`[General] local_sip_messages`). */
+  localSipMessages: boolean;
+  /** Next hop of outgoing MESSAGEs (`[General] outbound_sip_proxy`). */
+  outboundProxy: ProxyAddress | null;
+  /** Where transferred files live and for how long (`[General] file_transfer_dir`, `filetransfer_expire_days`). */
+  fileTransferDir: string;
+  fileTransferExpireDays: number;
+  /** Request-URI user → application (`[Server] default_application`, `application_map`). */
+  defaultApplication: string;
+  applicationMap: Readonly<Record<string, string>>;
+}
+
 export interface MessagingDeps {
-  config: Pick<Config, 'Server' | 'SIP' | 'General'>;
+  options: MessagingOptions;
   store: JournalStore;
   client: SipClient;
   /** `webBaseUrl(config, listeningPort)` once the HTTP server listens. */
@@ -51,14 +67,14 @@ export interface Messaging {
 export function createMessaging(deps: MessagingDeps): Messaging {
   const log = logger.child({ module: 'messaging' });
   const events = deps.events ?? new MessagingEvents();
-  const { config } = deps;
+  const { options } = deps;
   const outbound = new Outbound({
     client: deps.client,
     log,
-    localIp: config.SIP.local_ip,
-    localTcpPort: config.SIP.local_tcp_port,
-    localSipMessages: config.General.local_sip_messages,
-    outboundProxy: config.General.outbound_sip_proxy,
+    localIp: options.localIp,
+    localTcpPort: options.localTcpPort,
+    localSipMessages: options.localSipMessages,
+    outboundProxy: options.outboundProxy,
     userAgent: `SylkServer-${deps.version ?? 'sylk-messaging'}`,
   });
   const context: MessagingContext = {
@@ -70,8 +86,8 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     log,
     ...(deps.onIncomingMessage ? { onIncomingMessage: deps.onIncomingMessage } : {}),
     webBaseUrl: deps.webBaseUrl,
-    fileTransferDir: config.General.file_transfer_dir,
-    fileTransferExpireDays: config.General.filetransfer_expire_days,
+    fileTransferDir: options.fileTransferDir,
+    fileTransferExpireDays: options.fileTransferExpireDays,
     apiTokenTtlMs: DEFAULT_API_TOKEN_TTL_MS,
     now: () => new Date(),
   };
@@ -80,8 +96,8 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     ctx: context,
     dispatch,
     ...(deps.trustedPeers ? { trustedPeers: deps.trustedPeers } : {}),
-    defaultApplication: config.Server.default_application,
-    applicationMap: config.Server.application_map,
+    defaultApplication: options.defaultApplication,
+    applicationMap: options.applicationMap,
   });
   return { events, dispatch, service: new SylkMessagingService(context, dispatch), handler, outbound, context };
 }

@@ -10,7 +10,7 @@
  * - `cluster/`: instances sharing one store (sync relay, once-per-process local delivery);
  * - `events.ts`: the event bus; `operations.ts`: journal operations shared by SIP and WS requests.
  */
-export { createMessaging, type Messaging, type MessagingDeps } from './create.js';
+export { createMessaging, type Messaging, type MessagingDeps, type MessagingOptions } from './create.js';
 export { createDispatch, type Dispatch, type DispatchOptions, type DispatchResult } from './dispatch.js';
 export { fromUriOf, toUriOf, type InboundMessage, type MessageSource, type SenderSide, type SipSideCar } from './inbound.js';
 export {

@@ -35,6 +35,7 @@ import { ConnectionRegistry, FileAddressBookStore, SipRegistrationAuthenticator,
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
 import { pushOptionsFromConfig } from './push.js';
+import { messagingOptionsFromConfig } from './messaging.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
 
@@ -145,7 +146,7 @@ async function startPush(parts: Parts, stack: StopStack, store: JournalStore): P
 function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
   const { config } = parts;
   const messaging = createMessaging({
-    config,
+    options: messagingOptionsFromConfig(config),
     store,
     client: sip,
     version,
