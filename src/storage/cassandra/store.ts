@@ -40,7 +40,7 @@
  * original overwrites blindly too).
  */
 import cassandra from 'cassandra-driver';
-import { GroupCommitter } from '../../journal/group-commit.js';
+import { GroupCommitter } from '../group-commit.js';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
 import {

@@ -16,7 +16,7 @@
  */
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
-import { GroupCommitter } from '../../journal/group-commit.js';
+import { GroupCommitter } from '../group-commit.js';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
 import {

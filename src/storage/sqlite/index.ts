@@ -22,7 +22,7 @@
 import type { Database as DB, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { GroupCommitter } from '../../journal/group-commit.js';
+import { GroupCommitter } from '../group-commit.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
 import type {
   Account,
