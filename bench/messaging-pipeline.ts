@@ -20,7 +20,7 @@ import { join } from 'node:path';
 process.env.SYLK_LOG_LEVEL ??= 'error';
 const { loadConfig } = await import('../src/config/index.js');
 const { createMessaging } = await import('../src/messaging/index.js');
-const { parseMessage } = await import('../src/sip/parser.js');
+const { parseMessage } = await import('../src/sip/message/parser.js');
 const { openSqliteStore } = await import('../src/storage/sqlite/index.js');
 type IncomingRequest = import('../src/sip/api.js').IncomingRequest;
 type SipClient = import('../src/sip/api.js').SipClient;

@@ -21,7 +21,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JournalStore } from '../journal/store.js';
 import { serializeEntries } from '../journal/serialize.js';
-import { aorOf } from '../sip/uri.js';
+import { aorOf } from '../sip/message/uri.js';
 import type { Logger } from '../util/logger.js';
 import { logger as rootLogger } from '../util/logger.js';
 import { parseApikey, tokensEqual } from './auth.js';

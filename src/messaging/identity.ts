@@ -9,7 +9,7 @@
  * again and again.
  */
 import { trimDisplayName, unescapeBackslashes } from '../payload/cpim.js';
-import { aorOf } from '../sip/uri.js';
+import { aorOf } from '../sip/message/uri.js';
 import type { Identity } from './events.js';
 
 export interface NameAddr {

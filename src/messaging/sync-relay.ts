@@ -31,7 +31,7 @@ import { CONTENT_TYPES } from '../journal/types.js';
 import { parseTimestamp } from '../payload/datetime.js';
 import { IMDN_CONTENT_TYPE } from '../payload/imdn.js';
 import { ISCOMPOSING_CONTENT_TYPE } from '../payload/iscomposing.js';
-import { parseSipUri } from '../sip/uri.js';
+import { parseSipUri } from '../sip/message/uri.js';
 import type { MessagingContext } from './context.js';
 import type { MessagingEvents } from './events.js';
 import { normalizeAor } from './identity.js';

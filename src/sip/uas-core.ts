@@ -18,11 +18,12 @@
  * Anything that passes goes to the application (by default only MESSAGE).
  */
 import type { ResponseSpec } from './api.js';
-import { parseCSeq, parseMaxForwards, parseNameAddr, parseVia, splitCommaList, tagOf } from './grammar.js';
-import { Headers, type SipRequest, type SipResponse } from './message.js';
-import { cleanValue, headerWireName, messageBytes } from './serializer.js';
+import { parseCSeq, parseMaxForwards, parseNameAddr, splitCommaList, tagOf } from './message/grammar.js';
+import { parseVia } from './message/via-header.js';
+import { Headers, type SipRequest, type SipResponse } from './message/message.js';
+import { cleanValue, headerWireName, messageBytes } from './message/serializer.js';
 import type { TrustedPeers } from './trusted-peers.js';
-import { parseUri } from './uri.js';
+import { parseUri } from './message/uri.js';
 
 export interface UasPolicy {
   trustedPeers: TrustedPeers;

@@ -6,7 +6,7 @@
  * The SIP URI check is the SIP layer's parser (`sip/uri.ts`, RFC 3261 §25.1).
  */
 
-import { parseSipUri } from '../sip/uri.js';
+import { parseSipUri } from '../sip/message/uri.js';
 
 /** Strip `sip:`/`sips:` (§2.1 step 1). */
 export function stripScheme(value: string): string {

@@ -23,8 +23,9 @@ import { connect as tlsConnect, createServer as createTlsServer, type Server as 
 import { WebSocketServer, type WebSocket } from 'ws';
 import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
-import { parseMessage, StreamFramer, type ParseResult } from '../parser.js';
-import type { TransportAddress, TransportProtocol } from '../message.js';
+import { parseMessage, type ParseResult } from '../message/parser.js';
+import { StreamFramer } from './framer.js';
+import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import { StreamConnection } from './stream-connection.js';
 import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
 import { WsConnection } from './ws-connection.js';
