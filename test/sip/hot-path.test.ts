@@ -17,7 +17,7 @@ import { countRequest, countResponse, observeHandling } from '../../src/sip/stac
 import { hashKey, TransactionTable } from '../../src/sip/transaction/table.js';
 import { CoalescingTimers, FakeClock } from '../../src/sip/transaction/timers.js';
 import { formatVia, stampReceived } from '../../src/sip/transport/via.js';
-import { buildResponse, buildResponseBytes } from '../../src/sip/uas-core.js';
+import { buildResponse, buildResponseBytes } from '../../src/sip/uas-rules.js';
 import { registry } from '../../src/util/metrics.js';
 import { tortureCases } from './torture-cases.js';
 
