@@ -3,11 +3,12 @@
  * written to the original's `api_token` column (its readers see it, expiring by TTL) and to our
  * `sylk_api_tokens` (exact expiry) and `sylk_accounts_by_api_token` (lookup by token) tables.
  */
+import type { AccountsTable } from '../table-store.js';
 import type { Account, ApiToken } from '../../journal/types.js';
 import { dateOrNull, MAX_TTL, str, ttlOf, type CqlDb } from './db.js';
 import { ORIGINAL_API_TOKEN_TTL_SECONDS } from './schema.js';
 
-export class Accounts {
+export class Accounts implements AccountsTable {
   constructor(private readonly db: CqlDb) {}
 
   async get(aor: string): Promise<Account | null> {

@@ -8,6 +8,7 @@
  * row (same partition and clustering), read with one parallel range query per page. Removing an entry
  * marks its id removed: the id stays known (cursor, idempotency) until it expires.
  */
+import type { EntriesTable } from '../table-store.js';
 import type cassandra from 'cassandra-driver';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { UpdateStateResult } from '../../journal/store.js';
@@ -23,7 +24,7 @@ import {
 import { dateOrNull, mapLimit, PARTITION_BATCH, SCAN_PAGE, str, toDirection, toState, ttlOf, type CqlDb, type Params, type Row, type Stmt } from './db.js';
 import type { IdMap } from './id-map.js';
 
-export class Entries {
+export class Entries implements EntriesTable {
   constructor(
     private readonly db: CqlDb,
     private readonly ids: IdMap,

@@ -3,12 +3,13 @@
  * message per account (`sylk_private_key_messages`), whose id is claimed in the id map so that it
  * works as a sync cursor (`journal-storage.md` §3.1 steps 4–5, §3.8).
  */
+import type { KeysTable } from '../table-store.js';
 import type { PrivateKeyMessage, PublicKey } from '../../journal/types.js';
 import type { CreatedAtClock } from './clock.js';
 import { dateOrNull, str, toDirection, type CqlDb } from './db.js';
 import type { IdMap } from './id-map.js';
 
-export class Keys {
+export class Keys implements KeysTable {
   constructor(
     private readonly db: CqlDb,
     private readonly clock: CreatedAtClock,

@@ -2,6 +2,7 @@
  * Cassandra: push tokens in the original's table (`push.md` §2.2), keyed by (username, domain) — the
  * AOR split at its first `@` — then device id and app id.
  */
+import type { PushTokensTable } from '../table-store.js';
 import type { PushToken } from '../../journal/types.js';
 import { str, type CqlDb } from './db.js';
 
@@ -14,7 +15,7 @@ export function joinAor(username: string, domain: string): string {
   return domain === '' ? username : `${username}@${domain}`;
 }
 
-export class PushTokens {
+export class PushTokens implements PushTokensTable {
   constructor(private readonly db: CqlDb) {}
 
   add(record: PushToken): Promise<void> {

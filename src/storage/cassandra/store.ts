@@ -42,22 +42,10 @@
  * original overwrites blindly too).
  */
 import cassandra from 'cassandra-driver';
-import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
-import {
-  DEFAULT_RETENTION_DAYS,
-  type Account,
-  type ApiToken,
-  type JournalEntry,
-  type MessageState,
-  type NewJournalEntry,
-  type PrivateKeyMessage,
-  type PublicKey,
-  type PushToken,
-  type QueryOptions,
-  type QueryResult,
-  type UnreadCounts,
-} from '../../journal/types.js';
+import type { AccountPage, ExpireResult } from '../../journal/store.js';
+import { DEFAULT_RETENTION_DAYS, type NewJournalEntry } from '../../journal/types.js';
 import { GroupCommitter } from '../group-commit.js';
+import { TableStore } from '../table-store.js';
 import { Accounts } from './accounts.js';
 import { CreatedAtClock } from './clock.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
@@ -82,16 +70,16 @@ export interface CassandraStoreOptions extends SchemaOptions {
 
 type Op = { kind: 'add'; entries: NewJournalEntry[] } | { kind: 'run'; fn: () => Promise<unknown> };
 
-export class CassandraStore implements JournalStore {
+export class CassandraStore extends TableStore {
   readonly engine = 'cassandra';
   private readonly t: Tables;
   private readonly committer: GroupCommitter<Op, Outcome>;
   private readonly db: CqlDb;
   private readonly adder: EntryAdder;
-  private readonly entries: Entries;
-  private readonly accounts: Accounts;
-  private readonly keys: Keys;
-  private readonly pushTokens: PushTokens;
+  protected readonly entries: Entries;
+  protected readonly accounts: Accounts;
+  protected readonly keys: Keys;
+  protected readonly pushTokens: PushTokens;
   private closed = false;
 
   constructor(
@@ -99,6 +87,7 @@ export class CassandraStore implements JournalStore {
     options: CassandraStoreOptions,
     private readonly ownsClient = false,
   ) {
+    super();
     this.t = tableNames(checkIdentifier(options.keyspace, 'keyspace'), options);
     const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
     const now = options.now ?? Date.now;
@@ -173,7 +162,7 @@ export class CassandraStore implements JournalStore {
     return results;
   }
 
-  // ------------------------------------------------------------------ journal entries (entries.ts, entries-add.ts)
+  // ------------------------------------------------------------------ adds (entries-add.ts; the other operations: TableStore → entries.ts, accounts.ts, keys.ts, push-tokens.ts)
 
   async add(entry: NewJournalEntry): Promise<boolean> {
     this.checkOpen();
@@ -188,120 +177,6 @@ export class CassandraStore implements JournalStore {
     const out = await this.committer.submit({ kind: 'add', entries: [...entries] });
     if (!out.ok) throw out.error;
     return out.value as boolean[];
-  }
-
-  updateState(account: string, messageId: string, state: MessageState): Promise<UpdateStateResult | null> {
-    return this.entries.updateState(account, messageId, state);
-  }
-
-  removeMessage(account: string, messageId: string): Promise<JournalEntry | null> {
-    return this.entries.removeMessage(account, messageId);
-  }
-
-  removeConversation(account: string, contact: string): Promise<number> {
-    return this.entries.removeConversation(account, contact);
-  }
-
-  removeJournal(account: string): Promise<number> {
-    return this.entries.removeJournal(account);
-  }
-
-  markConversationRead(account: string, contact: string): Promise<number> {
-    return this.entries.markConversationRead(account, contact);
-  }
-
-  unreadCounts(account: string): Promise<UnreadCounts> {
-    return this.entries.unreadCounts(account);
-  }
-
-  query(account: string, options: QueryOptions): Promise<QueryResult> {
-    return this.entries.query(account, options);
-  }
-
-  getEntry(account: string, messageId: string): Promise<JournalEntry | null> {
-    return this.entries.getEntry(account, messageId);
-  }
-
-  countEntries(account: string): Promise<number> {
-    return this.entries.countEntries(account);
-  }
-
-  // ------------------------------------------------------------------ accounts and API tokens (accounts.ts)
-
-  getAccount(aor: string): Promise<Account | null> {
-    return this.accounts.get(aor);
-  }
-
-  addAccount(aor: string, now?: Date): Promise<Account> {
-    return this.accounts.add(aor, now);
-  }
-
-  removeAccount(aor: string): Promise<boolean> {
-    return this.accounts.remove(aor);
-  }
-
-  setApiToken(aor: string, token: string, expiresAt: Date): Promise<boolean> {
-    return this.accounts.setApiToken(aor, token, expiresAt);
-  }
-
-  getApiToken(aor: string): Promise<ApiToken | null> {
-    return this.accounts.getApiToken(aor);
-  }
-
-  removeApiToken(aor: string): Promise<boolean> {
-    return this.accounts.removeApiToken(aor);
-  }
-
-  findAccountByToken(token: string): Promise<string | null> {
-    return this.accounts.findByToken(token);
-  }
-
-  // ------------------------------------------------------------------ keys (keys.ts)
-
-  getPublicKey(aor: string): Promise<PublicKey | null> {
-    return this.keys.getPublicKey(aor);
-  }
-
-  setPublicKey(aor: string, key: string, createdAt?: Date): Promise<void> {
-    return this.keys.setPublicKey(aor, key, createdAt);
-  }
-
-  removePublicKey(aor: string): Promise<boolean> {
-    return this.keys.removePublicKey(aor);
-  }
-
-  setPrivateKeyMessage(msg: Omit<PrivateKeyMessage, 'createdAt'> & { createdAt?: Date }): Promise<boolean> {
-    return this.keys.setPrivateKeyMessage(msg);
-  }
-
-  getPrivateKeyMessage(account: string): Promise<PrivateKeyMessage | null> {
-    return this.keys.getPrivateKeyMessage(account);
-  }
-
-  removePrivateKeyMessage(account: string): Promise<boolean> {
-    return this.keys.removePrivateKeyMessage(account);
-  }
-
-  // ------------------------------------------------------------------ push tokens (push-tokens.ts)
-
-  addPushToken(record: PushToken): Promise<void> {
-    return this.pushTokens.add(record);
-  }
-
-  listPushTokens(account: string): Promise<PushToken[]> {
-    return this.pushTokens.list(account);
-  }
-
-  removePushToken(account: string, appId: string, deviceId: string): Promise<boolean> {
-    return this.pushTokens.remove(account, appId, deviceId);
-  }
-
-  removePushTokensByToken(account: string, token: string): Promise<number> {
-    return this.pushTokens.removeByToken(account, token);
-  }
-
-  removePushTokens(account: string): Promise<number> {
-    return this.pushTokens.removeAll(account);
   }
 
   // ------------------------------------------------------------------ administration

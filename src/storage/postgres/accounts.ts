@@ -3,9 +3,10 @@
  * §3.7, `http-api.md` §7).
  */
 import type { Account, ApiToken } from '../../journal/types.js';
+import type { AccountsTable } from '../table-store.js';
 import { changed, type PgDb } from './db.js';
 
-export class PgAccounts {
+export class PgAccounts implements AccountsTable {
   constructor(private readonly db: PgDb) {}
 
   async get(aor: string): Promise<Account | null> {
@@ -13,7 +14,7 @@ export class PgAccounts {
     return rows[0] ? { aor: rows[0].aor, lastLogin: rows[0].last_login } : null;
   }
 
-  add(aor: string, now: Date): Promise<Account> {
+  add(aor: string, now: Date = new Date()): Promise<Account> {
     return this.db.write(async (c) => {
       await c.query(
         'INSERT INTO accounts (aor, last_login) VALUES ($1, $2) ON CONFLICT (aor) DO UPDATE SET last_login = excluded.last_login',

@@ -9,6 +9,7 @@ import { applyDisposition, nextState } from '../../journal/states.js';
 import type { UpdateStateResult } from '../../journal/store.js';
 import { CONTENT_TYPES, isUnread, type JournalEntry, type MessageState, type NewJournalEntry, type QueryOptions, type QueryResult, type UnreadCounts } from '../../journal/types.js';
 import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
+import type { EntriesTable } from '../table-store.js';
 import { allocSeq, changed, type PgDb } from './db.js';
 
 type EntryRow = SqlEntryRow<Date, string>;
@@ -20,7 +21,7 @@ const asBool = (u: boolean): boolean => u;
 const ENTRY_BY_ID = `SELECT ${ENTRY_COLUMNS} FROM entries
     WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1`;
 
-export class PgEntries {
+export class PgEntries implements EntriesTable {
   constructor(private readonly db: PgDb) {}
 
   /** Insert entries (in order) inside the current transaction; per-entry "inserted?". */

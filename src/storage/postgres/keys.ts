@@ -5,11 +5,12 @@
  */
 import type { PrivateKeyMessage, PublicKey } from '../../journal/types.js';
 import { PRIVATE_KEY_COLUMNS, privateKeyFromRow, type SqlPrivateKeyRow } from '../sql-entry.js';
+import type { KeysTable } from '../table-store.js';
 import { allocSeq, changed, type PgDb } from './db.js';
 
 const asDate = (d: Date): Date => d;
 
-export class PgKeys {
+export class PgKeys implements KeysTable {
   constructor(private readonly db: PgDb) {}
 
   async getPublicKey(aor: string): Promise<PublicKey | null> {
@@ -20,7 +21,7 @@ export class PgKeys {
     return rows[0] ? { aor: rows[0].aor, key: rows[0].public_key, createdAt: rows[0].created_at } : null;
   }
 
-  setPublicKey(aor: string, key: string, createdAt: Date): Promise<void> {
+  setPublicKey(aor: string, key: string, createdAt: Date = new Date()): Promise<void> {
     return this.db.write(async (c) => {
       await c.query(
         `INSERT INTO public_keys (aor, public_key, created_at) VALUES ($1, $2, $3)

@@ -3,11 +3,12 @@
  */
 import type { PushToken } from '../../journal/types.js';
 import { PUSH_TOKEN_COLUMNS, pushTokenFromRow, type SqlPushTokenRow } from '../sql-entry.js';
+import type { PushTokensTable } from '../table-store.js';
 import { changed, type PgDb } from './db.js';
 
 const asBool = (b: boolean): boolean => b;
 
-export class PgPushTokens {
+export class PgPushTokens implements PushTokensTable {
   constructor(private readonly db: PgDb) {}
 
   add(t: PushToken): Promise<void> {

@@ -18,21 +18,10 @@
  */
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
-import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
-import type {
-  Account,
-  ApiToken,
-  JournalEntry,
-  MessageState,
-  NewJournalEntry,
-  PrivateKeyMessage,
-  PublicKey,
-  PushToken,
-  QueryOptions,
-  QueryResult,
-  UnreadCounts,
-} from '../../journal/types.js';
+import type { AccountPage, ExpireResult } from '../../journal/store.js';
+import type { NewJournalEntry } from '../../journal/types.js';
 import { GroupCommitter } from '../group-commit.js';
+import { TableStore } from '../table-store.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { accountPage, ACCOUNT_TABLES } from '../sql-entry.js';
 import { PgAccounts } from './accounts.js';
@@ -75,7 +64,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return store;
 }
 
-export class PostgresStore implements JournalStore {
+export class PostgresStore extends TableStore {
   readonly engine = 'postgres';
   private readonly pool: pg.Pool;
   private readonly committer: GroupCommitter<Op, unknown>;
@@ -85,12 +74,13 @@ export class PostgresStore implements JournalStore {
     read: (sql, params) => this.read(sql, params),
     write: (fn) => this.write(fn),
   };
-  private readonly entries = new PgEntries(this.db);
-  private readonly accounts = new PgAccounts(this.db);
-  private readonly keys = new PgKeys(this.db);
-  private readonly pushTokens = new PgPushTokens(this.db);
+  protected readonly entries = new PgEntries(this.db);
+  protected readonly accounts = new PgAccounts(this.db);
+  protected readonly keys = new PgKeys(this.db);
+  protected readonly pushTokens = new PgPushTokens(this.db);
 
   constructor(private readonly options: PostgresStoreOptions) {
+    super();
     const config: PoolConfig = {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
@@ -200,7 +190,7 @@ export class PostgresStore implements JournalStore {
     return (await this.pool.query<R>(sql, params)).rows;
   }
 
-  // ------------------------------------------------------------------ entries (entries.ts)
+  // ------------------------------------------------------------------ adds (the other operations: TableStore → entries.ts, accounts.ts, keys.ts, push-tokens.ts)
 
   add(entry: NewJournalEntry): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
@@ -211,120 +201,6 @@ export class PostgresStore implements JournalStore {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (entries.length === 0) return Promise.resolve([]);
     return this.committer.submit({ kind: 'add', entries: [...entries], single: false }) as Promise<boolean[]>;
-  }
-
-  updateState(account: string, messageId: string, state: MessageState): Promise<UpdateStateResult | null> {
-    return this.entries.updateState(account, messageId, state);
-  }
-
-  removeMessage(account: string, messageId: string): Promise<JournalEntry | null> {
-    return this.entries.removeMessage(account, messageId);
-  }
-
-  removeConversation(account: string, contact: string): Promise<number> {
-    return this.entries.removeConversation(account, contact);
-  }
-
-  removeJournal(account: string): Promise<number> {
-    return this.entries.removeJournal(account);
-  }
-
-  markConversationRead(account: string, contact: string): Promise<number> {
-    return this.entries.markConversationRead(account, contact);
-  }
-
-  unreadCounts(account: string): Promise<UnreadCounts> {
-    return this.entries.unreadCounts(account);
-  }
-
-  query(account: string, options: QueryOptions): Promise<QueryResult> {
-    return this.entries.query(account, options);
-  }
-
-  getEntry(account: string, messageId: string): Promise<JournalEntry | null> {
-    return this.entries.getEntry(account, messageId);
-  }
-
-  countEntries(account: string): Promise<number> {
-    return this.entries.countEntries(account);
-  }
-
-  // ------------------------------------------------------------------ accounts and tokens (accounts.ts)
-
-  getAccount(aor: string): Promise<Account | null> {
-    return this.accounts.get(aor);
-  }
-
-  addAccount(aor: string, now: Date = new Date()): Promise<Account> {
-    return this.accounts.add(aor, now);
-  }
-
-  removeAccount(aor: string): Promise<boolean> {
-    return this.accounts.remove(aor);
-  }
-
-  setApiToken(aor: string, token: string, expiresAt: Date): Promise<boolean> {
-    return this.accounts.setApiToken(aor, token, expiresAt);
-  }
-
-  getApiToken(aor: string): Promise<ApiToken | null> {
-    return this.accounts.getApiToken(aor);
-  }
-
-  removeApiToken(aor: string): Promise<boolean> {
-    return this.accounts.removeApiToken(aor);
-  }
-
-  findAccountByToken(token: string): Promise<string | null> {
-    return this.accounts.findByToken(token);
-  }
-
-  // ------------------------------------------------------------------ keys (keys.ts)
-
-  getPublicKey(aor: string): Promise<PublicKey | null> {
-    return this.keys.getPublicKey(aor);
-  }
-
-  setPublicKey(aor: string, key: string, createdAt: Date = new Date()): Promise<void> {
-    return this.keys.setPublicKey(aor, key, createdAt);
-  }
-
-  removePublicKey(aor: string): Promise<boolean> {
-    return this.keys.removePublicKey(aor);
-  }
-
-  setPrivateKeyMessage(msg: Omit<PrivateKeyMessage, 'createdAt'> & { createdAt?: Date }): Promise<boolean> {
-    return this.keys.setPrivateKeyMessage(msg);
-  }
-
-  getPrivateKeyMessage(account: string): Promise<PrivateKeyMessage | null> {
-    return this.keys.getPrivateKeyMessage(account);
-  }
-
-  removePrivateKeyMessage(account: string): Promise<boolean> {
-    return this.keys.removePrivateKeyMessage(account);
-  }
-
-  // ------------------------------------------------------------------ push tokens (push-tokens.ts)
-
-  addPushToken(t: PushToken): Promise<void> {
-    return this.pushTokens.add(t);
-  }
-
-  listPushTokens(account: string): Promise<PushToken[]> {
-    return this.pushTokens.list(account);
-  }
-
-  removePushToken(account: string, appId: string, deviceId: string): Promise<boolean> {
-    return this.pushTokens.remove(account, appId, deviceId);
-  }
-
-  removePushTokensByToken(account: string, token: string): Promise<number> {
-    return this.pushTokens.removeByToken(account, token);
-  }
-
-  removePushTokens(account: string): Promise<number> {
-    return this.pushTokens.removeAll(account);
   }
 
   // ------------------------------------------------------------------ administration
