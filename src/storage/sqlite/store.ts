@@ -23,39 +23,20 @@ import type { Database as DB, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GroupCommitter } from '../group-commit.js';
-import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
-import type {
-  Account,
-  ApiToken,
-  JournalEntry,
-  MessageState,
-  NewJournalEntry,
-  PrivateKeyMessage,
-  PublicKey,
-  PushToken,
-  QueryOptions,
-  QueryResult,
-  UnreadCounts,
-} from '../../journal/types.js';
+import { TableStore } from '../table-store.js';
+import type { AccountPage, ExpireResult } from '../../journal/store.js';
+import type { NewJournalEntry } from '../../journal/types.js';
 import { logger } from '../../util/logger.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
-import {
-  accountPage,
-  ACCOUNT_TABLES,
-  ENTRY_COLUMNS,
-  entryFromRow,
-  PRIVATE_KEY_COLUMNS,
-  privateKeyFromRow,
-  PUSH_TOKEN_COLUMNS,
-  pushTokenFromRow,
-  unreadFromRows,
-  type SqlEntryRow,
-  type SqlPrivateKeyRow,
-  type SqlPushTokenRow,
-} from '../sql-entry.js';
+import { accountPage, ACCOUNT_TABLES } from '../sql-entry.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openConnection, type ConnectionSettings } from './connection.js';
 import { migrate } from './migrations.js';
+import { SqliteAccounts } from './accounts.js';
+import type { SqliteDb } from './db.js';
+import { SqliteEntries } from './entries.js';
+import { SqliteKeys } from './keys.js';
+import { SqlitePushTokens } from './push-tokens.js';
 import { pushEntryValues, type EntryValues, type WriteOp, type WriteResults } from './write-ops.js';
 import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
 
@@ -109,13 +90,6 @@ export interface SqliteStoreOptions extends RetentionOptions {
   writer?: 'thread' | 'inline';
 }
 
-type EntryRow = SqlEntryRow<number, number>;
-
-const toDate = (ms: number): Date => new Date(ms);
-const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, toDate);
-const sameNumber = (n: number): number => n;
-const isOne = (n: number): boolean => n === 1;
-
 const LIST_ACCOUNTS = `SELECT aor FROM (
   ${ACCOUNT_TABLES.map(([t, c]) => `SELECT DISTINCT ${c} AS aor FROM ${t} WHERE ${c} > @after`).join('\n  UNION ')}
 ) ORDER BY aor LIMIT @limit`;
@@ -132,7 +106,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(options);
 }
 
-export class SqliteStore implements JournalStore {
+export class SqliteStore extends TableStore {
   readonly engine = 'sqlite';
   private readonly db: DB;
   private readonly writer: Writer;
@@ -140,9 +114,14 @@ export class SqliteStore implements JournalStore {
   private readonly stopRetention: () => void;
   private readonly checkpointer: Checkpointer | null;
   private closed = false;
-  private readonly s: Record<string, Statement>;
+  private readonly listAccountsStmt: Statement;
+  protected readonly entries: SqliteEntries;
+  protected readonly accounts: SqliteAccounts;
+  protected readonly keys: SqliteKeys;
+  protected readonly pushTokens: SqlitePushTokens;
 
   constructor(options: SqliteStoreOptions) {
+    super();
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     const threaded = options.path !== ':memory:' && options.writer !== 'inline';
     const checkpointMs = options.path === ':memory:' ? 0 : (options.checkpointMs ?? 200);
@@ -154,24 +133,12 @@ export class SqliteStore implements JournalStore {
     };
     this.db = openConnection(options.path, settings);
     migrate(this.db);
-    const p = (sql: string): Statement => this.db.prepare(sql);
-    this.s = {
-      idSeq: p('SELECT seq FROM message_ids WHERE account = ? AND message_id = ?'),
-      entryById: p(
-        `SELECT ${ENTRY_COLUMNS} FROM entries WHERE seq = (SELECT seq FROM message_ids WHERE account = ? AND message_id = ?) AND account = ?`,
-      ),
-      unread: p('SELECT contact, count(*) AS n FROM entries WHERE account = ? AND unread = 1 GROUP BY contact'),
-      afterSeq: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?`),
-      since: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND created_at > ? ORDER BY created_at, seq LIMIT ?`),
-      count: p('SELECT count(*) AS n FROM entries WHERE account = ?'),
-      getAccount: p('SELECT aor, last_login FROM accounts WHERE aor = ?'),
-      getToken: p('SELECT api_token, token_expires FROM accounts WHERE aor = ?'),
-      findToken: p("SELECT aor FROM accounts WHERE api_token = ? AND api_token <> '' AND token_expires > ? LIMIT 1"),
-      getPublicKey: p('SELECT aor, public_key, created_at FROM public_keys WHERE aor = ?'),
-      getPrivateKey: p(`SELECT ${PRIVATE_KEY_COLUMNS} FROM private_keys WHERE account = ?`),
-      listPush: p(`SELECT ${PUSH_TOKEN_COLUMNS} FROM push_tokens WHERE account = ? ORDER BY app_id, device_id`),
-      listAccounts: p(LIST_ACCOUNTS),
-    };
+    this.listAccountsStmt = this.db.prepare(LIST_ACCOUNTS);
+    const tables: SqliteDb = { db: this.db, write: (op) => this.write(op), checkOpen: () => this.checkOpen() };
+    this.entries = new SqliteEntries(tables);
+    this.accounts = new SqliteAccounts(tables);
+    this.keys = new SqliteKeys(tables);
+    this.pushTokens = new SqlitePushTokens(tables);
     const onCheckpointError = (message: string): void => log.warn({ path: options.path, err: message }, 'WAL checkpoint failed');
     this.writer = threaded ? new ThreadWriter(options.path, settings, onCheckpointError) : new InlineWriter(this.db, onCheckpointError);
     this.committer = new GroupCommitter<WriteOp, unknown>({
@@ -224,168 +191,10 @@ export class SqliteStore implements JournalStore {
     return this.write({ t: 'addMany', entries: entryValues(entries), now: Date.now() });
   }
 
-  updateState(account: string, messageId: string, state: MessageState): Promise<UpdateStateResult | null> {
-    return this.write({ t: 'updateState', account, messageId, state });
-  }
-
-  removeMessage(account: string, messageId: string): Promise<JournalEntry | null> {
-    return this.write({ t: 'removeMessage', account, messageId });
-  }
-
-  removeConversation(account: string, contact: string): Promise<number> {
-    return this.write({ t: 'removeConversation', account, contact });
-  }
-
-  removeJournal(account: string): Promise<number> {
-    return this.write({ t: 'removeJournal', account });
-  }
-
-  markConversationRead(account: string, contact: string): Promise<number> {
-    return this.write({ t: 'markConversationRead', account, contact });
-  }
-
-  async unreadCounts(account: string): Promise<UnreadCounts> {
-    this.checkOpen();
-    return unreadFromRows(this.s.unread!.all(account) as { contact: string; n: number }[], sameNumber);
-  }
-
-  async query(account: string, options: QueryOptions): Promise<QueryResult> {
-    this.checkOpen();
-    const limit = Math.max(1, Math.floor(options.limit));
-    if (options.afterId) {
-      const cur = this.s.idSeq!.get(account, options.afterId) as { seq: number } | undefined;
-      if (cur) {
-        const rows = this.s.afterSeq!.all(account, cur.seq, limit) as EntryRow[];
-        return { entries: rows.map(toEntry), basis: 'cursor' };
-      }
-    }
-    if (options.since) {
-      const rows = this.s.since!.all(account, options.since.getTime(), limit) as EntryRow[];
-      return { entries: rows.map(toEntry), basis: 'since' };
-    }
-    const rows = this.s.afterSeq!.all(account, 0, limit) as EntryRow[];
-    return { entries: rows.map(toEntry), basis: 'all' };
-  }
-
-  async getEntry(account: string, messageId: string): Promise<JournalEntry | null> {
-    this.checkOpen();
-    const row = this.s.entryById!.get(account, messageId, account) as EntryRow | undefined;
-    return row ? toEntry(row) : null;
-  }
-
-  async countEntries(account: string): Promise<number> {
-    this.checkOpen();
-    return (this.s.count!.get(account) as { n: number }).n;
-  }
-
-  async getAccount(aor: string): Promise<Account | null> {
-    this.checkOpen();
-    const r = this.s.getAccount!.get(aor) as { aor: string; last_login: number | null } | undefined;
-    return r ? { aor: r.aor, lastLogin: r.last_login === null ? null : new Date(r.last_login) } : null;
-  }
-
-  addAccount(aor: string, now: Date = new Date()): Promise<Account> {
-    return this.write({ t: 'addAccount', aor, now: now.getTime() });
-  }
-
-  removeAccount(aor: string): Promise<boolean> {
-    return this.write({ t: 'removeAccount', aor });
-  }
-
-  setApiToken(aor: string, token: string, expiresAt: Date): Promise<boolean> {
-    return this.write({ t: 'setApiToken', aor, token, expires: expiresAt.getTime() });
-  }
-
-  async getApiToken(aor: string): Promise<ApiToken | null> {
-    this.checkOpen();
-    const r = this.s.getToken!.get(aor) as { api_token: string | null; token_expires: number | null } | undefined;
-    if (!r || !r.api_token || r.token_expires === null || r.token_expires <= Date.now()) return null;
-    return { aor, token: r.api_token, expiresAt: new Date(r.token_expires) };
-  }
-
-  removeApiToken(aor: string): Promise<boolean> {
-    return this.write({ t: 'removeApiToken', aor, now: Date.now() });
-  }
-
-  async findAccountByToken(token: string): Promise<string | null> {
-    this.checkOpen();
-    if (!token) return null;
-    const r = this.s.findToken!.get(token, Date.now()) as { aor: string } | undefined;
-    return r ? r.aor : null;
-  }
-
-  async getPublicKey(aor: string): Promise<PublicKey | null> {
-    this.checkOpen();
-    const r = this.s.getPublicKey!.get(aor) as { aor: string; public_key: string; created_at: number } | undefined;
-    return r ? { aor: r.aor, key: r.public_key, createdAt: new Date(r.created_at) } : null;
-  }
-
-  setPublicKey(aor: string, key: string, createdAt: Date = new Date()): Promise<void> {
-    return this.write({ t: 'setPublicKey', aor, key, createdAt: createdAt.getTime() });
-  }
-
-  removePublicKey(aor: string): Promise<boolean> {
-    return this.write({ t: 'removePublicKey', aor });
-  }
-
-  setPrivateKeyMessage(msg: Omit<PrivateKeyMessage, 'createdAt'> & { createdAt?: Date }): Promise<boolean> {
-    return this.write({
-      t: 'setPrivateKey',
-      account: msg.account,
-      messageId: msg.messageId,
-      contact: msg.contact,
-      direction: msg.direction,
-      content: msg.content,
-      msgTimestamp: msg.msgTimestamp.getTime(),
-      createdAt: msg.createdAt ? msg.createdAt.getTime() : Date.now(),
-    });
-  }
-
-  async getPrivateKeyMessage(account: string): Promise<PrivateKeyMessage | null> {
-    this.checkOpen();
-    const r = this.s.getPrivateKey!.get(account) as SqlPrivateKeyRow<number> | undefined;
-    return r ? privateKeyFromRow(r, toDate) : null;
-  }
-
-  removePrivateKeyMessage(account: string): Promise<boolean> {
-    return this.write({ t: 'removePrivateKey', account });
-  }
-
-  addPushToken(t: PushToken): Promise<void> {
-    const token: PushToken = {
-      account: t.account,
-      appId: t.appId,
-      deviceId: t.deviceId,
-      platform: t.platform,
-      token: t.token,
-      backgroundToken: t.backgroundToken,
-      silent: t.silent,
-      userAgent: t.userAgent,
-    };
-    return this.write({ t: 'addPushToken', token });
-  }
-
-  async listPushTokens(account: string): Promise<PushToken[]> {
-    this.checkOpen();
-    return (this.s.listPush!.all(account) as SqlPushTokenRow<number>[]).map((r) => pushTokenFromRow(r, isOne));
-  }
-
-  removePushToken(account: string, appId: string, deviceId: string): Promise<boolean> {
-    return this.write({ t: 'removePushToken', account, appId, deviceId });
-  }
-
-  removePushTokensByToken(account: string, token: string): Promise<number> {
-    return this.write({ t: 'removePushTokensByToken', account, token });
-  }
-
-  removePushTokens(account: string): Promise<number> {
-    return this.write({ t: 'removePushTokens', account });
-  }
-
   async listAccounts(after: string | null, limit: number): Promise<AccountPage> {
     this.checkOpen();
     const n = Math.max(1, Math.floor(limit));
-    return accountPage(this.s.listAccounts!.all({ after: after ?? '', limit: n + 1 }) as { aor: string }[], n);
+    return accountPage(this.listAccountsStmt.all({ after: after ?? '', limit: n + 1 }) as { aor: string }[], n);
   }
 
   async expire(olderThan: Date): Promise<ExpireResult> {
