@@ -7,20 +7,13 @@ import type { OutgoingRequest } from './api.js';
 import type { SipLimits } from './limits.js';
 import type { TransportProtocol } from './message/message.js';
 import type { TimerHost, TimerValues } from './transaction/timers.js';
-import type { TlsOptions, WebSocketOptions } from './transport/layer.js';
+import type { TransportLayerOptions } from './transport/layer.js';
 import type { SendTarget } from './transport/types.js';
 
-export interface SipStackOptions {
+/** Listening ports (`udpPort`, `tcpPort`, `tlsPort`), TLS and WebSocket settings as the transport layer takes them. */
+export interface SipStackOptions extends Pick<TransportLayerOptions, 'udpPort' | 'tcpPort' | 'tlsPort' | 'tls' | 'ws'> {
   /** Address to bind and to put in Via/From of our own requests (`[SIP] local_ip`). */
   host: string;
-  /** Listening ports; undefined disables the transport, 0 picks an ephemeral port. */
-  udpPort?: number;
-  tcpPort?: number;
-  tlsPort?: number;
-  /** Certificate and key for TLS (required when `tlsPort` is set). */
-  tls?: TlsOptions;
-  /** SIP over WebSocket (RFC 7118), standalone or attached to an HTTP(S) server. */
-  ws?: WebSocketOptions;
   /** `[SIP] trusted_peers`: CIDRs / IPs / hostnames / `any` / `none` (default `any`). */
   trustedPeers?: string | readonly string[];
   /** `[General] outbound_sip_proxy`: `host[:port][;transport=udp|tcp|tls]`, next hop of every request. */

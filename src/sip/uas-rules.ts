@@ -58,7 +58,7 @@ export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPoli
 
   const h = req.headers;
   // The parser has validated From, To, Via, Call-ID and CSeq (and CSeq's method) of every request it
-  // accepts (parser.ts), so they are present; they are re-checked only for requests built some other way.
+  // accepts (message/parser.ts), so they are present; they are re-checked only for requests built some other way.
   if (!trustedSyntax) {
     for (const name of ['to', 'from', 'call-id', 'cseq', 'via']) {
       if (!h.has(name)) return { status: 400, reason: `Missing ${headerTitle(name)} header` };

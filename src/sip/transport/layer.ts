@@ -55,11 +55,13 @@ export interface WebSocketOptions {
 export interface TransportLayerOptions {
   /** Address to bind (IPv4 or IPv6 literal). */
   host: string;
-  /** undefined = transport disabled, 0 = ephemeral port. */
+  /** Listening ports; undefined disables the transport, 0 picks an ephemeral port. */
   udpPort?: number;
   tcpPort?: number;
   tlsPort?: number;
+  /** Certificate and key for TLS (required when `tlsPort` is set). */
   tls?: TlsOptions;
+  /** SIP over WebSocket (RFC 7118), standalone or attached to an HTTP(S) server. */
   ws?: WebSocketOptions;
   limits: SipLimits;
   idleTimeoutMs: number;
