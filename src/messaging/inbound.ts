@@ -10,7 +10,7 @@
  * request's URIs, the cluster rules of `cluster/`).
  */
 import type { CpimMessage } from '../payload/cpim.js';
-import type { SipRequest } from '../sip/message.js';
+import type { SipRequest } from '../sip/message/message.js';
 import type { AccountMessageContent, Identity } from './events.js';
 
 /** Where a message came from (logs, metrics; behaviour follows `senderSide`/`receiverSide`). */

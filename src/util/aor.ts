@@ -10,7 +10,7 @@
  *
  * Plus the helpers both sides use: {@link stripScheme}, {@link splitAor}, {@link aorKey}.
  */
-import { aorOf, parseSipUri } from '../sip/uri.js';
+import { aorOf, parseSipUri } from '../sip/message/uri.js';
 
 /** Strip a leading `sip:`/`sips:` in any letter case (journal keys, canonical AORs). */
 export function stripScheme(value: string): string {

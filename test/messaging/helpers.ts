@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingRequest, OutgoingRequest, OutgoingResult, SipClient } from '../../src/sip/api.js';
-import { Headers, type SipRequest } from '../../src/sip/message.js';
+import { Headers, type SipRequest } from '../../src/sip/message/message.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
 import { DEFAULT_API_TOKEN_TTL_MS } from '../../src/journal/types.js';
 import { MessagingEvents, type MessagingEventMap, type MessagingEventName } from '../../src/messaging/events.js';

@@ -29,7 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import { contentTypeRow, type SyncNoticeEvent } from '../../journal/content-types.js';
 import { parseTimestamp } from '../../payload/datetime.js';
-import { parseSipUri } from '../../sip/uri.js';
+import { parseSipUri } from '../../sip/message/uri.js';
 import type { MessagingContext } from '../context.js';
 import { normalizeAor } from '../identity.js';
 import { sentMessageContent, type InboundMessage, type SipSideCar } from '../inbound.js';

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { parseCpim, mediaType, type CpimMessage } from '../../payload/cpim.js';
 import { normalizeTimestampWithDate, nowTimestamp, parseTimestamp } from '../../payload/datetime.js';
 import { decodeBody, decodeUtf8 } from '../../payload/decode.js';
-import type { SipRequest } from '../../sip/message.js';
+import type { SipRequest } from '../../sip/message/message.js';
 import type { Identity } from '../events.js';
 import { aorOfUri, parseNameAddr } from '../identity.js';
 import type { InboundMessage, SenderSide } from '../inbound.js';

@@ -29,7 +29,7 @@
  */
 import type { IncomingRequest, RequestHandler, ResponseSpec } from '../../sip/api.js';
 import { mediaType } from '../../payload/cpim.js';
-import { parseSipUri } from '../../sip/uri.js';
+import { parseSipUri } from '../../sip/message/uri.js';
 import { Histogram } from 'prom-client';
 import { DeferredCounter } from '../../util/deferred-counter.js';
 import { registry } from '../../util/metrics.js';
