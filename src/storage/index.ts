@@ -1,7 +1,6 @@
 /**
- * The engine factory: which `JournalStore` to open, from the configuration (`[Storage]`,
- * `[Cassandra]`, `[FileStorage]` of webrtcgateway.ini, DESIGN.md "Configuration contract") or from a
- * store URL (`sylk-db migrate --to`, benchmarks). Engines are imported lazily, so a SQLite deployment
+ * The engine factory: which `JournalStore` to open, from a `StoreSpec` (made from the configuration
+ * by `cli/store-config.ts`) or from a store URL (`sylk-db migrate --to`, benchmarks). Engines are imported lazily, so a SQLite deployment
  * never loads the PostgreSQL or Cassandra drivers.
  *
  * Store URLs: `sqlite:<path>` (or a path ending in `.sqlite`/`.db`, or `:memory:`),
@@ -26,7 +25,6 @@
  *    `ACCOUNT_TABLES` (`sql-entry.ts`) and Cassandra's `listAccounts`;
  * 4. the conformance suite (`test/storage/conformance.ts`) runs it on all three engines.
  */
-import type { Config } from '../config/index.js';
 import type { JournalStore } from '../journal/store.js';
 import { DEFAULT_RETENTION_DAYS } from '../journal/types.js';
 
@@ -40,29 +38,6 @@ export interface OpenStoreOptions {
   retentionDays?: number;
   /** Group commit (default true); false commits every write on its own. */
   groupCommit?: boolean;
-}
-
-/** The configured store (`[Storage] backend`; `cassandra` when `[Cassandra] cluster_contact_points` is set). */
-export function storeSpecFromConfig(config: Pick<Config, 'Storage' | 'Cassandra'>): StoreSpec {
-  switch (config.Storage.backend) {
-    case 'sqlite':
-      return { engine: 'sqlite', path: config.Storage.sqlite_path };
-    case 'postgres':
-      // A configured URL may carry `?schema=` like a store URL.
-      return config.Storage.postgres_url ? parseStoreUrl(config.Storage.postgres_url) : { engine: 'postgres', url: null };
-    case 'cassandra':
-      return {
-        engine: 'cassandra',
-        contactPoints: [...config.Cassandra.cluster_contact_points],
-        keyspace: config.Cassandra.keyspace,
-        pushTokensTable: config.Cassandra.push_tokens_table || undefined,
-      };
-  }
-}
-
-/** Store options from the configuration. */
-export function storeOptionsFromConfig(config: Pick<Config, 'Storage'>): OpenStoreOptions {
-  return { retentionDays: config.Storage.retention_days, groupCommit: config.Storage.group_commit };
 }
 
 /** Parse a store URL (see module comment); throws a readable error for anything else. */

@@ -55,3 +55,17 @@ export function aorKey(aor: string): string {
   const at = aor.lastIndexOf('@');
   return at >= 0 ? aor.slice(0, at + 1) + aor.slice(at + 1).toLowerCase() : aor.toLowerCase();
 }
+
+/**
+ * SylkServer's own (username, domain) columns (Cassandra tables, `push.md` §2.2): the stored AOR split
+ * at its FIRST `@`, a missing domain kept empty — unlike {@link splitAor}, which parses a user's AOR.
+ */
+export function splitUsernameDomain(aor: string): [username: string, domain: string] {
+  const i = aor.indexOf('@');
+  return i < 0 ? [aor, ''] : [aor.slice(0, i), aor.slice(i + 1)];
+}
+
+/** The inverse of {@link splitUsernameDomain}. */
+export function joinUsernameDomain(username: string, domain: string): string {
+  return domain === '' ? username : `${username}@${domain}`;
+}

@@ -4,23 +4,15 @@
  */
 import type { PushTokensTable } from '../table-store.js';
 import type { PushToken } from '../../journal/types.js';
+import { splitUsernameDomain } from '../../util/aor.js';
 import { str, type CqlDb } from './db.js';
-
-export function splitAor(aor: string): [string, string] {
-  const i = aor.indexOf('@');
-  return i < 0 ? [aor, ''] : [aor.slice(0, i), aor.slice(i + 1)];
-}
-
-export function joinAor(username: string, domain: string): string {
-  return domain === '' ? username : `${username}@${domain}`;
-}
 
 export class PushTokens implements PushTokensTable {
   constructor(private readonly db: CqlDb) {}
 
   add(record: PushToken): Promise<void> {
     return this.db.write(async () => {
-      const [username, domain] = splitAor(record.account);
+      const [username, domain] = splitUsernameDomain(record.account);
       await this.db.exec(
         `INSERT INTO ${this.db.t.push} (username, domain, device_id, app_id, background_token, device_token, platform, silent, user_agent) ` +
           `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -31,7 +23,7 @@ export class PushTokens implements PushTokensTable {
 
   async list(account: string): Promise<PushToken[]> {
     this.db.checkOpen();
-    const [username, domain] = splitAor(account);
+    const [username, domain] = splitUsernameDomain(account);
     const rs = await this.db.exec(
       `SELECT device_id, app_id, background_token, device_token, platform, silent, user_agent FROM ${this.db.t.push} WHERE username = ? AND domain = ?`,
       [username, domain],
@@ -57,13 +49,13 @@ export class PushTokens implements PushTokensTable {
   }
 
   private async deletePush(account: string, deviceId: string, appId: string): Promise<void> {
-    const [username, domain] = splitAor(account);
+    const [username, domain] = splitUsernameDomain(account);
     await this.db.exec(`DELETE FROM ${this.db.t.push} WHERE username = ? AND domain = ? AND device_id = ? AND app_id = ?`, [username, domain, deviceId, appId]);
   }
 
   remove(account: string, appId: string, deviceId: string): Promise<boolean> {
     return this.db.write(async () => {
-      const [username, domain] = splitAor(account);
+      const [username, domain] = splitUsernameDomain(account);
       const rs = await this.db.exec(`SELECT device_id FROM ${this.db.t.push} WHERE username = ? AND domain = ? AND device_id = ? AND app_id = ?`, [
         username,
         domain,
@@ -87,7 +79,7 @@ export class PushTokens implements PushTokensTable {
   removeAll(account: string): Promise<number> {
     return this.db.write(async () => {
       const n = (await this.list(account)).length;
-      const [username, domain] = splitAor(account);
+      const [username, domain] = splitUsernameDomain(account);
       await this.db.exec(`DELETE FROM ${this.db.t.push} WHERE username = ? AND domain = ?`, [username, domain]);
       return n;
     });

@@ -54,7 +54,8 @@ import { EntryAdder, validEntry, type Outcome } from './entries-add.js';
 import { Entries } from './entries.js';
 import { IdMap } from './id-map.js';
 import { Keys } from './keys.js';
-import { joinAor, PushTokens } from './push-tokens.js';
+import { joinUsernameDomain } from '../../util/aor.js';
+import { PushTokens } from './push-tokens.js';
 import { checkIdentifier, ensureSchema, schemaTables, type SchemaOptions } from './schema.js';
 
 export interface CassandraStoreOptions extends SchemaOptions {
@@ -199,7 +200,7 @@ export class CassandraStore extends TableStore {
       collect(`SELECT account FROM ${this.t.accounts}`, (r) => str(r.get('account'))),
       collect(`SELECT DISTINCT account FROM ${this.t.journal}`, (r) => str(r.get('account'))),
       collect(`SELECT account FROM ${this.t.keys}`, (r) => str(r.get('account'))),
-      collect(`SELECT DISTINCT username, domain FROM ${this.t.push}`, (r) => joinAor(str(r.get('username')), str(r.get('domain')))),
+      collect(`SELECT DISTINCT username, domain FROM ${this.t.push}`, (r) => joinUsernameDomain(str(r.get('username')), str(r.get('domain')))),
       collect(`SELECT account FROM ${this.t.privateKeys}`, (r) => str(r.get('account'))),
       collect(`SELECT DISTINCT account FROM ${this.t.ids}`, (r) => str(r.get('account'))),
     ]);
