@@ -22,17 +22,10 @@ import type {
 } from '../journal/types.js';
 
 /** The journal entries and the id map (`journal-storage.md` §3.2–§3.6); adds stay with the store's group commit. */
-export interface EntriesTable {
-  updateState(account: string, messageId: string, state: MessageState): Promise<UpdateStateResult | null>;
-  removeMessage(account: string, messageId: string): Promise<JournalEntry | null>;
-  removeConversation(account: string, contact: string): Promise<number>;
-  removeJournal(account: string): Promise<number>;
-  markConversationRead(account: string, contact: string): Promise<number>;
-  unreadCounts(account: string): Promise<UnreadCounts>;
-  query(account: string, options: QueryOptions): Promise<QueryResult>;
-  getEntry(account: string, messageId: string): Promise<JournalEntry | null>;
-  countEntries(account: string): Promise<number>;
-}
+export type EntriesTable = Pick<
+  JournalStore,
+  'updateState' | 'removeMessage' | 'removeConversation' | 'removeJournal' | 'markConversationRead' | 'unreadCounts' | 'query' | 'getEntry' | 'countEntries'
+>;
 
 /** Account records and API tokens (§3.7). `now` defaults to the engine's clock. */
 export interface AccountsTable {
@@ -46,14 +39,10 @@ export interface AccountsTable {
 }
 
 /** Public keys and private-key messages (§3.1 steps 4–5, §3.8). `createdAt` defaults to the engine's clock. */
-export interface KeysTable {
-  getPublicKey(aor: string): Promise<PublicKey | null>;
-  setPublicKey(aor: string, key: string, createdAt?: Date): Promise<void>;
-  removePublicKey(aor: string): Promise<boolean>;
-  setPrivateKeyMessage(msg: Omit<PrivateKeyMessage, 'createdAt'> & { createdAt?: Date }): Promise<boolean>;
-  getPrivateKeyMessage(account: string): Promise<PrivateKeyMessage | null>;
-  removePrivateKeyMessage(account: string): Promise<boolean>;
-}
+export type KeysTable = Pick<
+  JournalStore,
+  'getPublicKey' | 'setPublicKey' | 'removePublicKey' | 'setPrivateKeyMessage' | 'getPrivateKeyMessage' | 'removePrivateKeyMessage'
+>;
 
 /** Push tokens (`push.md` §2). */
 export interface PushTokensTable {
