@@ -19,6 +19,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { META_PREFIX } from './layout.js';
 import { isSafeSegment } from './names.js';
 
+/** Read size of a download: 1 MiB chunks (16 times fewer stream turns than the 64 KiB default). */
+const READ_CHUNK = 1024 * 1024;
+
 const INLINE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.gif', '.mov', '.mp4', '.webm']);
 
 export interface DownloadParams {
@@ -42,7 +45,7 @@ export async function serveDownload(root: string, params: DownloadParams, reques
   if (![hs, hr, id, filename].every(isSafeSegment)) return plain(reply, 403, 'Forbidden');
   if (filename.startsWith(META_PREFIX)) return plain(reply, 404, 'Not Found');
   const path = `/${hs[0]}/${hs}/${hr}/${id}/${filename}`;
-  const result = await send(request.raw, path, { root, dotfiles: 'deny', index: false, extensions: false, cacheControl: false });
+  const result = await send(request.raw, path, { root, dotfiles: 'deny', index: false, extensions: false, cacheControl: false, highWaterMark: READ_CHUNK });
   reply.header('X-Content-Type-Options', 'nosniff');
   if (result.type !== 'file') {
     result.stream.resume();

@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FileTransferDescriptor } from '../messaging/index.js';
 import type { Logger } from '../util/logger.js';
 import type { UploaderDirectory } from './auth.js';
+import { Sha1Hasher } from './hasher.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Quota } from './quota.js';
 import { fileTransferRoutes } from './routes.js';
@@ -47,7 +48,7 @@ export interface FileTransfer {
   register(app: FastifyInstance): Promise<void>;
   /** Start the housekeeping (at once, then periodically). */
   start(): void;
-  /** Abort uploads in progress, stop the housekeeping. */
+  /** Abort uploads in progress, stop the housekeeping and the hashing thread. */
   stop(): Promise<void>;
   /** Uploads in progress (metrics, tests). */
   readonly activeUploads: number;
@@ -56,6 +57,7 @@ export interface FileTransfer {
 export function createFileTransfer(o: FileTransferOptions): FileTransfer {
   const uploads = new ActiveUploads();
   const quota = new Quota(o.quotaBytes);
+  const hasher = new Sha1Hasher();
   let housekeeping: { stop(): Promise<void> } | null = null;
   return {
     async register(app) {
@@ -70,6 +72,7 @@ export function createFileTransfer(o: FileTransferOptions): FileTransfer {
           isStorageEnabled: o.isStorageEnabled,
           announce: o.announce,
           uploads,
+          hasher,
           log: o.log,
           now: o.now ?? (() => new Date()),
         }),
@@ -82,6 +85,7 @@ export function createFileTransfer(o: FileTransferOptions): FileTransfer {
       uploads.abortAll();
       await housekeeping?.stop();
       housekeeping = null;
+      await hasher.close();
     },
     get activeUploads() {
       return uploads.size;

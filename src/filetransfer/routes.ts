@@ -30,6 +30,7 @@ import type { FileTransferDescriptor } from '../messaging/index.js';
 import { ROUTE_PREFIX, ownerDir, transferLocation } from './layout.js';
 import { secureFilename } from './names.js';
 import type { Quota } from './quota.js';
+import type { Sha1Hasher } from './hasher.js';
 import { commitFile, IncompleteError, receiveFile, TooLargeError } from './store.js';
 import { ActiveUploads, rawTransferId } from './uploads.js';
 
@@ -48,6 +49,7 @@ export interface FileTransferRouteDeps {
   /** The descriptor message through the messaging pipeline; resolves once stored. */
   announce: (d: FileTransferDescriptor) => Promise<void>;
   uploads: ActiveUploads;
+  hasher: Sha1Hasher;
   log: Logger;
   now: () => Date;
 }
@@ -114,7 +116,7 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
     try {
       let received;
       try {
-        received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length });
+        received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, hasher: deps.hasher });
       } catch (err) {
         if (err instanceof TooLargeError) return refuse(reply, 413, { error: 'file too large', limit: deps.maxBytes });
         if (raw.socket.destroyed || err instanceof IncompleteError) {

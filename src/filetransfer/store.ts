@@ -1,18 +1,19 @@
 /**
  * Streaming an upload to disk (`http-api.md` §3.2 step 4, issue 13 "streaming"): the body goes to a
  * temporary file in `<file_transfer_dir>/.incoming` as it arrives, with the SHA-1 (`sip-messaging.md`
- * §9.1 step 2) and the byte count computed on the way, never held in memory beyond the stream
- * buffers. The size limit is enforced on the bytes themselves, not only on `Content-Length`. Any
+ * §9.1 step 2; a worker thread follows the file as it is written: `hasher.ts`) and the byte count
+ * computed on the way, never held in memory beyond the stream buffers. The size limit is enforced on the bytes themselves, not only on `Content-Length`. Any
  * failure — the client aborts, the upload is cancelled, the limit is passed, the disk fails — removes
  * the temporary file; only a complete body is moved into place (`commitFile`, a rename on the same
  * filesystem).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Sha1Hasher } from './hasher.js';
 import { INCOMING_DIR } from './layout.js';
 
 /** The body was larger than allowed (413). */
@@ -47,9 +48,8 @@ export function formatSha1(digest: Buffer): string {
   return `sha-1:${[...digest].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(':')}`;
 }
 
-/** Hash and count what passes; fail when more than `limit` bytes pass. */
+/** Count what passes; fail when more than `limit` bytes pass. */
 class Meter extends Transform {
-  readonly sha1 = createHash('sha1');
   bytes = 0;
 
   constructor(private readonly limit: number) {
@@ -59,10 +59,12 @@ class Meter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) return done(new TooLargeError(this.limit));
-    this.sha1.update(chunk);
     done(null, chunk);
   }
 }
+
+/** How often the hashing thread is told how far the file is written (ms). */
+const PROGRESS_MS = 10;
 
 export interface ReceiveOptions {
   /** `<file_transfer_dir>`. */
@@ -71,6 +73,8 @@ export interface ReceiveOptions {
   maxBytes: number;
   /** `Content-Length`: a shorter body is an incomplete upload. */
   expectedBytes: number;
+  /** Where the SHA-1 is computed (`hasher.ts`). */
+  hasher: Sha1Hasher;
 }
 
 /** Write `body` to a temporary file; rejects (and leaves nothing behind) unless it arrived whole. */
@@ -79,14 +83,20 @@ export async function receiveFile(body: Readable, o: ReceiveOptions): Promise<Re
   await mkdir(dir, { recursive: true });
   const tmpPath = join(dir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
   const meter = new Meter(Math.min(o.maxBytes, o.expectedBytes));
+  const out = createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 1024 * 1024 });
+  const sha1 = o.hasher.job(tmpPath);
+  const progress = setInterval(() => sha1.written(out.bytesWritten), PROGRESS_MS);
   try {
-    await pipeline(body, meter, createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 1024 * 1024 }));
+    await pipeline(body, meter, out);
+    clearInterval(progress);
     if (meter.bytes !== o.expectedBytes) throw new IncompleteError(o.expectedBytes, meter.bytes);
+    return { tmpPath, size: meter.bytes, hash: formatSha1(await sha1.digest(meter.bytes)) };
   } catch (err) {
+    clearInterval(progress);
+    sha1.drop();
     await rm(tmpPath, { force: true });
     throw err;
   }
-  return { tmpPath, size: meter.bytes, hash: formatSha1(meter.sha1.digest()) };
 }
 
 /** Move a received file to its place, then write its metadata file beside it. */

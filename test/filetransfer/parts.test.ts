@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { parseByteSize } from '../../src/config/values.js';
 import { canonicalAddress, mayUpload } from '../../src/filetransfer/auth.js';
 import { dispositionFor } from '../../src/filetransfer/download.js';
+import { Sha1Hasher } from '../../src/filetransfer/hasher.js';
 import { sweep } from '../../src/filetransfer/housekeeping.js';
 import { transferLocation } from '../../src/filetransfer/layout.js';
 import { isSafeSegment, secureFilename } from '../../src/filetransfer/names.js';
@@ -102,26 +103,39 @@ test('layout: sender layout, receiver layout, URL path', () => {
 
 test('receiveFile: SHA-1 while streaming; more bytes than allowed fail on the bytes themselves; short bodies fail; nothing left behind', async () => {
   const root = tmp();
+  const hasher = new Sha1Hasher();
   try {
-    const data = randomBytes(3 * 65536 + 17);
-    const ok = await receiveFile(Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), { root, maxBytes: 1 << 20, expectedBytes: data.length });
+    // 20 MiB + 17 in uneven pieces: several batches, and more in flight than the worker's bound.
+    const data = randomBytes(20 * 1024 * 1024 + 17);
+    const pieces = [];
+    for (let i = 0; i < data.length; i += 99_991) pieces.push(data.subarray(i, i + 99_991));
+    const ok = await receiveFile(Readable.from(pieces), { root, maxBytes: 1 << 30, expectedBytes: data.length, hasher });
     assert.equal(ok.size, data.length);
     assert.equal(ok.hash, formatSha1(createHash('sha1').update(data).digest()));
     assert.match(ok.hash, /^sha-1:([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
     rmSync(ok.tmpPath);
     // The declared length was within the limit, the stream carries more: stopped while streaming.
     const chunks = Array.from({ length: 20 }, () => randomBytes(65536));
-    await assert.rejects(receiveFile(Readable.from(chunks), { root, maxBytes: 200_000, expectedBytes: 150_000 }), TooLargeError);
-    await assert.rejects(receiveFile(Readable.from([randomBytes(10)]), { root, maxBytes: 100, expectedBytes: 20 }), IncompleteError);
+    await assert.rejects(receiveFile(Readable.from(chunks), { root, maxBytes: 200_000, expectedBytes: 150_000, hasher }), TooLargeError);
+    await assert.rejects(receiveFile(Readable.from([randomBytes(10)]), { root, maxBytes: 100, expectedBytes: 20, hasher }), IncompleteError);
     const failing = new Readable({
       read() {
         this.push(randomBytes(1000));
         this.destroy(new Error('connection reset'));
       },
     });
-    await assert.rejects(receiveFile(failing, { root, maxBytes: 1 << 20, expectedBytes: 1 << 19 }), /connection reset/);
+    await assert.rejects(receiveFile(failing, { root, maxBytes: 1 << 20, expectedBytes: 1 << 19, hasher }), /connection reset/);
     assert.deepEqual(readdirSync(join(root, '.incoming')), []);
+    // Two uploads at once on the one hashing thread, each its own digest.
+    const [x, y] = [randomBytes(3_000_000), randomBytes(2_500_000)];
+    const [fx, fy] = await Promise.all([
+      receiveFile(Readable.from([x.subarray(0, 1_000_000), x.subarray(1_000_000)]), { root, maxBytes: 1 << 30, expectedBytes: x.length, hasher }),
+      receiveFile(Readable.from([y]), { root, maxBytes: 1 << 30, expectedBytes: y.length, hasher }),
+    ]);
+    assert.equal(fx.hash, formatSha1(createHash('sha1').update(x).digest()));
+    assert.equal(fy.hash, formatSha1(createHash('sha1').update(y).digest()));
   } finally {
+    await hasher.close();
     rmSync(root, { recursive: true, force: true });
   }
 });
