@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
@@ -60,11 +61,23 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
   let ftDir: string;
   let server: RunningServer;
   let proxy: SipRecorder;
+  /** A stand-in Sylk Pushserver: the push requests the server makes. */
+  let pushServer: Server;
+  const pushes: Array<Record<string, unknown>> = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sylk-ft-'));
     ftDir = join(dir, 'files');
     proxy = await startRecorder(0);
+    pushServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        pushes.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"code": 200}');
+      });
+    });
+    await new Promise<void>((resolve) => pushServer.listen(0, '127.0.0.1', resolve));
     writeFileSync(
       join(dir, 'config.ini'),
       '[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port = 0\nlocal_tls_port =\n[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n',
@@ -75,6 +88,7 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
         '[General]',
         `outbound_sip_proxy = 127.0.0.1:${proxy.port};transport=udp`,
         'http_management_interface = 127.0.0.1:0',
+        `sylk_push_url = http://127.0.0.1:${(pushServer.address() as AddressInfo).port}/push`,
         `file_transfer_dir = ${ftDir}`,
         'filetransfer_max_size = 1M',
         'filetransfer_quota = 3M',
@@ -94,11 +108,22 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
     await server.store.setApiToken(ALICE, TOKEN, new Date(Date.now() + 86_400_000));
     await server.store.addAccount(CAROL);
     await server.store.setApiToken(CAROL, CAROL_TOKEN, new Date(Date.now() + 86_400_000));
+    await server.store.addPushToken({
+      account: BOB,
+      appId: 'com.agprojects.sylk',
+      deviceId: 'bob-phone',
+      platform: 'android',
+      token: 'bob-fcm-token',
+      backgroundToken: null,
+      silent: false,
+      userAgent: null,
+    });
   });
 
   after(async () => {
     await server?.stop();
     await proxy?.close();
+    await new Promise((resolve) => pushServer?.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -165,6 +190,19 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
     assert.ok(toBob.body.includes(`<data url="${url}" until="`), toBob.body);
     assert.ok(toBob.body.includes(`<x:file-hash>${sha1}</x:file-hash>`));
     assert.equal(text[0]!.body, `File transfer available at ${url} (293.0 KB)`);
+
+    // The receiver's phone is woken: one push with the descriptor.
+    const forThis = (p: Record<string, unknown>): boolean => String(p.content).includes(id);
+    await waitUntil(() => pushes.some(forThis), 'the push for bob');
+    const push = pushes.filter(forThis);
+    assert.equal(push.length, 1);
+    assert.deepEqual([push[0]!.event, push[0]!.to, push[0]!.from, push[0]!['content-type'], push[0]!.token], [
+      'message',
+      BOB,
+      ALICE,
+      'application/sylk-file-transfer',
+      'bob-fcm-token',
+    ]);
   });
 
   test('an .asc (encrypted) file gets the FT-HTTP document but no text notice', async () => {
@@ -283,6 +321,29 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
     assert.equal((await http('POST', uploadPath(id, 'x.jpg', BOB, ALICE), { ...headers, Authorization: `Apikey ${TOKEN}` }, data)).status, 403);
     assert.equal(await entry(BOB, id), undefined);
     assert.equal(await entry(ALICE, id), undefined);
+  });
+
+  test('a sender authenticated on a WebSocket from this address but without an account record: the receiver-based layout; neither party storage-enabled → 404', async (t) => {
+    // What the gateway registers when an account authenticates (the end-to-end suite does it for
+    // real through a registrar); its account record is gone (e.g. removed with sylk-db meanwhile).
+    const ghost = 'ghost@example.org';
+    const binding = { aor: ghost, connectionId: 'ghost-conn', deviceId: null, remoteAddress: '::ffff:127.0.0.1', sendRaw: () => undefined };
+    server.gateway.ctx.registry.add(binding);
+    t.after(() => server.gateway.ctx.registry.delete(binding));
+    assert.equal(await server.store.getAccount(ghost), null);
+    const data = randomBytes(64);
+    const headers = { 'Content-Type': 'image/gif', 'Content-Length': data.length };
+    const id = randomUUID();
+    const ok = await http('POST', uploadPath(id, 'hi.gif', ghost, BOB), headers, data);
+    assert.equal(ok.status, 200, ok.body.toString());
+    const hb = aorHash(BOB);
+    const hg = aorHash(ghost);
+    assert.deepEqual(readFileSync(join(ftDir, hb[0]!, hb, hg, id, 'hi.gif')), data);
+    const d = JSON.parse((await entry(BOB, id))!.content) as { url: string };
+    assert.ok(d.url.endsWith(`/webrtcgateway/filetransfer/${hb}/${hg}/${id}/hi.gif`), d.url);
+    assert.equal((await http('GET', new URL(d.url).pathname)).status, 200);
+    const none = await http('POST', uploadPath(randomUUID(), 'hi.gif', ghost, 'nobody@example.org'), headers, data);
+    assert.equal(none.status, 404);
   });
 
   test('names: secure file names (unicode folded, separators and blanks to _); an empty name or id → 403', async () => {
