@@ -17,7 +17,10 @@ export function secureFilename(name: string): string {
   return joined.replace(/[^A-Za-z0-9_.-]/g, '').replace(/^[._]+|[._]+$/g, '');
 }
 
-/** A path segment of a download URL: a secure name, never `.`/`..` (those cannot survive `secureFilename`). */
+/**
+ * A path segment of a download URL: what `secureFilename` or the AOR hash can produce — ASCII letters,
+ * digits, `_`, `.`, `-`, not starting with `.` (so never `.`, `..` or the `.incoming` directory).
+ */
 export function isSafeSegment(segment: string): boolean {
-  return segment !== '' && segment !== '.' && segment !== '..' && /^[A-Za-z0-9_.-]+$/.test(segment);
+  return /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(segment);
 }

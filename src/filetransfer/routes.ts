@@ -117,6 +117,8 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
       let received;
       try {
         received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, hasher: deps.hasher });
+        // The body is complete: no longer an upload in progress that a cancel could abort half-way.
+        deps.uploads.forget(rawId, raw);
       } catch (err) {
         if (err instanceof TooLargeError) return refuse(reply, 413, { error: 'file too large', limit: deps.maxBytes });
         if (raw.socket.destroyed || err instanceof IncompleteError) {

@@ -40,7 +40,7 @@ test('secureFilename: the original rule', () => {
   assert.equal(secureFilename('日本語'), '');
   assert.equal(secureFilename('a\tb\n c'), 'a_b_c');
   for (const s of ['a.jpg', 'Zk3-_Q', '0b6f2c2e-5b7a']) assert.ok(isSafeSegment(s));
-  for (const s of ['', '.', '..', 'a/b', 'a%2Fb', 'a b', '..\\x']) assert.ok(!isSafeSegment(s), s);
+  for (const s of ['', '.', '..', '.incoming', 'a/b', 'a%2Fb', 'a b', '..\\x']) assert.ok(!isSafeSegment(s), s);
 });
 
 test('formatFileSize: the original boundaries and precision', () => {
