@@ -6,7 +6,8 @@
  *   `fileTransferUtils.js` and Sylk Mobile send it. Checks, all before a byte is read: secure names
  *   (`403`), `Content-Length` (missing `411`, not a number `400`, above `filetransfer_max_size` `413`
  *   with `{"error": "file too large", …}`), the uploader (`auth.ts`, `403`), a storage-enabled party
- *   (`404`), the owner's quota (`413` with `{"error": "quota exceeded", …}`). Then the body streams to
+ *   (`404`), the owner's quota (`413` with `{"error": "quota exceeded", …}`); the journal store
+ *   unavailable for these checks → `503` with `Retry-After`. Then the body streams to
  *   disk with its SHA-1 (`store.ts`), the file is moved into place with its metadata, and the
  *   descriptor message goes through the messaging pipeline (`Messaging.announceFileTransfer`); `200 OK`
  *   only after the journal entries committed. An aborted or cancelled upload leaves no file and no
@@ -99,11 +100,21 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
     if (length === 'missing') return refuse(reply, 411, 'Length Required');
     if (length === null) return refuse(reply, 400, 'Invalid Content-Length');
     if (length > deps.maxBytes) return refuse(reply, 413, { error: 'file too large', limit: deps.maxBytes, size: length });
-    if (!(await mayUpload(deps.uploaders, sender, request.raw.socket.remoteAddress ?? '', request.headers.authorization))) {
+    let allowed: boolean;
+    let senderStored: boolean;
+    let receiverStored: boolean;
+    try {
+      allowed = await mayUpload(deps.uploaders, sender, request.raw.socket.remoteAddress ?? '', request.headers.authorization);
+      [senderStored, receiverStored] = allowed ? await Promise.all([deps.isStorageEnabled(sender), deps.isStorageEnabled(receiver)]) : [false, false];
+    } catch (err) {
+      log.error({ err, sender, receiver }, 'file upload: the journal store is unavailable');
+      reply.header('Retry-After', '5');
+      return refuse(reply, 503, 'Service Unavailable');
+    }
+    if (!allowed) {
       log.info({ sender, address: request.raw.socket.remoteAddress }, 'file upload refused: sender not authenticated');
       return refuse(reply, 403, 'Forbidden');
     }
-    const [senderStored, receiverStored] = await Promise.all([deps.isStorageEnabled(sender), deps.isStorageEnabled(receiver)]);
     if (!senderStored && !receiverStored) return refuse(reply, 404, 'Not Found');
     const where = transferLocation(deps.root, sender, receiver, transferId, filename, !senderStored);
     const verdict = await deps.quota.reserve(where.owner, ownerDir(deps.root, where.owner), length);

@@ -413,6 +413,16 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
     await server.messaging.service.removeMessage({ account: ALICE, contact: BOB, message_id: id });
     await waitUntil(() => !existsSync(fileDir), 'the directory to be deleted');
   });
+
+  // Last: it closes the journal store under the running server.
+  test('the journal store unavailable for the checks: 503 with Retry-After, never 500', async () => {
+    await server.store.close();
+    const data = randomBytes(10);
+    const r = await upload(randomUUID(), 'late.jpg', data);
+    assert.equal(r.status, 503);
+    assert.equal(r.headers['retry-after'], '5');
+    assert.deepEqual(incoming(), []);
+  });
 });
 
 async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
