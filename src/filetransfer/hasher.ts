@@ -143,12 +143,15 @@ export class Sha1Hasher {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
     w.on('message', (m: Reply) => this.jobs.get(m.id)?.onReply(m));
-    w.on('error', (err) => {
-      // The uploads in progress fail (no digest); the next upload starts a new thread.
+    // The thread failed or was terminated: the uploads in progress fail (no digest); the next upload
+    // starts a new thread.
+    const lost = (err: Error): void => {
       if (this.worker === w) this.worker = null;
       for (const job of this.jobs.values()) job.fail(err);
       this.jobs.clear();
-    });
+    };
+    w.on('error', lost);
+    w.on('exit', (code) => lost(new Error(`the hashing thread exited (${code})`)));
     this.worker = w;
     return w;
   }

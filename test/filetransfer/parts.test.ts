@@ -134,6 +134,27 @@ test('receiveFile: SHA-1 while streaming; more bytes than allowed fail on the by
     ]);
     assert.equal(fx.hash, formatSha1(createHash('sha1').update(x).digest()));
     assert.equal(fy.hash, formatSha1(createHash('sha1').update(y).digest()));
+    rmSync(fx.tmpPath);
+    rmSync(fy.tmpPath);
+    // The hashing thread stopped while an upload waits for its digest: the upload fails, nothing is
+    // left, and the next upload gets a new thread.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = Readable.from(
+      (async function* () {
+        yield randomBytes(1000);
+        await gate;
+        yield randomBytes(1000);
+      })(),
+    );
+    const pending = receiveFile(slow, { root, maxBytes: 1 << 20, expectedBytes: 2000, hasher });
+    await new Promise((r) => setTimeout(r, 50));
+    await hasher.close();
+    release();
+    await assert.rejects(pending, /hashing thread exited/);
+    assert.deepEqual(readdirSync(join(root, '.incoming')), []);
+    const again = await receiveFile(Readable.from([x]), { root, maxBytes: 1 << 30, expectedBytes: x.length, hasher });
+    assert.equal(again.hash, fx.hash);
   } finally {
     await hasher.close();
     rmSync(root, { recursive: true, force: true });
