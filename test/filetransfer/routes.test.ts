@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
@@ -203,6 +203,39 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
       'application/sylk-file-transfer',
       'bob-fcm-token',
     ]);
+  });
+
+  test('the request of http-api.md §3.1 byte for byte, from the address of the sender\'s authenticated WebSocket', async (t) => {
+    const binding = { aor: ALICE, connectionId: 'alice-conn', deviceId: null, remoteAddress: '127.0.0.1', sendRaw: () => undefined };
+    server.gateway.ctx.registry.add(binding);
+    t.after(() => server.gateway.ctx.registry.delete(binding));
+    const id = '0b6f2c2e-5b7a-4d2e-9f0c-' + randomBytes(6).toString('hex');
+    const file = randomBytes(4821);
+    const head =
+      `POST /webrtcgateway/filetransfer/alice@example.com/bob@example.com/${id}/photo.jpg HTTP/1.1\r\n` +
+      'Host: sylk.example.com\r\n' +
+      'Content-Type: image/jpeg\r\n' +
+      `Content-Length: ${file.length}\r\n\r\n`;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(port, '127.0.0.1', () => sock.write(Buffer.concat([Buffer.from(head, 'latin1'), file])));
+      let out = '';
+      sock.on('data', (c: Buffer) => {
+        out += c.toString('latin1');
+        const h = out.indexOf('\r\n\r\n');
+        const len = /\r\ncontent-length: (\d+)\r\n/i.exec(out)?.[1];
+        if (h >= 0 && len !== undefined && out.length >= h + 4 + Number(len)) {
+          sock.destroy();
+          resolve(out);
+        }
+      });
+      sock.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(raw, /\r\nServer: SylkServer\/test\r\n/i);
+    assert.match(raw, /\r\nAccess-Control-Allow-Origin: \*\r\n/i);
+    assert.ok(raw.endsWith('\r\n\r\nOK'), raw);
+    const e = await entry(BOB, id);
+    assert.equal((JSON.parse(e!.content) as { filesize: number }).filesize, file.length);
   });
 
   test('an .asc (encrypted) file gets the FT-HTTP document but no text notice', async () => {
