@@ -23,7 +23,7 @@ import type { MessagingService } from './service.js';
 export { MessagingEvents } from './events.js';
 export type { MessagingService } from './service.js';
 export type { OnIncomingMessage, IncomingMessagePush } from './push-hook.js';
-export { formatFileSize, type FileTransferDescriptor } from './file-transfer.js';
+export type { FileTransferDescriptor } from './file-transfer.js';
 export { isStorageEnabled } from './accounts.js';
 
 export interface MessagingDeps {
