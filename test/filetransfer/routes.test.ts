@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,6 +100,11 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
         '',
       ].join('\n'),
     );
+    // A file left from 40 days ago: the housekeeping at start-up removes it (default 15 days, x2).
+    mkdirSync(join(ftDir, 'Q', 'Qold', 'Rold', 'T-old'), { recursive: true });
+    writeFileSync(join(ftDir, 'Q', 'Qold', 'Rold', 'T-old', 'old.jpg'), 'x');
+    const longAgo = (Date.now() - 40 * 86_400_000) / 1000;
+    utimesSync(join(ftDir, 'Q', 'Qold', 'Rold', 'T-old', 'old.jpg'), longAgo, longAgo);
     const config = loadConfig({ configDir: dir, systemDir: null, userDir: null, log: false });
     server = await startServer(config, { version: 'test', serverHeader: 'SylkServer/test' });
     port = server.web.port;
@@ -436,6 +441,10 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
     await waitUntil(() => server.fileTransfer.activeUploads === 0 && incoming().length === 0, 'the cancelled upload to be cleaned up');
     assert.equal(await entry(BOB, id), undefined);
     assert.equal(await entry(ALICE, id), undefined);
+  });
+
+  test('housekeeping ran at start-up: the expired file and its empty directories are gone', async () => {
+    await waitUntil(() => !existsSync(join(ftDir, 'Q')), 'the expired file to be removed');
   });
 
   test('the file goes with its message: removing the entry deletes the directory', async () => {
