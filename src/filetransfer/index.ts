@@ -39,6 +39,8 @@ export interface FileTransferOptions {
   announce: (descriptor: FileTransferDescriptor) => Promise<void>;
   log: Logger;
   now?: () => Date;
+  /** An upload receiving no byte for this long is dropped (default 60 s). */
+  uploadIdleMs?: number;
   /** Housekeeping period (default 1 h); it also runs once at start. */
   housekeepingIntervalMs?: number;
 }
@@ -73,6 +75,7 @@ export function createFileTransfer(o: FileTransferOptions): FileTransfer {
           announce: o.announce,
           uploads,
           hasher,
+          idleMs: o.uploadIdleMs ?? 60_000,
           log: o.log,
           now: o.now ?? (() => new Date()),
         }),

@@ -13,6 +13,7 @@
  *   only after the journal entries committed. An aborted or cancelled upload leaves no file and no
  *   message; a journal failure removes the file again and answers `503` with `Retry-After`.
  *   A rejected upload is answered with `Connection: close`, so a large unread body is not drained.
+ *   An upload may take as long as it needs while bytes keep coming; one idle for `idleMs` is dropped.
  * - `GET|HEAD` of the same shape — the download (`download.ts`).
  * - `OPTIONS` — `200 OK` (CORS pre-flight).
  * - `GET|POST …/filetransfer/cancel/{transfer_id}` — `uploads.ts`; the original's answers.
@@ -51,6 +52,8 @@ export interface FileTransferRouteDeps {
   announce: (d: FileTransferDescriptor) => Promise<void>;
   uploads: ActiveUploads;
   hasher: Sha1Hasher;
+  /** An upload receiving nothing for this long is dropped (ms). */
+  idleMs: number;
   log: Logger;
   now: () => Date;
 }
@@ -124,8 +127,15 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
     const rawId = rawTransferId(raw.url ?? '') ?? transferId;
     deps.uploads.add(rawId, raw);
     const filetype = (request.headers['content-type'] ?? '').trim() || 'application/octet-stream';
+    const onIdle = (): void => {
+      log.info({ sender, receiver, transferId }, 'file upload idle: connection dropped');
+      raw.socket.destroy();
+    };
     try {
       let received;
+      // No byte for `idleMs`: the client is gone or stuck; drop the connection (the upload then fails).
+      raw.socket.setTimeout(deps.idleMs);
+      raw.socket.on('timeout', onIdle);
       try {
         received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, hasher: deps.hasher });
         // The body is complete: no longer an upload in progress that a cancel could abort half-way.
@@ -167,6 +177,8 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
       log.info({ sender, receiver, transferId, size: received.size, owner: where.owner }, 'file uploaded');
       return reply.type(TEXT).send('OK');
     } finally {
+      raw.socket.setTimeout(0);
+      raw.socket.off('timeout', onIdle);
       deps.uploads.forget(rawId, raw);
       deps.quota.release(where.owner, length);
     }

@@ -138,6 +138,8 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
   test('upload: 200 OK, the file in the hashed layout with its metadata, the descriptor in both journals, the notices to SIP devices', async () => {
     const id = randomUUID();
     const data = randomBytes(300_000);
+    // No whole-request time limit on the web server (Node's default would cut uploads after 5 minutes).
+    assert.equal(server.http.server.requestTimeout, 0);
     const r = await upload(id, 'photo.jpg', data);
     assert.equal(r.status, 200, r.body.toString());
     assert.equal(r.body.toString(), 'OK');
