@@ -107,6 +107,20 @@ function formatByteSize(n: number): string {
 export const byteSize = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER): Field<number> =>
   field('size (bytes, or with K/M/G/T)', (raw) => parseByteSize(raw, min, max), def, formatByteSize);
 
+/** A non-negative number of seconds (fractions allowed), e.g. `[Push] retry_base_delay = 0.5`. */
+export const seconds = (def: number): Field<number> =>
+  field(
+    'seconds',
+    (raw) => {
+      const v = raw.trim();
+      const n = v === '' ? Number.NaN : Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new ConfigValueError('expected a non-negative number of seconds');
+      return n;
+    },
+    def,
+    plain,
+  );
+
 /** A TCP/UDP port 0–65535 (0 = pick any free port). */
 export const port = (def: number): Field<number> => field('port', (raw) => parseInteger(raw, 0, 65535), def, plain);
 

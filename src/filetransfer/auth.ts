@@ -8,7 +8,8 @@
  *   and scripts can upload.
  * Anything else is refused (403).
  */
-import { parseApikey, tokensEqual } from '../http/auth.js';
+import { parseApikey } from '../http/auth.js';
+import { secretsEqual } from '../util/secrets.js';
 
 export interface UploaderDirectory {
   /** Is `account` authenticated on a WebSocket connection from `address` (on this instance)? */
@@ -29,5 +30,5 @@ export async function mayUpload(dir: UploaderDirectory, sender: string, address:
   if (token === null) return false;
   const stored = await dir.apiToken(sender);
   // Compared even without a stored token, so both cases cost the same.
-  return tokensEqual(stored ?? '', token) && stored !== null;
+  return secretsEqual(token, stored ?? '') && stored !== null;
 }

@@ -1,12 +1,9 @@
 /**
- * The descriptor of an uploaded file and its metadata file (`sip-messaging.md` §9.1 steps 3–4, §4.4):
- * the descriptor fields in the original's order (`messaging/file-transfer.ts` owns the type and its
- * JSON text), and `meta-<file>` beside the file — the descriptor plus the original's internal `prefix`
- * and `path`, so the directory stays readable by the original's tools (it is never served).
+ * The descriptor of an uploaded file (`sip-messaging.md` §9.1 step 4, §4.4) from what the upload
+ * route knows; the messaging layer owns the type, its JSON text and the `meta-<file>` JSON
+ * (`messaging/file-transfer.ts`).
  */
 import type { FileTransferDescriptor } from '../messaging/index.js';
-import { pyJson } from '../messaging/json.js';
-import type { TransferLocation } from './layout.js';
 
 export interface DescriptorParts {
   filename: string;
@@ -34,22 +31,4 @@ export function buildDescriptor(p: DescriptorParts): FileTransferDescriptor {
     filetype: p.filetype,
     hash: p.hash,
   };
-}
-
-/** The `meta-<file>` JSON (`TransferredFile` of the original: descriptor + `prefix`, `path`). */
-export function metadataJson(d: FileTransferDescriptor, where: TransferLocation): string {
-  return pyJson({
-    filename: d.filename,
-    filesize: d.filesize,
-    sender: d.sender,
-    receiver: d.receiver,
-    transfer_id: d.transfer_id,
-    prefix: where.prefix,
-    path: where.dir,
-    timestamp: d.timestamp,
-    until: d.until,
-    url: d.url,
-    filetype: d.filetype,
-    hash: d.hash,
-  });
 }

@@ -9,7 +9,7 @@
  * the finished file is renamed into place atomically, also on a filesystem shared by instances).
  */
 import { join } from 'node:path';
-import { aorHash, transferDir } from '../messaging/files.js';
+import { aorHash, transferDir } from '../messaging/index.js';
 
 export const ROUTE_PREFIX = '/webrtcgateway/filetransfer';
 export const INCOMING_DIR = '.incoming';

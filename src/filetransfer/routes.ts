@@ -23,12 +23,12 @@
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatTimestamp } from '../payload/datetime.js';
-import { aorOf } from '../sip/uri.js';
+import { canonicalAor } from '../util/aor.js';
 import type { Logger } from '../util/logger.js';
 import { mayUpload, type UploaderDirectory } from './auth.js';
-import { buildDescriptor, metadataJson } from './descriptor.js';
+import { buildDescriptor } from './descriptor.js';
 import { serveDownload, type DownloadParams } from './download.js';
-import type { FileTransferDescriptor } from '../messaging/index.js';
+import { metadataJson, type FileTransferDescriptor } from '../messaging/index.js';
 import { ROUTE_PREFIX, ownerDir, transferLocation } from './layout.js';
 import { secureFilename } from './names.js';
 import type { Quota } from './quota.js';
@@ -96,8 +96,8 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
     const filename = secureFilename(request.params.filename);
     const transferId = secureFilename(request.params.transfer_id);
     if (!filename || !transferId) return refuse(reply, 403, 'Forbidden');
-    const sender = aorOf(request.params.a.replace(/^sips?:/i, ''));
-    const receiver = aorOf(request.params.b.replace(/^sips?:/i, ''));
+    const sender = canonicalAor(request.params.a);
+    const receiver = canonicalAor(request.params.b);
     if (!sender?.includes('@') || !receiver?.includes('@')) return refuse(reply, 400, 'Invalid sender or receiver');
     const length = parseLength(request.headers['content-length']);
     if (length === 'missing') return refuse(reply, 411, 'Length Required');
@@ -165,7 +165,7 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
         hash: received.hash,
       });
       try {
-        await commitFile(received, where.dir, where.file, where.meta, metadataJson(descriptor, where));
+        await commitFile(received, where.dir, where.file, where.meta, metadataJson(descriptor, where.prefix, where.dir));
         await deps.announce(descriptor);
       } catch (err) {
         log.error({ err, sender, receiver, transferId }, 'file upload not announced: file removed');

@@ -3,12 +3,12 @@
  * the file-transfer descriptor (`application/sylk-file-transfer`, §4.4 field order), and what the
  * server sends once a file is stored:
  *
- * 1. the loop-back MESSAGE to itself (§6.3.5: From the sender, To the receiver, `X-Sylk-From-Sip`,
- *    `X-Sylk-App: webrtcgateway`, CPIM with the descriptor) — built as the original builds it and
- *    handed to the messaging pipeline in process (parse, content-type dispatch, `message` handler:
- *    both journals, the `sync`/`message` events on every device, the receiver's push), not sent over
- *    TCP to our own port: the same path, without a socket, and the upload is answered only once the
- *    journal writes committed (a store failure rejects, the upload answers 503 and keeps no file);
+ * 1. the descriptor message, an `InboundMessage` from the `file-upload` source through the one
+ *    dispatch — what the original's loop-back MESSAGE to itself (§6.3.5, `X-Sylk-From-Sip`) achieves:
+ *    both journals (the sender's copy `outgoing`/`accepted`), the sender's other devices told
+ *    (`sync`, server generated), the receiver's `message` events and push; the upload is answered
+ *    only once the journal writes committed (a store failure rejects, the upload answers 503 and
+ *    keeps no file);
  * 2. the RCS FT-HTTP document (GSMA RCC.07, `payload/ft-http.ts`) in CPIM to the receiver's SIP
  *    devices and, replicated (§6.3.6), to the sender's;
  * 3. unless the file name ends with `.asc` (PGP-encrypted), the plain-text notice
@@ -17,15 +17,16 @@
  * Difference from the original: the CPIM From/To carry the `sip:` scheme (quirk 8; RFC 3862 wants a
  * URI there, receivers that fell back to the SIP From still find the same AOR).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { CONTENT_TYPES } from '../journal/types.js';
 import { buildCpim } from '../payload/cpim.js';
 import { formatTimestamp } from '../payload/datetime.js';
 import { FTHTTP_CONTENT_TYPE, buildFtHttp } from '../payload/ft-http.js';
-import { Headers, type SipRequest } from '../sip/message.js';
 import type { MessagingContext } from './context.js';
+import type { Dispatch } from './dispatch.js';
+import type { InboundMessage, SenderSide } from './inbound.js';
 import { pyJson } from './json.js';
-import { APPLICATION_NAME } from './outbound.js';
+
+const DISPOSITION = ['positive-delivery', 'display'];
 
 /** The descriptor of a transferred file (§4.4 / §9.1), in the original's field order. */
 export interface FileTransferDescriptor {
@@ -58,6 +59,28 @@ export function descriptorJson(d: FileTransferDescriptor): string {
   });
 }
 
+/**
+ * The `meta-<file>` JSON stored beside an uploaded file: the descriptor plus the original's internal
+ * `prefix` (first character of the owner's hash) and `path` (the transfer directory), in the order of
+ * the original's `TransferredFile`, so the directory stays readable by its tools (never served).
+ */
+export function metadataJson(d: FileTransferDescriptor, prefix: string, path: string): string {
+  return pyJson({
+    filename: d.filename,
+    filesize: d.filesize,
+    sender: d.sender,
+    receiver: d.receiver,
+    transfer_id: d.transfer_id,
+    prefix,
+    path,
+    timestamp: d.timestamp,
+    until: d.until,
+    url: d.url,
+    filetype: d.filetype,
+    hash: d.hash,
+  });
+}
+
 /** The original's size text (binary units): `n bytes`, `%.2f KB` below 10 KiB, `%.1f KB`, … (§9.1). */
 export function formatFileSize(size: number): string {
   const steps: Array<[number, number, number, string]> = [
@@ -79,52 +102,48 @@ export function fileNotice(d: FileTransferDescriptor): string | null {
   return d.filename.endsWith('.asc') ? null : `File transfer available at ${d.url} (${formatFileSize(d.filesize)})`;
 }
 
-/** Hands a request to the messaging pipeline in process; resolves with its final status. */
-export type LocalDispatch = (request: SipRequest) => Promise<{ status: number; reason?: string }>;
-
-/** CPIM of a server-built file-transfer message (§9.1: Message-ID = transfer id, DateTime without fraction). */
+/** CPIM of a server-built file-transfer notice (§9.1: Message-ID = transfer id, DateTime without fraction). */
 function fileCpim(d: FileTransferDescriptor, contentType: string, content: string, now: Date): string {
   return buildCpim({
     from: { displayName: null, uri: `sip:${d.sender.uri}` },
     to: { displayName: null, uri: `sip:${d.receiver.uri}` },
     dateTime: formatTimestamp(now, 0, 0),
     messageId: d.transfer_id,
-    dispositionNotification: ['positive-delivery', 'display'],
+    dispositionNotification: DISPOSITION,
     contentType: `${contentType}; charset="utf-8"`,
     content,
   });
 }
 
-/** The loop-back MESSAGE of §6.3.5 as the pipeline receives it. */
-export function loopbackRequest(d: FileTransferDescriptor, now: Date): SipRequest {
-  const tag = randomBytes(6).toString('hex');
-  const body = fileCpim(d, CONTENT_TYPES.fileTransfer, descriptorJson(d), now);
-  const fields: Array<[string, string]> = [
-    ['from', `<sip:${d.sender.uri}>;tag=${tag}`],
-    ['to', `<sip:${d.receiver.uri}>`],
-    ['call-id', randomUUID()],
-    ['cseq', '1 MESSAGE'],
-    ['x-sylk-from-sip', 'yes'],
-    ['x-sylk-app', APPLICATION_NAME],
-    ['content-type', 'message/cpim'],
-  ];
+/** The sender's side of an upload: its `outgoing` copy (`accepted`) and its other devices told. */
+const UPLOADER: SenderSide = { state: 'accepted', transaction: '1', serverGenerated: true, announce: 'when-stored', accountKnown: false };
+
+/** The descriptor message as the one dispatch takes it (what the original's loop-back MESSAGE carried). */
+export function fileTransferMessage(d: FileTransferDescriptor, now: Date): InboundMessage {
+  const second = new Date(Math.floor(now.getTime() / 1000) * 1000);
   return {
-    kind: 'request',
-    method: 'MESSAGE',
-    uri: `sip:${d.receiver.uri}`,
-    version: 'SIP/2.0',
-    headers: new Headers(fields.map(([name, value]) => ({ name, value }))),
-    body: Buffer.from(body, 'utf8'),
+    source: 'file-upload',
+    from: d.sender.uri,
+    sender: { uri: d.sender.uri, display_name: null },
+    to: d.receiver.uri,
+    contentType: CONTENT_TYPES.fileTransfer,
+    content: descriptorJson(d),
+    messageId: d.transfer_id,
+    disposition: [...DISPOSITION],
+    timestamp: formatTimestamp(second, 0, 0),
+    timestampDate: second,
+    senderSide: UPLOADER,
+    receiverSide: true,
   };
 }
 
 /**
  * Store and announce an uploaded file (§9.1 step 5). Resolves once the journal entries committed;
- * rejects when the pipeline could not store them. The SIP notices go out in the background.
+ * rejects when they could not be stored. The SIP notices go out in the background.
  */
-export async function announceFileTransfer(ctx: MessagingContext, dispatch: LocalDispatch, d: FileTransferDescriptor): Promise<void> {
+export async function announceFileTransfer(ctx: MessagingContext, dispatch: Dispatch, d: FileTransferDescriptor): Promise<void> {
   const now = ctx.now();
-  const result = await dispatch(loopbackRequest(d, now));
+  const result = await dispatch(fileTransferMessage(d, now));
   if (result.status >= 300) throw new Error(`file-transfer message not stored: ${result.status} ${result.reason ?? ''}`.trim());
   const from = `<sip:${d.sender.uri}>`;
   const to = `<sip:${d.receiver.uri}>`;

@@ -7,7 +7,7 @@
 import type { Config } from '../../config/index.js';
 import type { FileTransferOptions } from '../../filetransfer/index.js';
 import type { JournalStore } from '../../journal/store.js';
-import { isStorageEnabled, type Messaging } from '../../messaging/index.js';
+import type { Messaging } from '../../messaging/index.js';
 import type { ConnectionRegistry } from '../../sylkrtc/registry.js';
 import { canonicalAddress } from '../../filetransfer/auth.js';
 import type { Logger } from '../../util/logger.js';
@@ -32,7 +32,7 @@ export function fileTransferOptionsFromConfig(config: Config, p: FileTransferPar
       authenticatedFrom: (account, address) => p.registry.addressesOf(account).some((a) => canonicalAddress(a) === address),
       apiToken: async (account) => (await p.store.getApiToken(account))?.token ?? null,
     },
-    isStorageEnabled: (aor) => isStorageEnabled(p.store, aor),
+    isStorageEnabled: (aor) => p.messaging.context.accounts.check(p.store, aor),
     announce: (d) => p.messaging.announceFileTransfer(d),
     log: p.log,
   };
