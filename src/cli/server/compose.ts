@@ -9,8 +9,9 @@
  *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
  *   5. SIP stack listening
  *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
- *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws;
- *                           file-transfer routes ── EXTENSION POINT
+ *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws, the
+ *                           file transfer (src/filetransfer, `http-api.md` §3–§5: upload, download,
+ *                           cancel; hourly housekeeping of `file_transfer_dir`)
  *
  * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
  * so shutdown is: close WebSocket connections, stop listening for HTTP, stop SIP (no new requests,
@@ -26,6 +27,7 @@ import { HealthChecks, registerHealthRoute } from '../../http/health.js';
 import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
+import { createFileTransfer, type FileTransfer } from '../../filetransfer/index.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { PushNotifier, startManagementServer, type ManagementServer } from '../../push/index.js';
@@ -37,6 +39,7 @@ import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
 import { pushOptionsFromConfig } from './push.js';
 import { messagingOptionsFromConfig } from './messaging.js';
+import { fileTransferOptionsFromConfig } from './filetransfer.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
 
@@ -67,6 +70,7 @@ export interface Parts {
   messaging?: Messaging;
   http?: HttpServer;
   gateway?: SylkRtcGateway;
+  fileTransfer?: FileTransfer;
 }
 
 export interface RunningServer {
@@ -78,6 +82,7 @@ export interface RunningServer {
   readonly pushManagement: ManagementServer;
   readonly http: HttpServer;
   readonly gateway: SylkRtcGateway;
+  readonly fileTransfer: FileTransfer;
   /** Where the web server listens (the real port when `local_port = 0`). */
   readonly web: { host: string; port: number };
   readonly health: HealthChecks;
@@ -210,6 +215,25 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
   return gateway;
 }
 
+/** Upload, download and cancel routes on the web server; housekeeping from start-up on. */
+async function attachFileTransfer(parts: Parts, stack: StopStack, http: HttpServer, messaging: Messaging, store: JournalStore): Promise<FileTransfer> {
+  const { config } = parts;
+  const files = createFileTransfer(
+    fileTransferOptionsFromConfig(config, {
+      messaging,
+      store,
+      registry: parts.connections,
+      webBaseUrl: () => webBaseUrl(config, http.port()),
+      log: parts.logger.child({ module: 'filetransfer' }),
+    }),
+  );
+  await files.register(http.app);
+  files.start();
+  stack.onStop('filetransfer', () => files.stop());
+  parts.fileTransfer = files;
+  return files;
+}
+
 // ------------------------------------------------------------------------------------------- compose
 
 export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
@@ -233,7 +257,8 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     const gateway = attachGateway(parts, stack, http, sip, messaging, store);
     // Journal history for SIP devices; CORS for the origins allowed on the WebSocket API.
     await registerHistoryRoutes(http.app, { store, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.history' }) });
-    //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
+    // File transfer (http-api.md §3–§5), before listen().
+    const fileTransfer = await attachFileTransfer(parts, stack, http, messaging, store);
     const web = await http.listen();
 
     log.info({ web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
@@ -246,6 +271,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       pushManagement: parts.pushManagement!,
       http,
       gateway,
+      fileTransfer,
       web,
       health: parts.health,
       stop: () => stack.run(),
