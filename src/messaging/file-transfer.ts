@@ -22,7 +22,6 @@ import { buildCpim } from '../payload/cpim.js';
 import { formatTimestamp } from '../payload/datetime.js';
 import { FTHTTP_CONTENT_TYPE, buildFtHttp } from '../payload/ft-http.js';
 import type { MessagingContext } from './context.js';
-import type { Dispatch } from './dispatch.js';
 import type { InboundMessage, SenderSide } from './inbound.js';
 import { pyJson } from './json.js';
 
@@ -141,7 +140,11 @@ export function fileTransferMessage(d: FileTransferDescriptor, now: Date): Inbou
  * Store and announce an uploaded file (§9.1 step 5). Resolves once the journal entries committed;
  * rejects when they could not be stored. The SIP notices go out in the background.
  */
-export async function announceFileTransfer(ctx: MessagingContext, dispatch: Dispatch, d: FileTransferDescriptor): Promise<void> {
+export async function announceFileTransfer(
+  ctx: MessagingContext,
+  dispatch: (msg: InboundMessage) => Promise<{ status: number; reason?: string }>,
+  d: FileTransferDescriptor,
+): Promise<void> {
   const now = ctx.now();
   const result = await dispatch(fileTransferMessage(d, now));
   if (result.status >= 300) throw new Error(`file-transfer message not stored: ${result.status} ${result.reason ?? ''}`.trim());
