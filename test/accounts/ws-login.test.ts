@@ -126,6 +126,9 @@ describe('WebSocket login, standalone mode', () => {
       for (let i = 0; i < 5; i++) assert.deepEqual(await c.login('bob@example.com', `guess ${i}`), ['registering', FAILED]);
       assert.deepEqual(await c.login('bob@example.com', 'wonderland'), ['registering', FAILED], 'blocked: not even checked');
       assert.ok(server.guessLimiter.refused >= 1);
+      const metrics = await (await fetch(`http://127.0.0.1:${server.web.port}/metrics`)).text();
+      assert.match(metrics, /^sylk_auth_guess_refused_total [1-9]/m, 'the refusals are visible to the operator');
+      assert.match(metrics, /^sylk_auth_failures_total ([5-9]|\d\d)/m);
       assert.deepEqual(await other.login('bob@example.com', 'wonderland'), ['registering', 'registered'], 'another address is not blocked');
       assert.deepEqual(await c.login('alice@example.com', 'wonderland'), ['registering', 'registered'], 'another account is not blocked');
     } finally {
