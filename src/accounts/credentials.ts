@@ -2,11 +2,11 @@
  * The digest secrets of a local account (`standalone.md` §2, RFC 7616 §3.4.2): HA1 =
  * H(user:realm:password) with realm = the account's domain, for MD5 and SHA-256 (the hashes are the
  * SIP layer's `computeHa1`), and the checks of a password or of an HA1 a client presents
- * (`sylkrtc-websocket.md` §4.3: `ha1: true` clients send MD5 HA1). Comparisons are constant-time.
+ * (`sylkrtc-websocket.md` §4.3: `ha1: true` clients send MD5 HA1). Comparisons are constant-time (`util/secrets.ts`).
  */
-import { timingSafeEqual } from 'node:crypto';
 import { computeHa1 } from '../sip/digest.js';
-import type { AccountAor } from './aor.js';
+import { secretsEqual } from '../util/secrets.js';
+import type { AccountAor } from '../util/aor.js';
 import type { Ha1Pair, LocalAccount } from './types.js';
 
 /** The parts of an account the checks read. */
@@ -24,9 +24,7 @@ export function ha1sFor(account: Pick<AccountAor, 'user' | 'domain'>, password: 
 }
 
 function sameHex(a: string, b: string): boolean {
-  const x = Buffer.from(a.toLowerCase());
-  const y = Buffer.from(b.toLowerCase());
-  return x.length === y.length && timingSafeEqual(x, y);
+  return secretsEqual(a.toLowerCase(), b.toLowerCase());
 }
 
 /** `user` and `domain` of a stored account's AOR. */

@@ -5,7 +5,7 @@
  * sip_domains` unless that list is `*`, the password at least `MIN_PASSWORD_LENGTH` characters; only
  * the HA1s are stored.
  */
-import { ACCOUNT_USER_RE, parseAccountAor, type AccountAor } from './aor.js';
+import { ACCOUNT_USER_RE, parseAccountAor, type AccountAor } from '../util/aor.js';
 import { ha1sFor, MIN_PASSWORD_LENGTH } from './credentials.js';
 import type { AccountStore } from './types.js';
 

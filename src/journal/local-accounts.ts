@@ -8,7 +8,7 @@
  * API token), which exists for every AOR that used the messaging service, local or not.
  */
 
-/** One local account. The AOR is `user@domain`, lower-cased (`accounts/aor.ts`). */
+/** One local account. The AOR is `user@domain`, lower-cased (`util/aor.ts` `parseAccountAor`). */
 export interface LocalAccount {
   aor: string;
   /** HA1 = MD5(user:domain:password), lower-case hex (32). */

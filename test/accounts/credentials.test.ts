@@ -1,12 +1,12 @@
 /**
- * Account names and digest secrets (`src/accounts/aor.ts`, `credentials.ts`, `standalone.md` §2,
+ * Account names and digest secrets (`src/util/aor.ts` parseAccountAor, `src/accounts/credentials.ts`, `standalone.md` §2,
  * RFC 7616): AOR normalisation, HA1 values against independently computed hashes, password and HA1
  * checks.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { parseAccountAor } from '../../src/accounts/aor.js';
+import { parseAccountAor } from '../../src/util/aor.js';
 import { ha1ForAlgorithm, ha1Matches, ha1sFor, passwordMatches } from '../../src/accounts/credentials.js';
 import type { LocalAccount } from '../../src/accounts/types.js';
 

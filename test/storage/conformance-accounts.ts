@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { parseAccountAor } from '../../src/accounts/aor.js';
+import { parseAccountAor } from '../../src/util/aor.js';
 import { ha1sFor } from '../../src/accounts/credentials.js';
 import type { JournalStore } from '../../src/journal/store.js';
 

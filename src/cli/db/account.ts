@@ -6,7 +6,7 @@
  * `remove` deletes the account and everything stored for it: journal, account record and API token,
  * push tokens, public key, private-key message and uploaded files.
  */
-import { parseAccountAor } from '../../accounts/aor.js';
+import { parseAccountAor } from '../../util/aor.js';
 import { changePassword, createAccount, type AccountResult, type ServedDomains } from '../../accounts/manage.js';
 import type { LocalAccount } from '../../accounts/types.js';
 import type { JournalStore } from '../../journal/store.js';

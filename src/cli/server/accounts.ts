@@ -5,7 +5,7 @@
  * a REGISTER to the proxy on the account's behalf (proxy) — always behind the instance's one
  * `GuessLimiter` (`sylkrtc/limited-auth.ts`), which the SIP registrar shares.
  */
-import { parseAccountAor } from '../../accounts/aor.js';
+import { parseAccountAor } from '../../util/aor.js';
 import type { GuessLimiter } from '../../accounts/guess-limiter.js';
 import type { ServedDomains } from '../../accounts/manage.js';
 import type { AccountStore } from '../../accounts/types.js';
