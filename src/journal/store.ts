@@ -16,6 +16,7 @@
  *
  * Change policy: other areas code against this interface; it only changes additively.
  */
+import type { AccountStore } from './local-accounts.js';
 import type {
   Account,
   ApiToken,
@@ -56,6 +57,12 @@ export interface ExpireResult {
 export interface JournalStore {
   /** Engine name (`sqlite`, `postgres`, `cassandra`), for logs and `sylk-db`. */
   readonly engine: string;
+
+  /**
+   * The local accounts of standalone mode (`local-accounts.ts`, `standalone.md` §2), in the same
+   * database. Unrelated to the account *records* below (last login, API token).
+   */
+  readonly localAccounts: AccountStore;
 
   // ---------------------------------------------------------------- journal entries
 

@@ -6,6 +6,7 @@
  * delegating each operation to its table. An engine's store (`<engine>/store.ts`) extends it with
  * what is engine-specific: connections, the group commit of adds, administration and lifecycle.
  */
+import type { AccountStore } from '../journal/local-accounts.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../journal/store.js';
 import type {
   Account,
@@ -55,6 +56,8 @@ export interface PushTokensTable {
 
 export abstract class TableStore implements JournalStore {
   abstract readonly engine: string;
+  /** Local accounts of standalone mode (`<engine>/local-accounts.ts`), public per `JournalStore`. */
+  abstract readonly localAccounts: AccountStore;
   protected abstract readonly entries: EntriesTable;
   protected abstract readonly accounts: AccountsTable;
   protected abstract readonly keys: KeysTable;

@@ -16,6 +16,7 @@ export {
   type AuthSubject,
   type SipRegistrationOptions,
 } from './auth.js';
+export { GuessLimitedAuthenticator } from './limited-auth.js';
 export { ConnectionRegistry } from './registry.js';
 export { domainAllowed } from './context.js';
 export { FileAddressBookStore, MemoryAddressBookStore, type AddressBookStore } from './addressbook.js';

@@ -8,6 +8,9 @@
  * - {@link canonicalAor}: the messaging/journal key (`sip-messaging.md` §1): `user@host`, host
  *   lower-cased, no scheme, port or parameters (RFC 3261 §19.1.4 via the SIP layer's `aorOf`).
  *
+ * - {@link parseAccountAor}: a local account of standalone mode (`standalone.md` §2): `user@domain`,
+ *   all lower-cased, no port or parameters; {@link ACCOUNT_USER_RE} for new accounts' user parts.
+ *
  * Plus the helpers both sides use: {@link stripScheme}, {@link splitAor}, {@link aorKey}.
  */
 import { aorOf, parseSipUri } from '../sip/message/uri.js';
@@ -68,4 +71,30 @@ export function splitUsernameDomain(aor: string): [username: string, domain: str
 /** The inverse of {@link splitUsernameDomain}. */
 export function joinUsernameDomain(username: string, domain: string): string {
   return domain === '' ? username : `${username}@${domain}`;
+}
+
+export interface AccountAor {
+  /** `user@domain`, lower-cased. */
+  aor: string;
+  user: string;
+  domain: string;
+}
+
+/** The user part a new account may have (sign-up, `sylk-db account add`): letters, digits, `._-+`. */
+export const ACCOUNT_USER_RE = /^[a-z0-9][a-z0-9._+-]{0,63}$/;
+
+/** Parse a local account's AOR (scheme dropped, lower-cased); null when it is not `user@domain` or not a valid SIP URI. */
+export function parseAccountAor(value: string): AccountAor | null {
+  let rest = value.trim();
+  if (/^sips?:/i.test(rest)) rest = rest.slice(rest.indexOf(':') + 1);
+  rest = rest.toLowerCase();
+  if (rest.length === 0 || rest.length > 255) return null;
+  const at = rest.lastIndexOf('@');
+  if (at <= 0 || at === rest.length - 1) return null;
+  const user = rest.slice(0, at);
+  const domain = rest.slice(at + 1);
+  if (/[;?:\s]/.test(rest) || domain.startsWith('[')) return null;
+  const uri = parseSipUri(`sip:${rest}`);
+  if (uri === undefined) return null;
+  return { aor: rest, user, domain };
 }

@@ -8,9 +8,10 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { JournalStore } from '../../journal/store.js';
 import { isUnread } from '../../journal/types.js';
 import { describeStore, openStore, type StoreSpec } from '../../storage/index.js';
+import { runAccountCommand, type AccountCommandOptions } from './account.js';
 import type { Command } from './args.js';
 import { CliExit, confirm, Output, pickNumber, type CliIo } from './io.js';
-import { accountRecords, emptyStats, parseRecord, RecordApplier, type ApplyStats } from './transfer.js';
+import { accountRecords, emptyStats, localAccountRecord, parseRecord, RecordApplier, type ApplyStats } from './transfer.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -19,6 +20,8 @@ export interface CommandContext {
   spec: StoreSpec;
   /** Opens the source store (once). */
   store(): Promise<JournalStore>;
+  /** For `account` (from the configuration). */
+  accounts: AccountCommandOptions;
 }
 
 /** Has the account any data at all? (Unknown accounts are an error for destructive commands.) */
@@ -54,6 +57,8 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' } | { name
       return importRecords(cmd.input, ctx);
     case 'migrate':
       return migrate(cmd, ctx);
+    case 'account':
+      return runAccountCommand(cmd, { io: ctx.io, out: ctx.out, yes: ctx.yes, store: ctx.store, options: ctx.accounts });
   }
 }
 
@@ -210,7 +215,7 @@ async function exportAccount(account: string, output: string | null, ctx: Comman
 }
 
 function statsLine(s: ApplyStats): string {
-  return `${s.entries} entries added, ${s.duplicates} already present, ${s.accounts} accounts, ${s.apiTokens} API tokens, ${s.publicKeys} public keys, ${s.privateKeys} private keys, ${s.pushTokens} push tokens`;
+  return `${s.entries} entries added, ${s.duplicates} already present, ${s.accounts} accounts, ${s.apiTokens} API tokens, ${s.publicKeys} public keys, ${s.privateKeys} private keys, ${s.pushTokens} push tokens, ${s.localAccounts} local accounts`;
 }
 
 async function importRecords(input: string, ctx: CommandContext): Promise<number> {
@@ -259,7 +264,7 @@ async function migrate(cmd: Extract<Command, { name: 'migrate' }>, ctx: CommandC
   if (!cmd.restart && existsSync(cmd.state)) {
     const saved = JSON.parse(readFileSync(cmd.state, 'utf8')) as MigrateState;
     if (saved.to !== toName) throw new CliExit(1, `${cmd.state} belongs to a migration to ${saved.to}; use --state or --restart`);
-    state = saved;
+    state = { ...saved, stats: { ...emptyStats(), ...saved.stats } };
     ctx.out.progress(`resuming after ${state.current ? `${state.current.aor} entry ${state.current.afterId}` : state.doneThrough}`);
   }
   const save = (): void => {
@@ -308,6 +313,10 @@ async function migrate(cmd: Extract<Command, { name: 'migrate' }>, ctx: CommandC
       if (page.next === null) break;
       after = page.next;
     }
+    // Local accounts without any other data are not enumerated above: copy every one (idempotent).
+    const locals = new RecordApplier(target);
+    for (const a of await source.localAccounts.listAccounts()) await locals.apply(localAccountRecord(a));
+    state.stats.localAccounts += locals.stats.localAccounts;
     ctx.out.info(`Migrated to ${toName}: ${statsLine(state.stats)}`);
     const { rmSync } = await import('node:fs');
     rmSync(cmd.state, { force: true });

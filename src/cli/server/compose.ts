@@ -9,7 +9,8 @@
  *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
  *   5. SIP stack listening
  *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
- *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws, the
+ *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
+ *                           (login per `[Server] mode`, `accounts.ts`), sign-up when allowed, the
  *                           file transfer (src/filetransfer, `http-api.md` §3–§5: upload, download,
  *                           cancel; hourly housekeeping of `file_transfer_dir`)
  *
@@ -26,19 +27,22 @@ import { webBaseUrl, type Config } from '../../config/index.js';
 import { HealthChecks, registerHealthRoute } from '../../http/health.js';
 import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
+import { registerSignupRoute } from '../../http/signup.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import { createFileTransfer, type FileTransfer } from '../../filetransfer/index.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
+import { GuessLimiter } from '../../accounts/guess-limiter.js';
 import { PushNotifier, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore } from '../../storage/index.js';
 import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
-import { ConnectionRegistry, FileAddressBookStore, SipRegistrationAuthenticator, SylkRtcGateway } from '../../sylkrtc/index.js';
+import { ConnectionRegistry, FileAddressBookStore, SylkRtcGateway } from '../../sylkrtc/index.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
 import { pushOptionsFromConfig } from './push.js';
 import { messagingOptionsFromConfig } from './messaging.js';
+import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } from './accounts.js';
 import { fileTransferOptionsFromConfig } from './filetransfer.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
@@ -61,6 +65,10 @@ export interface Parts {
   /** The composition's own logger. */
   readonly log: Logger;
   readonly health: HealthChecks;
+  /** `[Server] mode`, `[Accounts]`, served domains (`accounts.ts`). */
+  readonly accountOptions: AccountsOptions;
+  /** The instance's guessing limits (`standalone.md` §5), shared by every credential check. */
+  readonly guessLimiter: GuessLimiter;
   /** Which WebSocket connections hold which accounts: one instance, read by push and the gateway. */
   readonly connections: ConnectionRegistry;
   store?: JournalStore;
@@ -86,6 +94,9 @@ export interface RunningServer {
   /** Where the web server listens (the real port when `local_port = 0`). */
   readonly web: { host: string; port: number };
   readonly health: HealthChecks;
+  /** `[Server] mode`: `proxy` or `standalone`. */
+  readonly mode: AccountsOptions['mode'];
+  readonly guessLimiter: GuessLimiter;
   /** Stop everything in reverse start order; resolves when done (idempotent). */
   stop(): Promise<void>;
 }
@@ -194,10 +205,13 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
   return http;
 }
 
-/** The sylkRTC WebSocket API; accounts authenticate by registering with the SIP proxy on their behalf. */
+/**
+ * The sylkRTC WebSocket API; accounts authenticate against the local accounts (standalone) or by
+ * registering with the SIP proxy on their behalf (proxy), behind the guessing limits either way.
+ */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
   const { sipDomains, webOrigins, pingIntervalSec, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
-  const authenticator = new SipRegistrationAuthenticator({ sip, ...sipRegistrationSettings(parts.config, sip.ports()) });
+  const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()) });
   const gateway = new SylkRtcGateway({
     service: messaging.service,
     events: messaging.events,
@@ -239,7 +253,15 @@ async function attachFileTransfer(parts: Parts, stack: StopStack, http: HttpServ
 export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
   const root = options.logger ?? logger;
   const log = root.child({ module: 'server' });
-  const parts: Parts = { config, logger: root, log, health: new HealthChecks(options.version), connections: new ConnectionRegistry() };
+  const parts: Parts = {
+    config,
+    logger: root,
+    log,
+    health: new HealthChecks(options.version),
+    connections: new ConnectionRegistry(),
+    accountOptions: accountsOptionsFromConfig(config),
+    guessLimiter: new GuessLimiter(),
+  };
   const stack = new StopStack(log);
   try {
     // 1. Journal store.
@@ -257,11 +279,16 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     const gateway = attachGateway(parts, stack, http, sip, messaging, store);
     // Journal history for SIP devices; CORS for the origins allowed on the WebSocket API.
     await registerHistoryRoutes(http.app, { store, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.history' }) });
+    // Sign-up of local accounts, only when allowed (standalone.md §6).
+    if (parts.accountOptions.allowSignup) {
+      const a = parts.accountOptions;
+      await registerSignupRoute(http.app, { accounts: store.localAccounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
+    }
     // File transfer (http-api.md §3–§5), before listen().
     const fileTransfer = await attachFileTransfer(parts, stack, http, messaging, store);
     const web = await http.listen();
 
-    log.info({ web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
+    log.info({ mode: parts.accountOptions.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
     return {
       config,
       store,
@@ -274,6 +301,8 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       fileTransfer,
       web,
       health: parts.health,
+      mode: parts.accountOptions.mode,
+      guessLimiter: parts.guessLimiter,
       stop: () => stack.run(),
     };
   } catch (err) {

@@ -12,6 +12,7 @@
  * - `sylk_api_tokens`: the exact expiry of the API token (`chat_accounts.api_token` only has a TTL).
  * - `sylk_accounts_by_api_token`: token → account, for HTTP authentication by token.
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
+ * - `sylk_local_accounts`: the credentials of standalone mode (`local-accounts.ts`).
  */
 import type { Client } from 'cassandra-driver';
 
@@ -52,6 +53,23 @@ export function pushTokensTableName(options: SchemaOptions): string {
   const name = options.pushTokensTable && options.pushTokensTable.length > 0 ? options.pushTokensTable : 'push_tokens';
   return checkIdentifier(name, 'table');
 }
+
+/** Standalone mode's local accounts (`local-accounts.ts`), one partition per AOR. */
+export const LOCAL_ACCOUNTS_TABLE: TableDefinition = {
+  name: 'sylk_local_accounts',
+  columns: [
+    ['aor', 'text'],
+    ['domain', 'text'],
+    ['ha1_md5', 'text'],
+    ['ha1_sha256', 'text'],
+    ['display_name', 'text'],
+    ['created_at', 'timestamp'],
+    ['disabled', 'boolean'],
+  ],
+  primaryKey: 'aor',
+  options: [],
+  original: false,
+};
 
 /**
  * The model, in `sylk-db dbinit`'s order (push tokens, accounts, journal, id map, public keys), then
@@ -191,6 +209,7 @@ export function schemaTables(options: SchemaOptions = {}): TableDefinition[] {
       options: [],
       original: false,
     },
+    LOCAL_ACCOUNTS_TABLE,
   ];
 }
 

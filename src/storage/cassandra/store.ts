@@ -47,6 +47,8 @@ import { DEFAULT_RETENTION_DAYS, type NewJournalEntry } from '../../journal/type
 import { GroupCommitter } from '../group-commit.js';
 import { TableStore } from '../table-store.js';
 import { Accounts } from './accounts.js';
+import { CassandraAccountStore } from './local-accounts.js';
+import type { AccountStore } from '../../journal/local-accounts.js';
 import { CreatedAtClock } from './clock.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
 import { MAX_TTL, str, tableNames, type Client, type CqlDb, type Params, type Row, type Tables } from './db.js';
@@ -81,6 +83,8 @@ export class CassandraStore extends TableStore {
   protected readonly accounts: Accounts;
   protected readonly keys: Keys;
   protected readonly pushTokens: PushTokens;
+  /** Local accounts (standalone mode), `local-accounts.ts`. */
+  readonly localAccounts: AccountStore;
   private closed = false;
 
   constructor(
@@ -89,7 +93,9 @@ export class CassandraStore extends TableStore {
     private readonly ownsClient = false,
   ) {
     super();
-    this.t = tableNames(checkIdentifier(options.keyspace, 'keyspace'), options);
+    const keyspace = checkIdentifier(options.keyspace, 'keyspace');
+    this.t = tableNames(keyspace, options);
+    this.localAccounts = new CassandraAccountStore(client, keyspace, () => this.checkOpen());
     const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
     const now = options.now ?? Date.now;
     this.db = {

@@ -25,6 +25,8 @@ import { TableStore } from '../table-store.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { accountPage, ACCOUNT_TABLES } from '../sql-entry.js';
 import { PgAccounts } from './accounts.js';
+import { PostgresAccountStore } from './local-accounts.js';
+import type { AccountStore } from '../../journal/local-accounts.js';
 import { ident, type PgDb } from './db.js';
 import { PgEntries } from './entries.js';
 import { PgKeys } from './keys.js';
@@ -78,6 +80,11 @@ export class PostgresStore extends TableStore {
   protected readonly accounts = new PgAccounts(this.db);
   protected readonly keys = new PgKeys(this.db);
   protected readonly pushTokens = new PgPushTokens(this.db);
+  /** Local accounts (standalone mode), `local-accounts.ts`: one autocommitted statement per write. */
+  readonly localAccounts: AccountStore = new PostgresAccountStore((sql, params) => {
+    this.checkOpen();
+    return this.pool.query(sql, params);
+  });
 
   constructor(private readonly options: PostgresStoreOptions) {
     super();

@@ -33,6 +33,8 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openConnection, type ConnectionSettings } from './connection.js';
 import { migrate } from './migrations.js';
 import { SqliteAccounts } from './accounts.js';
+import { SqliteAccountStore } from './local-accounts.js';
+import type { AccountStore } from '../../journal/local-accounts.js';
 import type { SqliteDb } from './db.js';
 import { SqliteEntries } from './entries.js';
 import { SqliteKeys } from './keys.js';
@@ -117,6 +119,8 @@ export class SqliteStore extends TableStore {
   private readonly listAccountsStmt: Statement;
   protected readonly entries: SqliteEntries;
   protected readonly accounts: SqliteAccounts;
+  /** Local accounts (standalone mode), `local-accounts.ts`. */
+  readonly localAccounts: AccountStore;
   protected readonly keys: SqliteKeys;
   protected readonly pushTokens: SqlitePushTokens;
 
@@ -137,6 +141,7 @@ export class SqliteStore extends TableStore {
     const tables: SqliteDb = { db: this.db, write: (op) => this.write(op), checkOpen: () => this.checkOpen() };
     this.entries = new SqliteEntries(tables);
     this.accounts = new SqliteAccounts(tables);
+    this.localAccounts = new SqliteAccountStore(this.db, () => this.checkOpen());
     this.keys = new SqliteKeys(tables);
     this.pushTokens = new SqlitePushTokens(tables);
     const onCheckpointError = (message: string): void => log.warn({ path: options.path, err: message }, 'WAL checkpoint failed');
