@@ -18,7 +18,8 @@ export const envVar = 'SYLK_TEST_PG_URL';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const HOST = '127.0.0.1';
-const PORT = 15432;
+// SYLK_TEST_PG_PORT: another port, for test runs side by side on one machine.
+const PORT = Number(process.env.SYLK_TEST_PG_PORT ?? 15432);
 const DB = 'sylk_test';
 
 /** Test files that use PostgreSQL: storage engine tests, integration and CLI tests. */
