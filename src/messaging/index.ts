@@ -13,6 +13,7 @@ import type { RequestHandler, SipClient } from '../sip/api.js';
 import { logger } from '../util/logger.js';
 import type { MessagingContext } from './context.js';
 import { MessagingEvents } from './events.js';
+import { announceFileTransfer, type FileTransferDescriptor, type LocalDispatch } from './file-transfer.js';
 import { SylkMessagingService } from './messaging-service.js';
 import { Outbound } from './outbound.js';
 import { createMessagingPipeline } from './pipeline.js';
@@ -22,6 +23,8 @@ import type { MessagingService } from './service.js';
 export { MessagingEvents } from './events.js';
 export type { MessagingService } from './service.js';
 export type { OnIncomingMessage, IncomingMessagePush } from './push-hook.js';
+export { formatFileSize, type FileTransferDescriptor } from './file-transfer.js';
+export { isStorageEnabled } from './accounts.js';
 
 export interface MessagingDeps {
   config: Pick<Config, 'Server' | 'SIP' | 'General'>;
@@ -42,6 +45,12 @@ export interface Messaging {
   handler: RequestHandler;
   outbound: Outbound;
   context: MessagingContext;
+  /**
+   * A file was uploaded (`sip-messaging.md` §9.1 step 5): its descriptor message goes through the
+   * pipeline as the original's loop-back MESSAGE would (both journals, events, push), then the
+   * FT-HTTP and text notices go to the SIP devices. Resolves once the journal writes committed.
+   */
+  announceFileTransfer(descriptor: FileTransferDescriptor): Promise<void>;
 }
 
 export function createMessaging(deps: MessagingDeps): Messaging {
@@ -75,5 +84,15 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     defaultApplication: config.Server.default_application,
     applicationMap: config.Server.application_map,
   });
-  return { events, service: new SylkMessagingService(context), handler, outbound, context };
+  // The loop-back MESSAGE of §6.3.5, handed to the pipeline in process, as if from our own TCP port.
+  const local: LocalDispatch = (request) =>
+    handler({ request, source: { protocol: 'tcp', address: config.SIP.local_ip, port: config.SIP.local_tcp_port ?? 0 } });
+  return {
+    events,
+    service: new SylkMessagingService(context),
+    handler,
+    outbound,
+    context,
+    announceFileTransfer: (descriptor) => announceFileTransfer(context, local, descriptor),
+  };
 }

@@ -54,6 +54,10 @@ export class Binding implements RoutedBinding {
     return this.connection.id;
   }
 
+  get remoteAddress(): string {
+    return this.connection.remoteAddress;
+  }
+
   get deviceId(): string | null {
     return this.deviceToken?.deviceId ?? null;
   }

@@ -10,8 +10,9 @@
  *   5. SIP stack listening
  *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
  *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
- *                           (login per `[Server] mode`, `accounts.ts`), sign-up when allowed;
- *                           file-transfer routes ── EXTENSION POINT
+ *                           (login per `[Server] mode`, `accounts.ts`), sign-up when allowed, the
+ *                           file transfer (src/filetransfer, `http-api.md` §3–§5: upload, download,
+ *                           cancel; hourly housekeeping of `file_transfer_dir`)
  *
  * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
  * so shutdown is: close WebSocket connections, stop listening for HTTP, stop SIP (no new requests,
@@ -29,6 +30,7 @@ import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
 import { registerSignupRoute } from '../../http/signup.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
+import { createFileTransfer, type FileTransfer } from '../../filetransfer/index.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { GuessLimiter } from '../../accounts/guess-limiter.js';
@@ -41,6 +43,7 @@ import { SylkRtcGateway } from '../../sylkrtc/server.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
 import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } from './accounts.js';
+import { fileTransferOptionsFromConfig } from './filetransfer.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 
 export interface ComposeOptions {
@@ -72,6 +75,7 @@ export interface Parts {
   messaging?: Messaging;
   http?: HttpServer;
   gateway?: SylkRtcGateway;
+  fileTransfer?: FileTransfer;
 }
 
 export interface RunningServer {
@@ -83,6 +87,7 @@ export interface RunningServer {
   readonly pushManagement: ManagementServer;
   readonly http: HttpServer;
   readonly gateway: SylkRtcGateway;
+  readonly fileTransfer: FileTransfer;
   /** Where the web server listens (the real port when `local_port = 0`). */
   readonly web: { host: string; port: number };
   readonly health: HealthChecks;
@@ -220,6 +225,25 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
   return gateway;
 }
 
+/** Upload, download and cancel routes on the web server; housekeeping from start-up on. */
+async function attachFileTransfer(parts: Parts, stack: StopStack, http: HttpServer, messaging: Messaging, store: JournalStore, gateway: SylkRtcGateway): Promise<FileTransfer> {
+  const { config } = parts;
+  const files = createFileTransfer(
+    fileTransferOptionsFromConfig(config, {
+      messaging,
+      store,
+      registry: gateway.ctx.registry,
+      webBaseUrl: () => webBaseUrl(config, http.port()),
+      log: parts.logger.child({ module: 'filetransfer' }),
+    }),
+  );
+  await files.register(http.app);
+  files.start();
+  stack.onStop('filetransfer', () => files.stop());
+  parts.fileTransfer = files;
+  return files;
+}
+
 // ------------------------------------------------------------------------------------------- compose
 
 export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
@@ -255,7 +279,8 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       const a = parts.accounts;
       await registerSignupRoute(http.app, { accounts: store.accounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
     }
-    //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
+    // File transfer (http-api.md §3–§5), before listen().
+    const fileTransfer = await attachFileTransfer(parts, stack, http, messaging, store, gateway);
     const web = await http.listen();
 
     log.info({ mode: parts.accounts.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
@@ -268,6 +293,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       pushManagement: parts.pushManagement!,
       http,
       gateway,
+      fileTransfer,
       web,
       health: parts.health,
       mode: parts.accounts.mode,

@@ -9,11 +9,10 @@
 import { nowTimestamp } from '../../payload/datetime.js';
 import { FTHTTP_CONTENT_TYPE, FtHttpError, parseFtHttp } from '../../payload/ft-http.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
-import { pyJson } from '../json.js';
+import { CONTENT_TYPES } from '../../journal/types.js';
+import { descriptorJson } from '../file-transfer.js';
 import type { ParsedMessage } from '../parse.js';
 import { storeOrdinaryMessage } from './message.js';
-
-export const FILE_TRANSFER_CONTENT_TYPE = 'application/sylk-file-transfer';
 
 async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
   let file;
@@ -35,7 +34,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
     url: file.url,
     filetype: file.contentType,
   };
-  return storeOrdinaryMessage({ ...msg, contentType: FILE_TRANSFER_CONTENT_TYPE, content: pyJson(descriptor) }, ctx);
+  return storeOrdinaryMessage({ ...msg, contentType: CONTENT_TYPES.fileTransfer, content: descriptorJson(descriptor) }, ctx);
 }
 
 export const ftHttpHandler: ContentHandler = { name: 'ft-http', contentTypes: [FTHTTP_CONTENT_TYPE], handle };
