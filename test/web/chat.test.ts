@@ -8,7 +8,7 @@
  * scroll, and catching up without duplicates after a dropped connection.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { uuid } from '../../web/src/ids.js';
 import { ha1 } from '../../web/src/ids.js';
 import { message, openConversation, PASSWORD, sendText, signIn, startWebEnv, stateOf, unreadOf, until, type WebEnv } from './harness.js';
@@ -24,6 +24,9 @@ describe('web client: chat between browsers through the real server', () => {
     alice = await env.addAccount('alice');
     bob = await env.addAccount('bob');
     carol = await env.addAccount('carol');
+  });
+  afterEach(async () => {
+    await env.closeDevices();
   });
   after(async () => {
     await env.close();
@@ -172,6 +175,10 @@ describe('web client: chat between browsers through the real server', () => {
   test('history: the newest page first, older pages when scrolling up', async () => {
     const dave = await env.addAccount('dave');
     const erin = await env.addAccount('erin');
+    // The server journals messages only for accounts that signed in once (sylkrtc-websocket.md §8.2).
+    const first = await env.device();
+    await signIn(first.page, erin);
+    await first.context.close();
     const d = (await env.device()).page;
     await signIn(d, dave);
     await openConversation(d, erin);

@@ -32,6 +32,8 @@ export interface WebEnv {
   addAccount(user: string, password?: string): Promise<string>;
   /** A new browser context (a separate "device") with one page, at `base`. */
   device(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  /** Close every device opened so far (between tests: an open page keeps reading its conversation). */
+  closeDevices(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,9 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
       const page = await context.newPage();
       await page.goto(base);
       return { context, page };
+    },
+    async closeDevices() {
+      for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
