@@ -17,6 +17,8 @@ import { createAccount } from '../../src/accounts/manage.js';
 import { startServer, type RunningServer } from '../../src/cli/server/compose.js';
 import { loadConfig } from '../../src/config/index.js';
 
+export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const DOMAIN = 'example.com';
@@ -31,7 +33,8 @@ export interface WebEnv {
   browser: Browser;
   addAccount(user: string, password?: string): Promise<string>;
   /** A new browser context (a separate "device") with one page, at `base`. */
-  device(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  /** `storage`: a context's saved storage (e.g. the encryption keys a device made). */
+  device(viewport?: { width: number; height: number }, storage?: StorageState): Promise<{ context: BrowserContext; page: Page }>;
   /** Close every device opened so far (between tests: an open page keeps reading its conversation). */
   closeDevices(): Promise<void>;
   close(): Promise<void>;
@@ -87,8 +90,8 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
       if (!r.ok) throw new Error(r.message);
       return `${user}@${DOMAIN}`;
     },
-    async device(viewport = { width: 1280, height: 800 }) {
-      const context = await browser.newContext({ viewport });
+    async device(viewport = { width: 1280, height: 800 }, storage?: StorageState) {
+      const context = await browser.newContext(storage ? { viewport, storageState: storage } : { viewport });
       contexts.push(context);
       const page = await context.newPage();
       await page.goto(base);

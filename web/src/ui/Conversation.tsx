@@ -5,6 +5,7 @@
  */
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from '../session.js';
+import { LockIcon, PaperclipIcon } from './icons.js';
 import { MessageItem } from './MessageItem.js';
 import { useModel } from './use-model.js';
 
@@ -89,7 +90,7 @@ export function Conversation({ session, contact, onClose }: Props) {
         <h2>{contact}</h2>
         {session.e2e?.canEncryptTo(contact) && (
           <span class="e2e" title="Messages are end-to-end encrypted">
-            🔒 Encrypted
+            <LockIcon /> Encrypted
           </span>
         )}
         {confirming ? (
@@ -125,7 +126,7 @@ export function Conversation({ session, contact, onClose }: Props) {
           e.currentTarget.value = '';
         }} />
         <button type="button" class="icon" aria-label="Attach file" title="Attach file" onClick={() => fileInput.current?.click()}>
-          <span aria-hidden="true">📎</span>
+          <PaperclipIcon />
         </button>
         <label for="composer" class="sr-only">
           Message

@@ -54,7 +54,7 @@ export function ConversationList({ session, active, onOpen }: Props) {
                   {last && <time dateTime={last.timestamp}>{shortTime(last.time)}</time>}
                 </span>
                 <span class="row">
-                  <span class="preview">{last ? `${last.direction === 'outgoing' ? 'You: ' : ''}${last.encrypted ? '🔒 ' : ''}${last.text}` : 'No messages yet'}</span>
+                  <span class="preview">{last ? `${last.direction === 'outgoing' ? 'You: ' : ''}${last.encrypted ? '(encrypted) ' : ''}${last.text}` : 'No messages yet'}</span>
                   {unread > 0 && (
                     <span class="unread" data-unread={unread}>
                       {unread}

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { Pgp } from '../pgp.js';
+import { LockIcon } from './icons.js';
 
 export function KeyPanel({ pgp }: { pgp: Pgp | null }) {
   const [code, setCode] = useState<string | null>(null);
@@ -20,7 +21,9 @@ export function KeyPanel({ pgp }: { pgp: Pgp | null }) {
     case 'ready':
       body = (
         <>
-          <p>🔒 End-to-end encryption is on.</p>
+          <p>
+            <LockIcon /> End-to-end encryption is on.
+          </p>
           {code ? (
             <p role="status">
               Key sent. On your other device enter the code <strong class="code">{code}</strong>

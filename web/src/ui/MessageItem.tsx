@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { isImage, sameOrigin, sizeText } from '../content.js';
 import type { ChatMessage } from '../model.js';
 import type { Session } from '../session.js';
+import { LockIcon } from './icons.js';
 import { shortTime } from './use-model.js';
 
 interface Props {
@@ -49,7 +50,7 @@ export function MessageItem({ session, message: m }: Props) {
         <span class="meta">
           {m.encrypted && (
             <span class="lock" role="img" aria-label="Encrypted" title="End-to-end encrypted">
-              🔒
+              <LockIcon />
             </span>
           )}
           <time dateTime={m.timestamp}>{shortTime(m.time)}</time>
