@@ -41,20 +41,20 @@ describe('web client: chat between browsers through the real server', () => {
     await alert.waitFor({ timeout: 20_000 });
     assert.match((await alert.textContent()) ?? '', /Wrong account or password/);
     assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
-    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.equal(await page.evaluate('localStorage.length'), 0);
   });
 
   test('"Remember me" keeps the HA1 (never the password) across reloads; sign-out forgets it', async () => {
     const { page } = await env.device();
     await signIn(page, alice, PASSWORD, true);
-    const stored = await page.evaluate(() => JSON.stringify(Object.fromEntries(Object.entries(localStorage))));
+    const stored = (await page.evaluate('JSON.stringify(Object.fromEntries(Object.entries(localStorage)))')) as string;
     assert.ok(stored.includes(ha1(alice, PASSWORD)), stored);
     assert.ok(!stored.includes(PASSWORD), 'the password is not stored');
     await page.reload();
     await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    assert.ok(!(await page.evaluate(() => JSON.stringify(localStorage))).includes(ha1(alice, PASSWORD)));
+    assert.ok(!((await page.evaluate('JSON.stringify(localStorage)')) as string).includes(ha1(alice, PASSWORD)));
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });

@@ -72,7 +72,7 @@ describe('web client: attachments through the file-transfer routes', () => {
     await (await chooser).setFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
     const img = b.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'photo.png' });
     await img.waitFor({ timeout: 30_000 });
-    await until('the image loaded', () => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth === 320));
+    await until('the image loaded', () => img.evaluate('(el) => el.complete && el.naturalWidth === 320'));
     const src = await img.getAttribute('src');
     assert.match(src ?? '', /^\/webrtcgateway\/filetransfer\//);
     const served = Buffer.from(await (await fetch(env.base + src)).arrayBuffer());
