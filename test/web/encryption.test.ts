@@ -8,7 +8,8 @@
  * and the browser reads what it sends. The server only ever stores ciphertext: the plaintext is
  * nowhere in the SQLite files. Private-key sync: a second browser of the same account imports the
  * key sent by the first (`text/pgp-private-key`, protected by a one-time code) and then reads the
- * encrypted history.
+ * encrypted history. Files go the same way (encrypted, uploaded as `<name>.asc`, decrypted in the
+ * browser).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,11 +17,13 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import * as openpgp from 'openpgp';
 import { WsClient } from '../helpers/e2e-ws.js';
+import { png } from './png.js';
 import { message, openConversation, PASSWORD, sendText, signIn, startWebEnv, until, type StorageState, type WebEnv } from './harness.js';
 
 const SECRET_1 = 'the eagle lands at midnight';
 const SECRET_2 = 'bring the blue folder';
 const SECRET_APP = 'greetings from the Sylk app';
+const SECRET_FILE = 'the combination is 4-8-15-16';
 
 /** The journal's bytes on disk (database and write-ahead log). */
 function journalBytes(env: WebEnv): string {
@@ -124,6 +127,28 @@ describe('web client: end-to-end encryption', () => {
     assert.equal(data, 'reply for the app');
     assert.equal(m!.content_type, 'text/plain');
     assert.ok(!journalBytes(env).includes(SECRET_APP));
+
+    // Files: encrypted by the app and uploaded as <name>.asc, shown decrypted in the browser...
+    const image = png(64, 48);
+    const encImage = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: image }), encryptionKeys: [ownKey, aliceKey], format: 'armored' });
+    const up = await fetch(`${env.base}/webrtcgateway/filetransfer/${carol}/${alice}/${crypto.randomUUID()}/pic.png.asc`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: encImage });
+    assert.equal(up.status, 200);
+    const img = a.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'pic.png' });
+    await img.waitFor({ timeout: 20_000 });
+    await until('the decrypted image loaded', () => img.evaluate((el) => { const i = el as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth === 64; }));
+    assert.match((await img.getAttribute('src')) ?? '', /^blob:/);
+    // ...and a file from the browser arrives encrypted; the app decrypts it.
+    const secretFile = Buffer.from(`${SECRET_FILE}\n`.repeat(50));
+    const chooser = a.waitForEvent('filechooser');
+    await a.getByRole('button', { name: 'Attach file' }).click();
+    await (await chooser).setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: secretFile });
+    const [ft] = await app.waitForEvent('message', (e) => e.account === carol && e.content_type === 'application/sylk-file-transfer');
+    const descriptor = JSON.parse(String(ft!.content)) as { filename: string; url: string };
+    assert.equal(descriptor.filename, 'notes.txt.asc');
+    const stored = Buffer.from(await (await fetch(env.base + new URL(descriptor.url).pathname)).arrayBuffer());
+    assert.ok(!stored.includes(SECRET_FILE), 'the server has only the ciphertext');
+    const plain = await openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: stored.toString() }), decryptionKeys: privateKey, format: 'binary' });
+    assert.deepEqual(Buffer.from(plain.data), secretFile);
     await app.close();
   });
 

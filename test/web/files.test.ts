@@ -2,42 +2,14 @@
  * Attachments in the web client (`web-client.md`; http-api.md §3–§4): a file chosen with the
  * `Attach file` button or dropped on the conversation is uploaded through the file-transfer route
  * with a progress bar, the server's `application/sylk-file-transfer` message reaches the other
- * browser live, images show inline and other files as a download link that serves the same bytes.
+ * side live, images show inline (between two browsers with keys: encrypted, decrypted in the
+ * browser) and other files as a download link that serves the same bytes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { deflateSync } from 'node:zlib';
-import { openConversation, signIn, startWebEnv, until, type WebEnv } from './harness.js';
-
-/** A small valid PNG (w×h, one colour), made here rather than shipped. */
-function png(w: number, h: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 0x3c)]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
+import { after, afterEach, before, describe, test } from 'node:test';
+import { png } from './png.js';
+import { WsClient } from '../helpers/e2e-ws.js';
+import { openConversation, PASSWORD, signIn, startWebEnv, until, type WebEnv } from './harness.js';
 
 describe('web client: attachments through the file-transfer routes', () => {
   let env: WebEnv;
@@ -49,40 +21,56 @@ describe('web client: attachments through the file-transfer routes', () => {
     alice = await env.addAccount('alice');
     bob = await env.addAccount('bob');
   });
+  afterEach(async () => {
+    await env.closeDevices();
+  });
   after(async () => {
     await env.close();
   });
 
-  test('an image by the Attach file button shows inline on both sides; a PDF by drag and drop is a link', async () => {
+  test('an image by the Attach file button: progress, inline on both sides (encrypted between two browsers)', async () => {
     const a = (await env.device()).page;
     const b = (await env.device()).page;
     await signIn(a, alice);
     await signIn(b, bob);
+    for (const p of [a, b]) await p.getByText('End-to-end encryption is on.').waitFor({ timeout: 30_000 });
     await openConversation(a, bob);
     await openConversation(b, alice);
+    await a.getByText('Encrypted', { exact: true }).waitFor({ timeout: 20_000 });
     // Watch for the progress bar while uploading.
     await a.evaluate(`(() => {
       window.sawProgress = false;
       new MutationObserver(() => { if (document.querySelector('progress')) window.sawProgress = true; })
         .observe(document.body, { subtree: true, childList: true });
     })()`);
-    const image = png(320, 200);
     const chooser = a.waitForEvent('filechooser');
     await a.getByRole('button', { name: 'Attach file' }).click();
-    await (await chooser).setFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
-    const img = b.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'photo.png' });
-    await img.waitFor({ timeout: 30_000 });
-    await until('the image loaded', () => img.evaluate('(el) => el.complete && el.naturalWidth === 320'));
-    const src = await img.getAttribute('src');
-    assert.match(src ?? '', /^\/webrtcgateway\/filetransfer\//);
-    const served = Buffer.from(await (await fetch(env.base + src)).arrayBuffer());
-    assert.deepEqual(served, image);
-    await a.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'photo.png' }).waitFor();
+    await (await chooser).setFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png(320, 200) });
+    for (const p of [b, a]) {
+      const img = p.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'photo.png' });
+      await img.waitFor({ timeout: 30_000 });
+      await until('the image loaded', () => img.evaluate((el) => { const i = el as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth === 320; }));
+      assert.equal(await p.locator('.msg', { has: p.getByRole('img', { name: 'photo.png' }) }).getAttribute('data-encrypted'), 'yes');
+    }
     assert.equal(await a.evaluate('window.sawProgress'), true, 'a progress bar was shown');
     const state = a.locator('.msg', { has: a.getByRole('img', { name: 'photo.png' }) }).locator('[data-state]');
     await until('sent', async () => ['sent', 'delivered', 'read'].includes((await state.getAttribute('data-state')) ?? ''));
+    // The file message is in the journal: after a reload bob sees the image again.
+    await b.reload();
+    await signIn(b, bob);
+    await openConversation(b, alice);
+    const again = b.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'photo.png' });
+    await again.waitFor({ timeout: 20_000 });
+  });
 
-    // Drag and drop a PDF onto the conversation.
+  test('a PDF by drag and drop to a contact without a key: a download link serving the same bytes', async () => {
+    // carol is a plain sylkRTC client with no OpenPGP key: the browser sends the file as it is.
+    const carol = await env.addAccount('carol');
+    const app = await WsClient.connect(`${env.base.replace(/^http/, 'ws')}/webrtcgateway/ws`, 'carol');
+    await app.login(carol, PASSWORD);
+    const a = (await env.device()).page;
+    await signIn(a, alice);
+    await openConversation(a, carol);
     const pdf = Buffer.from('%PDF-1.4\n% test document\n' + 'x'.repeat(200_000));
     await a.evaluate(
       `(async (b64) => {
@@ -94,16 +82,17 @@ describe('web client: attachments through the file-transfer routes', () => {
         target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
       })(${JSON.stringify(pdf.toString('base64'))})`,
     );
-    const link = b.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /report\.pdf/ });
+    const [ev] = await app.waitForEvent('message', (e) => e.content_type === 'application/sylk-file-transfer', 1, 30_000);
+    const d = JSON.parse(String(ev!.content)) as { filename: string; filetype: string; url: string; filesize: number };
+    assert.deepEqual([d.filename, d.filetype, d.filesize], ['report.pdf', 'application/pdf', pdf.length]);
+    assert.deepEqual(Buffer.from(await (await fetch(env.base + new URL(d.url).pathname)).arrayBuffer()), pdf);
+    const link = a.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /report\.pdf/ });
     await link.waitFor({ timeout: 30_000 });
     assert.equal(await link.getAttribute('download'), 'report.pdf');
-    const got = Buffer.from(await (await fetch(env.base + (await link.getAttribute('href')))).arrayBuffer());
-    assert.deepEqual(got, pdf);
-    // The file message is also in the journal: a reload shows it again.
-    await b.reload();
-    await signIn(b, bob);
-    await openConversation(b, alice);
-    await b.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /report\.pdf/ }).waitFor();
-    await b.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'photo.png' }).waitFor();
+    const href = (await link.getAttribute('href'))!;
+    assert.match(href, /^\/webrtcgateway\/filetransfer\//);
+    assert.deepEqual(Buffer.from(await (await fetch(env.base + href)).arrayBuffer()), pdf);
+    assert.equal(await a.locator('.msg', { has: a.getByRole('link', { name: /report\.pdf/ }) }).getAttribute('data-encrypted'), 'no');
+    await app.close();
   });
 });

@@ -30,7 +30,7 @@ export function parseFileTransfer(content: string): (FileInfo & { url: string })
 }
 
 export function previewOf(contentType: string, filename: string): string {
-  return contentType === 'application/sylk-file-transfer' ? `File: ${filename}` : filename;
+  return contentType === 'application/sylk-file-transfer' ? `File: ${filename.replace(/\.asc$/i, '')}` : filename;
 }
 
 /** The download URL on this origin: the descriptor's URL is built from the server's configured base URL. */
@@ -45,8 +45,17 @@ export function sameOrigin(url: string): string {
 
 const IMAGE = /\.(jpe?g|png|gif|webp)$/i;
 
+/** The name to show: an encrypted file's name without the `.asc` its upload added. */
+export function shownName(f: FileInfo): string {
+  return f.filename.replace(/\.asc$/i, '');
+}
+
+export function isEncryptedFile(f: FileInfo): boolean {
+  return /\.asc$/i.test(f.filename);
+}
+
 export function isImage(f: FileInfo): boolean {
-  return f.filetype.startsWith('image/') && IMAGE.test(f.filename);
+  return f.filetype.startsWith('image/') && IMAGE.test(shownName(f));
 }
 
 export function sizeText(n: number): string {

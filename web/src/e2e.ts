@@ -14,4 +14,8 @@ export interface E2E {
   canEncryptTo(contact: string): boolean;
   encrypt(contact: string, text: string): Promise<string>;
   decrypt(armored: string): Promise<string>;
+  /** A file for the contact and the own key, armored (uploaded as `<name>.asc`). */
+  encryptFile(contact: string, data: Uint8Array): Promise<string>;
+  /** A downloaded `.asc` file: armored, base64 or binary OpenPGP. */
+  decryptFile(data: Uint8Array): Promise<Uint8Array>;
 }

@@ -14,6 +14,10 @@ export interface FileInfo {
   filetype: string;
   /** Download URL (absent while uploading). */
   url?: string;
+  /** An encrypted file (`.asc`) decrypted in the browser: an object URL of the plaintext. */
+  localUrl?: string;
+  /** Decrypting it failed. */
+  failed?: boolean;
 }
 
 export interface ChatMessage {

@@ -10,6 +10,8 @@
  * - A message is encrypted when the contact's key is known: an armored PGP MESSAGE for the contact's
  *   and the own public key (so the own other devices read it too) as the content of an ordinary
  *   `text/plain` message. That armor is the only mark; receivers recognise it and decrypt.
+ * - Files to such a contact are encrypted the same way (binary data, armored) and uploaded with
+ *   `.asc` appended to the name, the mark receivers go by; downloaded `.asc` files are decrypted here.
  * - Private-key sync between the own devices (`text/pgp-private-key` to the own address): the public
  *   key, a newline, then the armored private key encrypted with a one-time code that the person
  *   types on the receiving device.
@@ -186,6 +188,23 @@ export class Pgp implements E2E {
     if (!this.own) throw new Error('no private key');
     const { data } = await openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: this.own.privateKey });
     return String(data);
+  }
+
+  async encryptFile(contact: string, data: Uint8Array): Promise<string> {
+    const theirs = this.contacts.get(contact);
+    if (!this.own || !theirs) throw new Error('no key');
+    return openpgp.encrypt({ message: await openpgp.createMessage({ binary: data }), encryptionKeys: [theirs, this.own.publicKey], format: 'armored' });
+  }
+
+  async decryptFile(data: Uint8Array): Promise<Uint8Array> {
+    if (!this.own) throw new Error('no private key');
+    const text = new TextDecoder('latin1').decode(data);
+    let message: openpgp.Message<Uint8Array>;
+    if (text.includes('-----BEGIN PGP MESSAGE-----')) message = (await openpgp.readMessage({ armoredMessage: text })) as openpgp.Message<Uint8Array>;
+    else if (/^[A-Za-z0-9+/=\s]+$/.test(text)) message = await openpgp.readMessage({ binaryMessage: Uint8Array.from(atob(text.replace(/\s+/g, '')), (c) => c.charCodeAt(0)) });
+    else message = await openpgp.readMessage({ binaryMessage: data });
+    const { data: plain } = await openpgp.decrypt({ message, decryptionKeys: this.own.privateKey, format: 'binary' });
+    return plain as Uint8Array;
   }
 
   private setState(s: KeyState): void {

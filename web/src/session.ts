@@ -11,7 +11,7 @@
 import { Connection, type ConnectionState, type Frame } from './connection.js';
 import { uuid } from './ids.js';
 import { Model, ownState, type ChatMessage, type FileInfo } from './model.js';
-import { parseFileTransfer, plainText, previewOf, SHOWN_TYPES } from './content.js';
+import { parseFileTransfer, plainText, previewOf, sameOrigin, SHOWN_TYPES } from './content.js';
 import type { E2E } from './e2e.js';
 
 export type Status = 'connecting' | 'online' | 'offline' | 'failed';
@@ -49,6 +49,7 @@ export class Session {
   private firstLogin = true;
   private readonly hidden: Set<string>;
   private readonly undecrypted = new Map<string, string>();
+  private readonly decrypting = new Set<string>();
 
   constructor(
     wsUrl: string,
@@ -319,6 +320,7 @@ export class Session {
 
   /** The keys changed: try again what could not be decrypted. */
   keysChanged(): void {
+    for (const m of this.model.byId.values()) if (m.file?.failed) m.file.failed = false;
     for (const [id, armored] of [...this.undecrypted]) {
       this.undecrypted.delete(id);
       if (this.model.byId.has(id)) void this.decrypt(id, armored);
@@ -363,15 +365,31 @@ export class Session {
     }
   }
 
-  /** Upload a file through the file-transfer route (http-api.md §3) with progress. */
-  sendFile(contact: string, blob: Blob, filename: string): void {
+  /**
+   * Upload a file through the file-transfer route (http-api.md §3) with progress; encrypted (and
+   * named `<name>.asc`) when the contact's key is known, as Sylk's clients do.
+   */
+  async sendFile(contact: string, blob: Blob, filename: string): Promise<void> {
     const id = uuid();
     const timestamp = new Date().toISOString();
-    const file: FileInfo = { filename, filesize: blob.size, filetype: blob.type || 'application/octet-stream' };
-    this.model.add({ id, contact, direction: 'outgoing', timestamp, time: Date.parse(timestamp), contentType: 'application/sylk-file-transfer', text: previewOf('application/sylk-file-transfer', filename), state: 'pending', unread: false, encrypted: false, file, progress: 0 });
+    const encrypt = this.e2e?.canEncryptTo(contact) ?? false;
+    const file: FileInfo = { filename, filesize: blob.size, filetype: blob.type || 'application/octet-stream', ...(encrypt ? { localUrl: URL.createObjectURL(blob) } : {}) };
+    this.model.add({ id, contact, direction: 'outgoing', timestamp, time: Date.parse(timestamp), contentType: 'application/sylk-file-transfer', text: previewOf('application/sylk-file-transfer', filename), state: 'pending', unread: false, encrypted: encrypt, file, progress: 0 });
+    let body: Blob = blob;
+    let name = filename;
+    if (encrypt && this.e2e) {
+      try {
+        body = new Blob([await this.e2e.encryptFile(contact, new Uint8Array(await blob.arrayBuffer()))], { type: file.filetype });
+        name = `${filename}.asc`;
+      } catch {
+        this.model.update(id, { progress: undefined });
+        this.model.advance(id, 'failed');
+        return;
+      }
+    }
     const enc = encodeURIComponent;
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/webrtcgateway/filetransfer/${enc(this.account)}/${enc(contact)}/${id}/${enc(filename)}`);
+    xhr.open('POST', `/webrtcgateway/filetransfer/${enc(this.account)}/${enc(contact)}/${id}/${enc(name)}`);
     xhr.setRequestHeader('Content-Type', file.filetype);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) this.model.update(id, { progress: e.loaded / e.total });
@@ -384,7 +402,25 @@ export class Session {
       this.model.update(id, { progress: undefined });
       this.model.advance(id, 'failed');
     };
-    xhr.send(blob);
+    xhr.send(body);
+  }
+
+  /** Download and decrypt an encrypted (`.asc`) file for showing it; the result is an object URL. */
+  async decryptFile(id: string): Promise<void> {
+    const m = this.model.byId.get(id);
+    const f = m?.file;
+    if (!f?.url || f.localUrl || f.failed || !this.e2e || this.decrypting.has(id)) return;
+    this.decrypting.add(id);
+    try {
+      const r = await fetch(sameOrigin(f.url));
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const plain = await this.e2e.decryptFile(new Uint8Array(await r.arrayBuffer()));
+      this.model.update(id, { file: { ...f, localUrl: URL.createObjectURL(new Blob([plain as BlobPart], { type: f.filetype })) } });
+    } catch {
+      this.model.update(id, { file: { ...f, failed: true } });
+    } finally {
+      this.decrypting.delete(id);
+    }
   }
 
   /** Delete a message: for both (own message, unsent on the server) or for me. */

@@ -66,7 +66,7 @@ export function Conversation({ session, contact, onClose }: Props) {
   };
   const attach = (files: FileList | null) => {
     pinned.current = true;
-    for (const f of Array.from(files ?? [])) session.sendFile(contact, f, f.name);
+    for (const f of Array.from(files ?? [])) void session.sendFile(contact, f, f.name);
   };
 
   return (

@@ -4,8 +4,8 @@
  * element (pending, sent, delivered, read, failed). Its actions: delete for me, or for both (own
  * messages).
  */
-import { useState } from 'preact/hooks';
-import { isImage, sameOrigin, sizeText } from '../content.js';
+import { useEffect, useState } from 'preact/hooks';
+import { isEncryptedFile, isImage, sameOrigin, shownName, sizeText } from '../content.js';
 import type { ChatMessage } from '../model.js';
 import type { Session } from '../session.js';
 import { LockIcon } from './icons.js';
@@ -16,26 +16,32 @@ interface Props {
   message: ChatMessage;
 }
 
-function FileView({ m }: { m: ChatMessage }) {
+function FileView({ m, session }: { m: ChatMessage; session: Session }) {
   const f = m.file!;
+  const name = shownName(f);
+  const encrypted = isEncryptedFile(f);
+  useEffect(() => {
+    if (encrypted && !f.localUrl) void session.decryptFile(m.id);
+  });
   if (m.progress !== undefined)
     return (
       <span class="file">
-        {f.filename} ({sizeText(f.filesize)})
-        <progress max={1} value={m.progress} aria-label={`Uploading ${f.filename}`} />
+        {name} ({sizeText(f.filesize)})
+        <progress max={1} value={m.progress} aria-label={`Uploading ${name}`} />
       </span>
     );
-  if (!f.url) return <span class="file">{f.filename}</span>;
-  const href = sameOrigin(f.url);
+  if (!f.url && !f.localUrl) return <span class="file">{name}</span>;
+  if (encrypted && !f.localUrl) return <span class="file muted">{f.failed ? `${name}: cannot be decrypted here` : `Decrypting ${name}…`}</span>;
+  const href = f.localUrl ?? sameOrigin(f.url!);
   if (isImage(f))
     return (
       <a class="file" href={href} target="_blank" rel="noopener noreferrer">
-        <img src={href} alt={f.filename} loading="lazy" />
+        <img src={href} alt={name} loading="lazy" />
       </a>
     );
   return (
-    <a class="file" href={href} download={f.filename}>
-      {f.filename} ({sizeText(f.filesize)})
+    <a class="file" href={href} download={name}>
+      {name} ({sizeText(f.filesize)})
     </a>
   );
 }
@@ -46,7 +52,7 @@ export function MessageItem({ session, message: m }: Props) {
   return (
     <div class={own ? 'msg out' : 'msg in'} data-id={m.id} data-encrypted={m.encrypted ? 'yes' : 'no'}>
       <div class="bubble">
-        {m.file ? <FileView m={m} /> : <p class={m.undecryptable ? 'text muted' : 'text'}>{m.text}</p>}
+        {m.file ? <FileView m={m} session={session} /> : <p class={m.undecryptable ? 'text muted' : 'text'}>{m.text}</p>}
         <span class="meta">
           {m.encrypted && (
             <span class="lock" role="img" aria-label="Encrypted" title="End-to-end encrypted">
