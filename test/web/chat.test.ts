@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { uuid } from '../../web/src/ids.js';
-import { ha1 } from '../../web/src/ids.js';
+import { changePassword } from '../../src/accounts/manage.js';
+import { ha1, uuid } from '../../web/src/ids.js';
 import { message, openConversation, PASSWORD, sendText, signIn, startWebEnv, stateOf, unreadOf, until, type WebEnv } from './harness.js';
 
 describe('web client: chat between browsers through the real server', () => {
@@ -237,5 +237,24 @@ describe('web client: chat between browsers through the real server', () => {
     await sendText(f, 'back again');
     await message(g, 'back again').waitFor();
     await until('read by gina (open)', async () => (await stateOf(f, 'back again')) === 'read');
+  });
+
+  test('a sign-in refused on reconnection (password changed) is shown and not retried', async () => {
+    const hank = await env.addAccount('hank');
+    const { page: h } = await env.device();
+    const routes: Array<{ close(): Promise<void> }> = [];
+    await h.routeWebSocket('**/webrtcgateway/ws', (ws) => {
+      ws.connectToServer();
+      routes.push(ws);
+    });
+    await h.reload();
+    await signIn(h, hank);
+    const changed = await changePassword(env.server.store.accounts, hank, 'a brand new password');
+    assert.ok(changed.ok);
+    for (const r of routes.splice(0)) await r.close();
+    await until('the refusal is shown', async () => /Wrong account or password/.test((await h.locator('.banner').textContent()) ?? ''));
+    const attempts = routes.length;
+    await h.waitForTimeout(3000);
+    assert.equal(routes.length, attempts, 'no further attempts');
   });
 });

@@ -40,6 +40,8 @@ export interface SessionEvents {
 export class Session {
   readonly model = new Model();
   status: Status = 'connecting';
+  /** Why the server refused a later sign-in (status `failed`). */
+  failure: string | null = null;
   retryInMs: number | null = null;
   active: string | null = null;
   e2e: E2E | null = null;
@@ -84,6 +86,7 @@ export class Session {
   // ------------------------------------------------------------------------------------------ login
 
   private connectionState(s: ConnectionState, retry: number | null): void {
+    if (this.status === 'failed') return;
     this.retryInMs = retry;
     if (s === 'ready') void this.login();
     else if (s === 'disconnected') this.status = 'offline';
@@ -147,7 +150,15 @@ export class Session {
         if (f.state === 'registered') void this.registered();
         else if (f.state === 'failed') {
           const reason = str(f.reason);
-          this.finishFirstLogin(reason.includes('904') ? 'Wrong account or password' : `Sign-in failed: ${reason}`);
+          const text = reason.includes('904') ? 'Wrong account or password' : `Sign-in failed: ${reason}`;
+          if (this.firstLogin) this.finishFirstLogin(text);
+          else {
+            // Refused on a reconnection (e.g. the password changed): say so, stop retrying.
+            this.status = 'failed';
+            this.failure = text;
+            this.conn.close();
+            this.model.changed();
+          }
         }
         return;
       case 'sync-conversations': {

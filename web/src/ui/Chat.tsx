@@ -19,6 +19,7 @@ interface Props {
 
 function statusText(s: Session): string {
   if (s.status === 'online') return '';
+  if (s.status === 'failed') return `${s.failure ?? 'Signed out'}. Sign out and sign in again.`;
   if (s.status === 'offline') return s.retryInMs !== null ? `Connection lost. Reconnecting in ${Math.max(1, Math.round(s.retryInMs / 1000))} s…` : 'Connection lost. Reconnecting…';
   return 'Connecting…';
 }
