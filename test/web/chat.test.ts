@@ -5,25 +5,25 @@
  * own message states pending → sent → delivered → read, the conversation list (newest first,
  * preview, time, unread count), opening a conversation marking it read on every device, messages
  * from the same account's other device, deleting messages and conversations, history pages on
- * scroll, and catching up without duplicates after a dropped connection.
+ * scroll, and catching up without duplicates after a dropped connection. Each test signs in
+ * accounts of its own, so every browser either makes the account's first encryption key or is given
+ * it (as after an import): encrypted messages are readable wherever the test reads them.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { changePassword } from '../../src/accounts/manage.js';
 import { ha1, uuid } from '../../web/src/ids.js';
-import { message, openConversation, PASSWORD, sendText, signIn, startWebEnv, stateOf, unreadOf, until, type WebEnv } from './harness.js';
+import { encryptionOn, message, openConversation, PASSWORD, sendText, signIn, startWebEnv, stateOf, unreadOf, until, type WebEnv } from './harness.js';
 
 describe('web client: chat between browsers through the real server', () => {
   let env: WebEnv;
   let alice: string;
   let bob: string;
-  let carol: string;
 
   before(async () => {
     env = await startWebEnv('chat');
     alice = await env.addAccount('alice');
     bob = await env.addAccount('bob');
-    carol = await env.addAccount('carol');
   });
   afterEach(async () => {
     await env.closeDevices();
@@ -45,16 +45,17 @@ describe('web client: chat between browsers through the real server', () => {
   });
 
   test('"Remember me" keeps the HA1 (never the password) across reloads; sign-out forgets it', async () => {
+    const rita = await env.addAccount('rita');
     const { page } = await env.device();
-    await signIn(page, alice, PASSWORD, true);
+    await signIn(page, rita, PASSWORD, true);
     const stored = (await page.evaluate('JSON.stringify(Object.fromEntries(Object.entries(localStorage)))')) as string;
-    assert.ok(stored.includes(ha1(alice, PASSWORD)), stored);
+    assert.ok(stored.includes(ha1(rita, PASSWORD)), stored);
     assert.ok(!stored.includes(PASSWORD), 'the password is not stored');
     await page.reload();
     await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    assert.ok(!((await page.evaluate('JSON.stringify(localStorage)')) as string).includes(ha1(alice, PASSWORD)));
+    assert.ok(!((await page.evaluate('JSON.stringify(localStorage)')) as string).includes(ha1(rita, PASSWORD)));
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
@@ -106,12 +107,18 @@ describe('web client: chat between browsers through the real server', () => {
   });
 
   test('conversations newest first; opening one marks it read on every device; other-device messages appear', async () => {
-    // alice on two devices, bob and carol write to her.
-    const a1 = (await env.device()).page;
-    const a2 = (await env.device()).page;
+    // amy on two devices (the second with the first's encryption key, as after an import), ben and
+    // cat write to her.
+    const [alice, bob, carol] = [await env.addAccount('amy'), await env.addAccount('ben'), await env.addAccount('cat')];
+    const first = await env.device();
+    const a1 = first.page;
+    await signIn(a1, alice);
+    await encryptionOn(a1);
+    const a2 = (await env.device(undefined, await first.context.storageState())).page;
     const b = (await env.device()).page;
     const c = (await env.device()).page;
-    for (const [p, who] of [[a1, alice], [a2, alice], [b, bob], [c, carol]] as const) await signIn(p, who);
+    for (const [p, who] of [[a2, alice], [b, bob], [c, carol]] as const) await signIn(p, who);
+    for (const p of [a2, b, c]) await encryptionOn(p);
     await openConversation(b, alice);
     await sendText(b, 'from bob 1');
     await sendText(b, 'from bob 2');
@@ -135,6 +142,7 @@ describe('web client: chat between browsers through the real server', () => {
   });
 
   test('delete a message for me, for both; delete a conversation', async () => {
+    const [alice, bob] = [await env.addAccount('dora'), await env.addAccount('eli')];
     const a = (await env.device()).page;
     const b = (await env.device()).page;
     await signIn(a, alice);
@@ -178,13 +186,15 @@ describe('web client: chat between browsers through the real server', () => {
     // The server journals messages only for accounts that signed in once (sylkrtc-websocket.md §8.2).
     const first = await env.device();
     await signIn(first.page, erin);
+    await encryptionOn(first.page);
+    const erinStorage = await first.context.storageState();
     await first.context.close();
     const d = (await env.device()).page;
     await signIn(d, dave);
     await openConversation(d, erin);
     for (let i = 0; i < 120; i++) await sendText(d, `numbered ${String(i).padStart(3, '0')}`);
     await until('all sent', async () => (await stateOf(d, 'numbered 119')) !== 'pending');
-    const e = (await env.device()).page;
+    const e = (await env.device(undefined, erinStorage)).page;
     await signIn(e, erin);
     await openConversation(e, dave);
     await message(e, 'numbered 119').waitFor();

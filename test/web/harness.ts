@@ -118,6 +118,11 @@ export async function signIn(page: Page, address: string, password = PASSWORD, r
   await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 20_000 });
 }
 
+/** Wait until the browser has the account's encryption key (made or loaded) and checked it with the server. */
+export async function encryptionOn(page: Page): Promise<void> {
+  await page.getByText('End-to-end encryption is on.').waitFor({ timeout: 30_000 });
+}
+
 /** Open (or start) the conversation with `address` through the New conversation field. */
 export async function openConversation(page: Page, address: string): Promise<void> {
   const item = page.getByRole('list', { name: 'Conversations' }).getByRole('listitem').filter({ hasText: address });
