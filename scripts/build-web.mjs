@@ -49,6 +49,7 @@ export async function buildWeb(outDir = join(root, 'dist', 'web')) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 <title>Sylk</title>
+<link rel="icon" href="data:,">
 ${css ? `<link rel="stylesheet" href="/assets/${css}">\n` : ''}<script type="module" src="/assets/${js}"></script>
 </head>
 <body>
