@@ -92,6 +92,8 @@ export class Pgp implements E2E {
       return;
     }
     if (key) this.publicKeyOf(uri, key);
+    // No key yet: ask again when the conversation is next opened, a while later.
+    else setTimeout(() => this.asked.delete(uri), 30_000);
   }
 
   private async ownKeyOnServer(key: string | null): Promise<void> {
