@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine: the Debian packages (PostgreSQL,
-# sipp, Kamailio, baresip), the npm packages (npm ci) and Apache Cassandra from Maven Central.
+# sipp, Kamailio, baresip, Chromium for the web client's tests), the npm packages (npm ci) and Apache Cassandra from Maven Central.
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-pkgs=(postgresql sip-tester kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-sqlite-modules baresip openssl)
+pkgs=(postgresql sip-tester kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-sqlite-modules baresip openssl chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

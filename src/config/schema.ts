@@ -116,6 +116,8 @@ const WebServer = {
   certificate: optPath(),
   certificate_chain: optPath(),
   log_dir: path((c) => join(c.varDir, 'log', 'sylkserver', 'web')),
+  /** Serve the built-in web client at `/` (`web-client.md`); `no`: `/` answers the welcome text. */
+  web_client: bool(true),
 };
 
 const ThorNetwork = {

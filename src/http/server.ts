@@ -4,7 +4,7 @@
  * and its unencrypted key, optional `certificate_chain`), plain HTTP otherwise.
  *
  * Owns the listener and what every route shares: the `Server: SylkServer/<version>` header on every
- * response, `GET /` (`Welcome to SylkServer!`), `405` with `Allow` for a known path asked with a
+ * response, `GET /` (`Welcome to SylkServer!`, unless the web client serves `/`), `405` with `Allow` for a known path asked with a
  * method it does not serve (Fastify itself answers 404 there), and the dispatch of HTTP `upgrade`
  * requests by path to the WebSocket layers (`addUpgradeHandler`), which need the raw node server.
  * Routes are added by other modules on `app` (health, metrics, journal history, ...).
@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   /** Value of the `Server` header, e.g. `SylkServer/0.1.0`. */
   serverHeader: string;
   logger?: Logger;
+  /** Answer `GET /` with `Welcome to SylkServer!` (default); false when another module serves `/` (the web client). */
+  welcome?: boolean;
   /** How long `close()` waits for open requests before cutting connections (ms, default 5000). */
   closeGraceMs?: number;
 }
@@ -124,7 +126,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     return reply.code(404).type('text/plain').send('Not Found');
   });
 
-  app.get('/', async (_req, reply) => reply.type('text/plain').send('Welcome to SylkServer!'));
+  if (options.welcome !== false) app.get('/', async (_req, reply) => reply.type('text/plain').send('Welcome to SylkServer!'));
 
   // Upgrade dispatch (the WebSocket API and any other WebSocket endpoint).
   const upgrades = new Map<string, UpgradeHandler>();

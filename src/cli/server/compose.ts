@@ -12,7 +12,8 @@
  *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
  *                           (login per `[Server] mode`, `accounts.ts`), sign-up when allowed, the
  *                           file transfer (src/filetransfer, `http-api.md` §3–§5: upload, download,
- *                           cancel; hourly housekeeping of `file_transfer_dir`)
+ *                           cancel; hourly housekeeping of `file_transfer_dir`), the web client at /
+ *                           (src/webclient, `web-client.md`; `[WebServer] web_client`)
  *
  * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
  * so shutdown is: close WebSocket connections, stop listening for HTTP, stop SIP (no new requests,
@@ -30,6 +31,7 @@ import { registerMetricsRoute } from '../../http/metrics.js';
 import { registerSignupRoute } from '../../http/signup.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import { createFileTransfer, type FileTransfer } from '../../filetransfer/index.js';
+import { registerWebClient } from '../../webclient/serve.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { GuessLimiter } from '../../accounts/guess-limiter.js';
@@ -46,6 +48,7 @@ import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } 
 import { fileTransferOptionsFromConfig } from './filetransfer.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
+import { webClientOptionsFromConfig } from './webclient.js';
 
 export interface ComposeOptions {
   /** Program version (health report, User-Agent). */
@@ -55,6 +58,8 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Replace the configured store (tests, benchmarks); it is closed on stop like an opened one. */
   store?: JournalStore;
+  /** Where the web client's build is (default `dist/web/` of the package; tests build elsewhere). */
+  webClientDir?: string;
 }
 
 /** What the steps hand to each other. */
@@ -192,6 +197,7 @@ async function startSip(parts: Parts, stack: StopStack, sip: SipStack): Promise<
 function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
   const ws = parts.config.WebServer;
   const http = createHttpServer({
+    welcome: !ws.web_client,
     host: ws.local_ip,
     port: ws.local_port,
     certificate: ws.certificate,
@@ -286,6 +292,9 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     }
     // File transfer (http-api.md §3–§5), before listen().
     const fileTransfer = await attachFileTransfer(parts, stack, http, messaging, store);
+    // The built-in web client at / (web-client.md), unless `[WebServer] web_client = no`.
+    const webClient = webClientOptionsFromConfig(config, options.webClientDir);
+    if (webClient.enabled) await registerWebClient(http.app, { dir: webClient.dir, log: root.child({ module: 'webclient' }) });
     const web = await http.listen();
 
     log.info({ mode: parts.accountOptions.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
