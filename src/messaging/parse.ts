@@ -7,6 +7,7 @@
  * - A body that cannot be decoded (not UTF-8, failed deflate) is answered `400` like an invalid CPIM
  *   body when its type is `text/*`, `415` with `Accept` for any other (binary) type, instead of `200`
  *   and a silent drop: the message is not stored, the sender should know.
+ * - A CPIM Message-ID outside the id rule (`util/message-id.ts`) is answered `400` naming the limit.
  * - Media types compare case-insensitively; AORs are `user@host` with the host lower-cased.
  * - Without a CPIM `Message-ID` the id is not random but derived from `Call-ID`, `CSeq` and the From
  *   tag (a name-based UUID), so a re-forked or retransmitted copy of the same request carries the same
@@ -17,6 +18,7 @@ import { parseCpim, mediaType, type CpimMessage } from '../payload/cpim.js';
 import { normalizeTimestampWithDate, nowTimestamp, parseTimestamp } from '../payload/datetime.js';
 import { decodeBody, decodeUtf8 } from '../payload/decode.js';
 import type { SipRequest } from '../sip/message.js';
+import { messageIdProblem } from '../util/message-id.js';
 import type { Identity } from './events.js';
 import { aorOfUri, parseNameAddr } from './identity.js';
 
@@ -114,6 +116,8 @@ export function parseMessageRequest(request: SipRequest, now: Date | (() => Date
       if (aor && aor.includes('@')) sender = { uri: aor, display_name: cpim.from.displayName };
     }
     messageId = cpim.messageId;
+    const idProblem = messageId === null ? null : messageIdProblem(messageId);
+    if (idProblem !== null) return bad(`Invalid CPIM Message-ID: ${idProblem}`);
     disposition = cpim.dispositionNotification;
     if (cpim.dateTime !== null) {
       const p = normalizeTimestampWithDate(cpim.dateTime);

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { parseTimestamp } from '../payload/datetime.js';
+import { messageIdProblem } from '../util/message-id.js';
 import { normalizeAor } from './aor.js';
 import { Errors } from './protocol.js';
 
@@ -23,6 +24,12 @@ const aor = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   return n;
+});
+
+/** A message id (`util/message-id.ts`: the same rule as for ids arriving over SIP). */
+const messageId = z.string().superRefine((value, ctx) => {
+  const problem = messageIdProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `Invalid value for 'message_id' property: ${problem}` });
 });
 
 const transaction = z.string();
@@ -74,7 +81,7 @@ export const AccountMessageRequest = z.object({
   ...base('account-message'),
   account: aor,
   uri: aor,
-  message_id: z.string().min(1),
+  message_id: messageId,
   content: z.string(),
   content_type: z.string().min(1),
   timestamp: z.string(),
@@ -87,7 +94,7 @@ export const AccountDispositionNotificationRequest = z.object({
   ...base('account-disposition-notification'),
   account: aor,
   uri: aor,
-  message_id: z.string(),
+  message_id: messageId,
   state: z.enum(DISPOSITION_REQUEST_STATES),
   timestamp: z.string(),
 });
@@ -95,7 +102,7 @@ export const AccountDispositionNotificationRequest = z.object({
 export const AccountSyncConversationsRequest = z.object({
   ...base('account-sync-conversations'),
   account: aor,
-  message_id: optionalString,
+  message_id: messageId.nullish(),
   since: optionalString,
   limit: z.number().int().nullish(),
 });
@@ -109,7 +116,7 @@ export const AccountMarkConversationReadRequest = z.object({
 export const AccountRemoveMessageRequest = z.object({
   ...base('account-remove-message'),
   account: aor,
-  message_id: z.string(),
+  message_id: messageId,
   contact: aor,
 });
 

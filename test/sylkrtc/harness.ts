@@ -39,6 +39,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** `proxyPort` 0 binds the forking proxy on an ephemeral port. */
 export async function startHarness(opts: { sippPort?: number; proxyPort: number }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'sylkrtc-e2e-'));
   const cleanup: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
@@ -47,6 +48,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     if (sipp) cleanup.unshift(() => sipp.stop());
     const store = openSqliteStore({ path: join(dir, 'journal.db'), retentionDays: 0 });
     cleanup.unshift(() => store.close());
+    let proxyPort = opts.proxyPort; // the forking proxy's bound port once it listens (0: ephemeral)
     const stack = new SipStack({
       host: '127.0.0.1',
       udpPort: 0,
@@ -55,7 +57,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
         {
           protocol: 'udp',
           address: '127.0.0.1',
-          port: opts.sippPort && (req.method === 'REGISTER' || req.uri.endsWith('@remote.example')) ? opts.sippPort : opts.proxyPort,
+          port: opts.sippPort && (req.method === 'REGISTER' || req.uri.endsWith('@remote.example')) ? opts.sippPort : proxyPort,
         },
       ],
     });
@@ -64,6 +66,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     const sipPort = stack.ports().udp!;
     const proxy = new ForkingProxy(opts.proxyPort, () => sipPort);
     await proxy.start();
+    proxyPort = proxy.port;
     cleanup.unshift(() => proxy.stop());
     const empty = join(dir, 'config');
     const config = loadConfig({ configDir: empty, systemDir: null, userDir: null, log: false, defaultIp: '127.0.0.1', cwd: dir });

@@ -13,6 +13,7 @@
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
 import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
+import { messageIdProblem } from '../../util/message-id.js';
 import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
@@ -29,6 +30,8 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   } catch (err) {
     return { status: 400, reason: `Invalid IMDN: ${(err as ImdnError).message}` };
   }
+  const idProblem = messageIdProblem(doc.messageId);
+  if (idProblem !== null) return { status: 400, reason: `Invalid IMDN: ${idProblem}` };
   const account = msg.toAor;
   if (!(await isStorageEnabled(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
