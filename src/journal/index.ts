@@ -8,3 +8,4 @@ export * from './store.js';
 export * from './states.js';
 export * from './group-commit.js';
 export * from './serialize.js';
+export * from './write-health.js';

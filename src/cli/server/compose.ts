@@ -28,6 +28,7 @@ import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { JournalStore } from '../../journal/store.js';
+import { WriteHealth } from '../../journal/write-health.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
@@ -123,8 +124,11 @@ async function startStore(parts: Parts, stack: StopStack, given: JournalStore | 
   const opened = store;
   stack.onStop('store', () => opened.close());
   parts.health.add('store', () => opened.ping());
-  parts.store = opened;
-  return opened;
+  // Every part writes through the observed store, so /health turns red while writes fail.
+  const writes = new WriteHealth(opened);
+  parts.health.add('journal_writes', () => writes.check());
+  parts.store = writes.store;
+  return writes.store;
 }
 
 async function startPush(parts: Parts, stack: StopStack, store: JournalStore): Promise<PushNotifier> {
