@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { SipResponse } from '../../src/sip/message.js';
-import { isResponse, udpPeer } from '../sip/stack-peer.js';
+import { udpPeer } from '../sip/stack-peer.js';
 import { startInProcess, type InProcessServer } from '../helpers/in-process-server.js';
 
 let s: InProcessServer;
