@@ -136,6 +136,13 @@ const General = {
   http_management_auth_secret: optStr(),
   sylk_push_url: optUrl(),
   xcap_url: optUrl(),
+  // --- sylk-messaging additions: what a WebSocket client may hold before it authenticates (src/sylkrtc/limits.ts) ---
+  /** Open WebSocket connections per client IP address; more → HTTP 503. */
+  websocket_max_connections_per_address: int(100, 1, 1_000_000),
+  /** Accounts added but not yet registered on one connection; more → `error`. */
+  websocket_max_unauthenticated_accounts: int(4, 1, 20),
+  /** Longest `account-add` password in characters; longer → `error`. */
+  websocket_max_password_length: int(1024, 1, 9999),
   recording_dir: path((c) => join(at(c, 'Server', 'spool_dir'), 'videoconference', 'recordings')),
   filesharing_dir: path((c) => join(at(c, 'Server', 'spool_dir'), 'videoconference', 'files')),
 };

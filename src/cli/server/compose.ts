@@ -210,6 +210,11 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
     sipDomains: list(config.General.sip_domains.map((d) => d.toLowerCase())),
     webOrigins: list(config.General.web_origins),
     pingIntervalSec: config.General.websocket_ping_interval,
+    limits: {
+      maxConnectionsPerAddress: config.General.websocket_max_connections_per_address,
+      maxUnauthenticatedAccounts: config.General.websocket_max_unauthenticated_accounts,
+      maxPasswordLength: config.General.websocket_max_password_length,
+    },
     // One JSON file per account beside the journal (instances sharing a store do not share these).
     addressBook: new FileAddressBookStore(join(config.FileStorage.storage_dir, 'addressbook')),
   });
