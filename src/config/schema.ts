@@ -89,6 +89,12 @@ const SIP = {
   max_connections: int(10000, 1, 1_000_000),
   /** Seconds a TCP/TLS connection without traffic is kept open. */
   tcp_idle_timeout: int(300, 1, 86400 * 7),
+  /** Of `max_connections`, slots only for `trusted_peers` listed by address/network, our own address and loopback. */
+  trusted_reserved_connections: int(100, 0, 1_000_000),
+  /** Open TCP/TLS/WS connections per IP address not listed in `trusted_peers`. */
+  max_connections_per_address: int(64, 1, 1_000_000),
+  /** Seconds a connection from outside `trusted_peers` is kept without traffic (closed after its first 403 anyway). */
+  untrusted_idle_timeout: int(10, 1, 86400),
   /** Longest wait, in seconds, for SIP transactions in flight when the server stops. */
   stop_timeout: int(5, 0, 300),
   /**

@@ -9,6 +9,7 @@
  * the transaction tables, the 100 Trying / 500 / 503 behaviour around the handler, metrics, and the
  * graceful stop (stop listening, let transactions in flight finish within a bound, close sockets).
  */
+import type { AdmissionPolicy } from './transport/admission.js';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingRequest, OutgoingRequest, OutgoingResult, RequestHandler, ResponseSpec, SipClient } from './api.js';
@@ -75,6 +76,13 @@ export interface SipStackOptions {
   connectTimeoutMs?: number;
   /** Most open stream/WebSocket connections (default 10000). */
   maxConnections?: number;
+  /**
+   * Inbound connections from peers outside `trustedPeers`' addresses/networks (`transport/admission.ts`):
+   * slots of `maxConnections` kept for listed peers and our own address (default 100, at
+   * most a tenth of `maxConnections`), connections per other IP address (default 64), idle timeout of
+   * a connection from a peer outside `trustedPeers` (default 10 s; it is also closed after its first 403).
+   */
+  connectionAdmission?: { reservedForTrusted?: number; maxPerAddress?: number; untrustedIdleTimeoutMs?: number };
   /** Most bytes queued for writing on one connection before it is dropped (default 1 MiB). */
   maxWriteBufferBytes?: number;
   /**
@@ -195,8 +203,25 @@ export class SipStack implements SipClient {
       maxWriteBufferBytes: options.maxWriteBufferBytes ?? 1024 * 1024,
       udpReceiveBufferBytes: options.udpReceiveBufferBytes ?? 4 * 1024 * 1024,
       udpSendBufferBytes: options.udpSendBufferBytes ?? 4 * 1024 * 1024,
+      admission: this.admissionPolicy(options),
     });
     this.transport.onMessage = (result, flow) => this.onMessage(result, flow);
+  }
+
+  /** Classify peers for the transport's connection admission (`transport/admission.ts`). */
+  private admissionPolicy(options: SipStackOptions): AdmissionPolicy {
+    const a = options.connectionAdmission ?? {};
+    const max = options.maxConnections ?? 10_000;
+    const own = options.host;
+    return {
+      classify: (ip) => {
+        if (ip === own || this.trusted.lists(ip)) return 'privileged';
+        return this.trusted.allows(ip) ? 'allowed' : 'refused';
+      },
+      reservedForPrivileged: a.reservedForTrusted ?? Math.min(100, Math.floor(max / 10)),
+      maxPerAddress: a.maxPerAddress ?? 64,
+      refusedIdleTimeoutMs: a.untrustedIdleTimeoutMs ?? 10_000,
+    };
   }
 
   setHandler(handler: RequestHandler): void {
@@ -350,6 +375,12 @@ export class SipStack implements SipClient {
     const screened = screenRequest(req, flow.remote.address, this.policy, true);
     if (screened) {
       this.respond(r, screened);
+      // A peer outside trusted_peers gets nothing but 403s: its connection is not kept (admission.ts).
+      const conn = flow.connection;
+      if (conn && screened.status === 403 && !this.trusted.allows(flow.remote.address)) {
+        if (conn.closeAfterWrite) conn.closeAfterWrite('untrusted peer refused');
+        else conn.close('untrusted peer refused');
+      }
       return;
     }
     const handler = this.handler;

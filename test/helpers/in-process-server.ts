@@ -27,6 +27,8 @@ export interface InProcessOptions {
   gateway?: Record<string, string[]>;
   /** `[SIP] trusted_peers` (default 127.0.0.1). */
   trustedPeers?: string;
+  /** `[SIP] local_tcp_port` (default 0: ephemeral). */
+  tcpPort?: number;
 }
 
 function ini(sections: Record<string, string[]>): string {
@@ -49,7 +51,7 @@ export async function startInProcess(opts: InProcessOptions = {}): Promise<InPro
       merge(
         {
           Server: ['default_application = webrtcgateway'],
-          SIP: ['local_ip = 127.0.0.1', 'local_udp_port = 0', 'local_tcp_port = 0', 'local_tls_port =', `trusted_peers = ${opts.trustedPeers ?? '127.0.0.1'}`],
+          SIP: ['local_ip = 127.0.0.1', 'local_udp_port = 0', `local_tcp_port = ${opts.tcpPort ?? 0}`, 'local_tls_port =', `trusted_peers = ${opts.trustedPeers ?? '127.0.0.1'}`],
           WebServer: ['local_ip = 127.0.0.1', 'local_port = 0'],
         },
         opts.config,

@@ -7,7 +7,8 @@
  *
  * Bounds: datagrams larger than the limit are dropped; stream data goes through a per-connection
  * framer with the parser's limits; a connection with an unfinished message is closed after
- * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open.
+ * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open,
+ * and which inbound connections may take them is `admission.ts`'s decision.
  * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
  * overflow the default one).
  */
@@ -25,6 +26,8 @@ import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
 import { parseMessage, StreamFramer, type ParseResult } from '../parser.js';
 import type { TransportAddress, TransportProtocol } from '../message.js';
+import { ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
+import { sipDropped } from '../stack-metrics.js';
 import { StreamConnection } from './stream-connection.js';
 import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
 import { WsConnection } from './ws-connection.js';
@@ -69,7 +72,16 @@ export interface TransportLayerOptions {
   /** SO_RCVBUF / SO_SNDBUF asked for on the UDP socket(s) (the kernel caps them at net.core.rmem_max / wmem_max). */
   udpReceiveBufferBytes: number;
   udpSendBufferBytes: number;
+  /** Which inbound connections to take (`admission.ts`); default: everyone, `maxConnections` only. */
+  admission?: AdmissionPolicy;
 }
+
+const ADMIT_ALL: AdmissionPolicy = {
+  classify: () => 'allowed',
+  reservedForPrivileged: 0,
+  maxPerAddress: Number.POSITIVE_INFINITY,
+  refusedIdleTimeoutMs: Number.POSITIVE_INFINITY,
+};
 
 const log = logger.child({ module: 'sip.transport' });
 
@@ -93,8 +105,26 @@ export class TransportLayer {
   private readonly ports: Partial<Record<TransportProtocol, number>> = {};
   private listening = false;
   onMessage: MessageSink = () => {};
+  private readonly admission: ConnectionAdmission;
 
-  constructor(private readonly options: TransportLayerOptions) {}
+  constructor(private readonly options: TransportLayerOptions) {
+    this.admission = new ConnectionAdmission(options.admission ?? ADMIT_ALL, options.maxConnections);
+  }
+
+  /** Is a new inbound connection from `address` taken? Logs and counts a refusal (naming the limit). */
+  private admit(protocol: TransportProtocol, address: string): PeerClass | null {
+    const cls = this.admission.classify(address);
+    const refusal = this.admission.check(address, cls, this.all.size);
+    if (refusal === null) return cls;
+    sipDropped.inc({ reason: refusal });
+    log.info({ protocol, address, peer: cls, limit: refusal, open: this.all.size }, 'inbound connection refused');
+    return null;
+  }
+
+  /** Open inbound connections from peers that are not privileged (`admission.ts`). */
+  get unprivilegedConnections(): number {
+    return this.admission.unprivilegedOpen;
+  }
 
   /** Protocols we listen on, in RFC 3263 preference order. */
   get protocols(): TransportProtocol[] {
@@ -230,11 +260,16 @@ export class TransportLayer {
         return;
       }
       const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim().toLowerCase());
-      if (!offered.includes('sip') || !this.listening || this.all.size >= this.options.maxConnections) {
+      if (!offered.includes('sip') || !this.listening) {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      wss.handleUpgrade(req, socket, head, (sock: WebSocket) => this.acceptWs(protocol, sock, req));
+      const cls = this.admit(protocol, normalizeAddress(req.socket.remoteAddress ?? ''));
+      if (cls === null) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (sock: WebSocket) => this.acceptWs(protocol, sock, req, cls));
     };
     server.on('upgrade', listener);
     this.wsUpgradeListener = listener;
@@ -247,31 +282,34 @@ export class TransportLayer {
     }
   }
 
-  private acceptWs(protocol: TransportProtocol, sock: WebSocket, req: IncomingMessage): void {
+  private acceptWs(protocol: TransportProtocol, sock: WebSocket, req: IncomingMessage, cls: PeerClass): void {
     const remote: TransportAddress = { protocol, address: normalizeAddress(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
-    const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, this.options.idleTimeoutMs, this.options.maxWriteBufferBytes);
+    const idle = cls === 'refused' ? Math.min(this.options.idleTimeoutMs, this.admission.refusedIdleTimeoutMs) : this.options.idleTimeoutMs;
+    const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, idle, this.options.maxWriteBufferBytes);
     const flow: Flow = { protocol, remote, connection: conn };
     conn.onFrame = (data) => {
       // Ignore a keep-alive frame of bare CRLFs (RFC 7118 does not define one, clients send them).
       if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
       this.onMessage(parseMessage(data, this.options.limits), flow);
     };
-    this.register(conn);
+    this.register(conn, cls);
   }
 
   private accept(protocol: 'tcp' | 'tls', socket: Socket | TLSSocket): void {
-    if (!this.listening || this.all.size >= this.options.maxConnections) {
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const cls = this.listening ? this.admit(protocol, address) : null;
+    if (cls === null) {
       socket.destroy();
       return;
     }
-    const remote: TransportAddress = { protocol, address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
-    this.setupStream(protocol, socket, remote);
+    const remote: TransportAddress = { protocol, address, port: socket.remotePort ?? 0 };
+    this.setupStream(protocol, socket, remote, cls);
   }
 
-  private setupStream(protocol: TransportProtocol, socket: Socket, remote: TransportAddress): StreamConnection {
+  private setupStream(protocol: TransportProtocol, socket: Socket, remote: TransportAddress, cls?: PeerClass): StreamConnection {
     const o = this.options;
     const conn = new StreamConnection(protocol, socket, remote, {
-      idleTimeoutMs: o.idleTimeoutMs,
+      idleTimeoutMs: cls === 'refused' ? Math.min(o.idleTimeoutMs, this.admission.refusedIdleTimeoutMs) : o.idleTimeoutMs,
       incompleteMessageTimeoutMs: o.incompleteMessageTimeoutMs,
       maxWriteBufferBytes: o.maxWriteBufferBytes,
     });
@@ -292,17 +330,20 @@ export class TransportLayer {
       }
       return framer.buffered;
     };
-    this.register(conn);
+    this.register(conn, cls);
     return conn;
   }
 
-  private register(conn: StreamConnection | WsConnection): void {
+  /** Track an open connection; `cls` for inbound ones (admission counts), undefined for ours. */
+  private register(conn: StreamConnection | WsConnection, cls?: PeerClass): void {
     this.all.add(conn);
     const key = connectionKey(conn.protocol, conn.remote.address, conn.remote.port);
     this.byKey.set(key, conn);
+    if (cls !== undefined) this.admission.opened(conn.remote.address, cls);
     conn.onClose = () => {
       this.all.delete(conn);
       if (this.byKey.get(key) === conn) this.byKey.delete(key);
+      if (cls !== undefined) this.admission.closed(conn.remote.address, cls);
     };
   }
 
