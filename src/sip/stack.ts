@@ -9,6 +9,7 @@
  * the transaction tables, the 100 Trying / 500 / 503 behaviour around the handler, metrics, and the
  * graceful stop (stop listening, let transactions in flight finish within a bound, close sockets).
  */
+import { OverloadGuard } from './overload.js';
 import type { AdmissionPolicy } from './transport/admission.js';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -98,6 +99,17 @@ export interface SipStackOptions {
   /** Longest graceful-stop wait for transactions in flight (default 5 s). */
   stopTimeoutMs?: number;
   /**
+   * Load shedding (issue 15 item 9, `overload.ts`): requests handed to the handler and not yet
+   * answered, at most (default 2000). Beyond it a new request is answered at once `503` with `Retry-After`
+   * (`overloadRetryAfterSec`, default 5) and a reason naming the limit, before it costs a handler
+   * call or waits long enough for the client's retransmission timers to add to the load; OPTIONS and
+   * everything the core answers itself are unaffected.
+   */
+  maxPendingRequests?: number;
+  /** Shed also while the event loop is this far behind (default 100 ms; `overload.ts`). */
+  maxLoopLagMs?: number;
+  overloadRetryAfterSec?: number;
+  /**
    * Resolve the next hop of an outgoing request; default: `nextHop`/`outboundProxy` with A/AAAA
    * lookups, else RFC 3263 for the Request-URI restricted to the enabled transports.
    */
@@ -171,6 +183,8 @@ export class SipStack implements SipClient {
   private stopping = false;
   private started = false;
   private readonly userAgent: string;
+  /** Load shedding (`overload.ts`). */
+  private readonly overload: OverloadGuard;
 
   constructor(
     private readonly options: SipStackOptions,
@@ -182,6 +196,11 @@ export class SipStack implements SipClient {
     this.limits = resolveLimits(options.limits);
     this.trusted = new TrustedPeers(options.trustedPeers ?? 'any');
     this.userAgent = options.userAgent ?? 'sylk-messaging';
+    this.overload = new OverloadGuard({
+      maxPending: options.maxPendingRequests ?? 2000,
+      maxLagMs: options.maxLoopLagMs ?? 100,
+      retryAfterSec: options.overloadRetryAfterSec ?? 5,
+    });
     this.policy = {
       trustedPeers: this.trusted,
       applicationMethods: new Set(options.applicationMethods ?? ['MESSAGE']),
@@ -231,6 +250,7 @@ export class SipStack implements SipClient {
   async start(): Promise<void> {
     await this.trusted.resolve();
     await this.transport.start();
+    this.overload.start();
     this.started = true;
     log.info({ host: this.options.host, ports: this.ports() }, 'SIP stack listening');
   }
@@ -255,6 +275,7 @@ export class SipStack implements SipClient {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.overload.stop();
     await this.transport.stopListening();
     const deadline = Date.now() + (this.options.stopTimeoutMs ?? 5000);
     while ((this.inFlight > 0 || this.clientTx.size > 0 || this.pendingServer() > 0) && Date.now() < deadline) {
@@ -386,6 +407,11 @@ export class SipStack implements SipClient {
     const handler = this.handler;
     if (!handler) {
       this.respond(r, { status: 503, reason: 'Service Unavailable' });
+      return;
+    }
+    const shed = this.overload.check(this.inFlight);
+    if (shed) {
+      this.respond(r, shed);
       return;
     }
 

@@ -24,6 +24,9 @@ export function sipStackOptionsFromConfig(config: Config, version: string): SipS
       untrustedIdleTimeoutMs: sip.untrusted_idle_timeout * 1000,
     },
     stopTimeoutMs: sip.stop_timeout * 1000,
+    maxPendingRequests: sip.max_pending_requests,
+    maxLoopLagMs: sip.max_loop_lag,
+    overloadRetryAfterSec: sip.overload_retry_after,
     udpReceiveBufferBytes: sip.udp_receive_buffer,
     udpSendBufferBytes: sip.udp_send_buffer,
   };
