@@ -33,6 +33,7 @@ import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
+import { watchShm } from '../../storage/sqlite/shm-watch.js';
 import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
 import { isDeviceOnline } from '../../sylkrtc/registry.js';
 import { FileAddressBookStore } from '../../sylkrtc/addressbook.js';
@@ -49,6 +50,12 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Replace the configured store (tests, benchmarks); it is closed on stop like an opened one. */
   store?: JournalStore;
+  /**
+   * The storage became unusable in a way that would kill the process without a word (the SQLite
+   * `-shm` file unwritable: SIGBUS, `storage/sqlite/shm-watch.ts`): the daemon logs and exits at once,
+   * without a graceful stop (which would touch the database). Default: logged only.
+   */
+  onFatal?: (reason: string) => void;
 }
 
 /** What the steps hand to each other. */
@@ -114,12 +121,23 @@ class StopStack {
 
 // --------------------------------------------------------------------------------------------- steps
 
-async function startStore(parts: Parts, stack: StopStack, given: JournalStore | undefined): Promise<JournalStore> {
+/** How often the SQLite `-shm` file's writability is checked (ms). */
+const SHM_CHECK_MS = 100;
+
+async function startStore(parts: Parts, stack: StopStack, given: JournalStore | undefined, onFatal?: (reason: string) => void): Promise<JournalStore> {
   let store = given;
   if (!store) {
     const spec = storeSpecFromConfig(parts.config);
     parts.log.info({ store: describeStore(spec) }, 'opening journal store');
     store = await openStore(spec, storeOptionsFromConfig(parts.config));
+    if (spec.engine === 'sqlite') {
+      const watch = watchShm(spec.path, SHM_CHECK_MS, (path, err) => {
+        const reason = `SQLite shared-memory file ${path} is no longer writable (${err.code ?? err.message}); continuing would end in SIGBUS`;
+        parts.log.fatal({ path, code: err.code }, reason);
+        onFatal?.(reason);
+      });
+      stack.onStop('sqlite-shm-watch', async () => watch.stop());
+    }
   }
   const opened = store;
   stack.onStop('store', () => opened.close());
@@ -233,7 +251,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
   const stack = new StopStack(log);
   try {
     // 1. Journal store.
-    const store = await startStore(parts, stack, options.store);
+    const store = await startStore(parts, stack, options.store, options.onFatal);
     // 2. Push notifications (fed by the messaging pipeline).
     const push = await startPush(parts, stack, store);
     // 3.–5. SIP stack and the messaging pipeline as its request handler.
