@@ -7,8 +7,8 @@
  * Two signals, both checked per request and cheap:
  * - pending requests: handler calls not yet answered ≥ `maxPending` (bounds memory and the store's queue);
  * - event-loop lag: a 10 ms interval timer stamps the loop's progress; if it has not run for more than
- *   `maxLagMs`, the loop is busy with a backlog (e.g. a burst of datagrams read in one go), and every
- *   request read meanwhile waited about that long already.
+ *   `maxLagMs`, or its last run came that much late, the loop is busy with a backlog (e.g. a burst of
+ *   datagrams read in one go), and the requests read now waited about that long already.
  * A shed request gets `503` with `Retry-After` and a reason naming the limit; OPTIONS and everything
  * else the UAS core answers itself are never shed (they cost no handler call and show liveness).
  */
@@ -20,8 +20,12 @@ export interface OverloadOptions {
   retryAfterSec: number;
 }
 
+const TICK_MS = 10;
+
 export class OverloadGuard {
   private lastTick = performance.now();
+  /** How late the last tick fired (ms): the loop was blocked that long just before. */
+  private lastLag = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly pendingAnswer: ResponseSpec;
   private readonly lagAnswer: ResponseSpec;
@@ -37,8 +41,10 @@ export class OverloadGuard {
   start(): void {
     this.lastTick = performance.now();
     this.timer ??= setInterval(() => {
-      this.lastTick = performance.now();
-    }, 10);
+      const now = performance.now();
+      this.lastLag = now - this.lastTick - TICK_MS;
+      this.lastTick = now;
+    }, TICK_MS);
     this.timer.unref();
   }
 
@@ -53,7 +59,7 @@ export class OverloadGuard {
       this.shed.pending++;
       return this.pendingAnswer;
     }
-    if (this.timer !== undefined && performance.now() - this.lastTick > this.options.maxLagMs) {
+    if (this.timer !== undefined && Math.max(this.lastLag, performance.now() - this.lastTick - TICK_MS) > this.options.maxLagMs) {
       this.shed.lag++;
       return this.lagAnswer;
     }

@@ -97,3 +97,36 @@ test('a burst far above the sustainable rate: early 503 + Retry-After, OPTIONS a
   load.close();
   ping.close();
 });
+
+test('requests read while the event loop is behind are shed with the lag limit named', async () => {
+  const { SipStack } = await import('../../src/sip/stack.js');
+  const stack = new SipStack({ host: '127.0.0.1', udpPort: 0, maxLoopLagMs: 100, overloadRetryAfterSec: 3 }, async () => ({ status: 200 }));
+  await stack.start();
+  const sock = await bind();
+  const finals: Array<{ status: number; reason: string; retryAfter: string | undefined }> = [];
+  sock.on('message', (m) => {
+    const r = parseMessage(m);
+    if (r.ok && r.message.kind === 'response' && r.message.status >= 200) finals.push({ status: r.message.status, reason: r.message.reason, retryAfter: r.message.headers.get('retry-after') });
+  });
+  try {
+    // Block the loop for 400 ms right after the datagrams were sent: they are read late.
+    for (let i = 0; i < 10; i++) sock.send(message(sock.address().port, 10_000 + i), stack.ports().udp!, '127.0.0.1');
+    const until = performance.now() + 400;
+    while (performance.now() < until) {
+      // busy: the event loop is behind
+    }
+    for (let t = 0; t < 100 && finals.length < 10; t++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(finals.length, 10);
+    assert.ok(finals.every((f) => f.status === 503 && f.retryAfter === '3'), JSON.stringify(finals));
+    assert.match(finals[0]!.reason, /^Service Unavailable \(overloaded: event loop 100 ms behind\)$/);
+    // Caught up: the next one is handled.
+    finals.length = 0;
+    await new Promise((r) => setTimeout(r, 50));
+    sock.send(message(sock.address().port, 20_000), stack.ports().udp!, '127.0.0.1');
+    for (let t = 0; t < 100 && finals.length < 1; t++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(finals[0]?.status, 200);
+  } finally {
+    sock.close();
+    await stack.stop();
+  }
+});
