@@ -97,8 +97,11 @@ const SIP = {
   untrusted_idle_timeout: int(10, 1, 86400),
   /** Requests being processed at once; beyond it new ones get 503 + Retry-After at once (load shedding). */
   max_pending_requests: int(2000, 1, 1_000_000),
-  /** Milliseconds the event loop may be behind before new requests get 503 + Retry-After too. */
-  max_loop_lag: int(100, 10, 60_000),
+  /**
+   * Milliseconds the event loop may be behind before new requests get 503 + Retry-After too; the
+   * default is T1 (500 ms): a request that waited that long has already been retransmitted.
+   */
+  max_loop_lag: int(500, 10, 60_000),
   /** `Retry-After` seconds of that 503. */
   overload_retry_after: int(5, 1, 3600),
   /** Longest wait, in seconds, for SIP transactions in flight when the server stops. */

@@ -39,6 +39,7 @@ export class OverloadGuard {
   }
 
   start(): void {
+    if (!Number.isFinite(this.options.maxLagMs)) return; // no lag limit: no timer
     this.lastTick = performance.now();
     this.timer ??= setInterval(() => {
       const now = performance.now();

@@ -106,7 +106,7 @@ export interface SipStackOptions {
    * everything the core answers itself are unaffected.
    */
   maxPendingRequests?: number;
-  /** Shed also while the event loop is this far behind (default 100 ms; `overload.ts`). */
+  /** Shed also while the event loop is this far behind (`overload.ts`); default: no lag limit. */
   maxLoopLagMs?: number;
   overloadRetryAfterSec?: number;
   /**
@@ -198,7 +198,7 @@ export class SipStack implements SipClient {
     this.userAgent = options.userAgent ?? 'sylk-messaging';
     this.overload = new OverloadGuard({
       maxPending: options.maxPendingRequests ?? 2000,
-      maxLagMs: options.maxLoopLagMs ?? 100,
+      maxLagMs: options.maxLoopLagMs ?? Number.POSITIVE_INFINITY,
       retryAfterSec: options.overloadRetryAfterSec ?? 5,
     });
     this.policy = {
