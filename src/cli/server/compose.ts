@@ -33,7 +33,7 @@ import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
-import { watchShm } from '../../storage/sqlite/shm-watch.js';
+import { watchShm, type ShmWatch } from '../../storage/sqlite/shm-watch.js';
 import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
 import { isDeviceOnline } from '../../sylkrtc/registry.js';
 import { FileAddressBookStore } from '../../sylkrtc/addressbook.js';
@@ -126,21 +126,24 @@ const SHM_CHECK_MS = 100;
 
 async function startStore(parts: Parts, stack: StopStack, given: JournalStore | undefined, onFatal?: (reason: string) => void): Promise<JournalStore> {
   let store = given;
+  let watch: ShmWatch | undefined;
   if (!store) {
     const spec = storeSpecFromConfig(parts.config);
     parts.log.info({ store: describeStore(spec) }, 'opening journal store');
     store = await openStore(spec, storeOptionsFromConfig(parts.config));
     if (spec.engine === 'sqlite') {
-      const watch = watchShm(spec.path, SHM_CHECK_MS, (path, err) => {
+      watch = watchShm(spec.path, SHM_CHECK_MS, (path, err) => {
         const reason = `SQLite shared-memory file ${path} is no longer writable (${err.code ?? err.message}); continuing would end in SIGBUS`;
         parts.log.fatal({ path, code: err.code }, reason);
         onFatal?.(reason);
       });
-      stack.onStop('sqlite-shm-watch', async () => watch.stop());
     }
   }
   const opened = store;
-  stack.onStop('store', () => opened.close());
+  stack.onStop('store', () => {
+    watch?.stop();
+    return opened.close();
+  });
   parts.health.add('store', () => opened.ping());
   // Every part writes through the observed store, so /health turns red while writes fail.
   const writes = new WriteHealth(opened);
