@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { parseMessage } from '../src/sip/parser.js';
+import { parseMessage } from '../src/sip/message/parser.js';
 import { openStore } from '../src/storage/index.js';
 import { repoFileUrl } from './repo-path.js';
 

@@ -26,7 +26,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { parseMessage, StreamFramer } from '../src/sip/parser.js';
+import { parseMessage } from '../src/sip/message/parser.js';
+import { StreamFramer } from '../src/sip/transport/framer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

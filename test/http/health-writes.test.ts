@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { udpPeer } from '../sip/stack-peer.js';
 import { startInProcess, type InProcessServer } from '../helpers/in-process-server.js';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { buildCpim } from '../../src/payload/cpim.js';
 import { buildImdn } from '../../src/payload/imdn.js';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { isResponse, udpPeer } from '../sip/stack-peer.js';
 import { Client, startHarness, type Harness } from '../sylkrtc/harness.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { parseMessage } from '../../src/sip/parser.js';
+import { parseMessage } from '../../src/sip/message/parser.js';
 import { startInProcess, metricValue, type InProcessServer } from '../helpers/in-process-server.js';
 import { request } from './stack-peer.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { parseMessage } from '../../src/sip/parser.js';
+import { parseMessage } from '../../src/sip/message/parser.js';
 import { startInProcess, type InProcessServer } from '../helpers/in-process-server.js';
 
 let s: InProcessServer;

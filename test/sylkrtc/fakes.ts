@@ -4,7 +4,7 @@
  */
 import { DEFAULT_CONNECTION_LIMITS } from '../../src/sylkrtc/limits.js';
 import type { WebSocket } from 'ws';
-import { MessagingEvents, type JournalEntryJson } from '../../src/messaging/events.js';
+import { MessagingEvents, type JournalEntryJson } from '../../src/messaging/index.js';
 import type {
   MessagingService,
   RemoveConversationResult,
@@ -12,7 +12,7 @@ import type {
   SendMessageResult,
   SyncConversationsArgs,
   SyncConversationsResult,
-} from '../../src/messaging/service.js';
+} from '../../src/messaging/index.js';
 import type { PushToken } from '../../src/journal/types.js';
 import type { AccountAuthenticator, AuthEvent, AuthSubject } from '../../src/sylkrtc/auth.js';
 import { MemoryAddressBookStore } from '../../src/sylkrtc/addressbook.js';

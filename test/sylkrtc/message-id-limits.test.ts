@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isResponse, udpPeer } from '../sip/stack-peer.js';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { Client, startHarness, type Harness } from './harness.js';
 
 const ALICE = 'alice@example.com';

@@ -13,19 +13,18 @@
  * from anyone but a recipient of M (`report-rights.ts`) is answered 403 and changes nothing.
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
-import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
+import { ImdnError, parseImdn } from '../../payload/imdn.js';
 import { messageIdProblem } from '../../util/message-id.js';
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import { firstLocally, isContactCopy } from '../local-delivery.js';
+import { isContactCopy } from '../cluster/local-delivery.js';
 import type { DispositionNotificationEvent } from '../events.js';
 import { pyJson } from '../json.js';
 import { NOT_A_RECIPIENT, senderCopyAllows } from '../report-rights.js';
 import { announceEntry } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
+import type { InboundMessage } from '../inbound.js';
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   let doc;
   try {
     doc = parseImdn(msg.content);
@@ -34,13 +33,13 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   }
   const idProblem = messageIdProblem(doc.messageId);
   if (idProblem !== null) return { status: 400, reason: `Invalid IMDN: ${idProblem}` };
-  const account = msg.toAor;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  const account = msg.to;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
   // Only a recipient of M may report on it: R's copy of M must have been sent to the reporter, and the
   // SIP From (vouched for by the proxy) must be that reporter too.
   const original = await ctx.store.getEntry(account, doc.messageId);
-  if (reporter !== msg.fromAor || !senderCopyAllows(original, account, reporter)) {
+  if (reporter !== msg.from || !senderCopyAllows(original, account, reporter)) {
     return { status: 403, reason: `Forbidden (${NOT_A_RECIPIENT})` };
   }
   const event: DispositionNotificationEvent = {
@@ -72,7 +71,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   const inserted = await added;
   if (inserted) announceEntry(ctx, entry);
   // Once per process, also for a copy to one of our contacts stored first by another instance.
-  if ((inserted || isContactCopy(msg)) && firstLocally(ctx.events, 'imdn', account, msg.messageId)) {
+  if ((inserted || isContactCopy(msg)) && ctx.announced.first('imdn', account, msg.messageId)) {
     ctx.events.emit('disposition-notification', event);
   }
   return OK;
@@ -83,4 +82,4 @@ function omitAccount(e: DispositionNotificationEvent): Omit<DispositionNotificat
   return rest;
 }
 
-export const imdnHandler: ContentHandler = { name: 'imdn', contentTypes: [IMDN_CONTENT_TYPE], handle };
+export const imdnHandler: ContentHandler = { name: 'imdn', handle };

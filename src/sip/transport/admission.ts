@@ -15,6 +15,10 @@
  * A connection over a limit is closed at once (no request to answer yet); the refusal is logged and
  * counted in `sylk_sip_dropped_total{reason}` with the limit's name.
  */
+import { logger } from '../../util/logger.js';
+import { sipDropped } from '../stack-metrics.js';
+
+const log = logger.child({ module: 'sip.transport' });
 
 export type PeerClass = 'privileged' | 'allowed' | 'refused';
 
@@ -27,6 +31,14 @@ export interface AdmissionPolicy {
   /** Idle timeout of a connection from a refused peer. */
   refusedIdleTimeoutMs: number;
 }
+
+/** Everyone allowed, `maxConnections` the only bound (a transport layer without a policy). */
+export const ADMIT_ALL: AdmissionPolicy = {
+  classify: () => 'allowed',
+  reservedForPrivileged: 0,
+  maxPerAddress: Number.POSITIVE_INFINITY,
+  refusedIdleTimeoutMs: Number.POSITIVE_INFINITY,
+};
 
 /** Why a connection was not taken (the `reason` label and the log text). */
 export type AdmissionRefusal = 'connection-limit' | 'connection-limit-untrusted-share' | 'connection-limit-per-address';
@@ -46,6 +58,19 @@ export class ConnectionAdmission {
 
   get refusedIdleTimeoutMs(): number {
     return this.policy.refusedIdleTimeoutMs;
+  }
+
+  /**
+   * Take a new inbound connection from `address` while `open` connections exist? Its class, or null
+   * after logging and counting the refusal (naming the limit).
+   */
+  admit(protocol: string, address: string, open: number): PeerClass | null {
+    const cls = this.classify(address);
+    const refusal = this.check(address, cls, open);
+    if (refusal === null) return cls;
+    sipDropped.inc({ reason: refusal });
+    log.info({ protocol, address, peer: cls, limit: refusal, open }, 'inbound connection refused');
+    return null;
   }
 
   /** May a connection from `ip` of class `cls` be taken while `open` connections exist? */

@@ -12,22 +12,22 @@
  * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
  * overflow the default one).
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createServer as createTcpServer, connect as tcpConnect, isIP, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, connect as tcpConnect, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
-import { parseMessage, StreamFramer, type ParseResult } from '../parser.js';
-import type { TransportAddress, TransportProtocol } from '../message.js';
-import { ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
-import { sipDropped } from '../stack-metrics.js';
+import { parseMessage, type ParseResult } from '../message/parser.js';
+import { StreamFramer } from './framer.js';
+import { closeServer, createUdpSocket, listen, normalizeAddress, socketBufferSizes } from './sockets.js';
+import type { TransportAddress, TransportProtocol } from '../message/message.js';
+import { ADMIT_ALL, ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
 import { StreamConnection } from './stream-connection.js';
 import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
 import { WsConnection } from './ws-connection.js';
@@ -57,11 +57,13 @@ export interface WebSocketOptions {
 export interface TransportLayerOptions {
   /** Address to bind (IPv4 or IPv6 literal). */
   host: string;
-  /** undefined = transport disabled, 0 = ephemeral port. */
+  /** Listening ports; undefined disables the transport, 0 picks an ephemeral port. */
   udpPort?: number;
   tcpPort?: number;
   tlsPort?: number;
+  /** Certificate and key for TLS (required when `tlsPort` is set). */
   tls?: TlsOptions;
+  /** SIP over WebSocket (RFC 7118), standalone or attached to an HTTP(S) server. */
   ws?: WebSocketOptions;
   limits: SipLimits;
   idleTimeoutMs: number;
@@ -75,13 +77,6 @@ export interface TransportLayerOptions {
   /** Which inbound connections to take (`admission.ts`); default: everyone, `maxConnections` only. */
   admission?: AdmissionPolicy;
 }
-
-const ADMIT_ALL: AdmissionPolicy = {
-  classify: () => 'allowed',
-  reservedForPrivileged: 0,
-  maxPerAddress: Number.POSITIVE_INFINITY,
-  refusedIdleTimeoutMs: Number.POSITIVE_INFINITY,
-};
 
 const log = logger.child({ module: 'sip.transport' });
 
@@ -111,20 +106,6 @@ export class TransportLayer {
     this.admission = new ConnectionAdmission(options.admission ?? ADMIT_ALL, options.maxConnections);
   }
 
-  /** Is a new inbound connection from `address` taken? Logs and counts a refusal (naming the limit). */
-  private admit(protocol: TransportProtocol, address: string): PeerClass | null {
-    const cls = this.admission.classify(address);
-    const refusal = this.admission.check(address, cls, this.all.size);
-    if (refusal === null) return cls;
-    sipDropped.inc({ reason: refusal });
-    log.info({ protocol, address, peer: cls, limit: refusal, open: this.all.size }, 'inbound connection refused');
-    return null;
-  }
-
-  /** Open inbound connections from peers that are not privileged (`admission.ts`). */
-  get unprivilegedConnections(): number {
-    return this.admission.unprivilegedOpen;
-  }
 
   /** Protocols we listen on, in RFC 3263 preference order. */
   get protocols(): TransportProtocol[] {
@@ -264,7 +245,7 @@ export class TransportLayer {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      const cls = this.admit(protocol, normalizeAddress(req.socket.remoteAddress ?? ''));
+      const cls = this.admission.admit(protocol, normalizeAddress(req.socket.remoteAddress ?? ''), this.all.size);
       if (cls === null) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n');
         return;
@@ -297,7 +278,7 @@ export class TransportLayer {
 
   private accept(protocol: 'tcp' | 'tls', socket: Socket | TLSSocket): void {
     const address = normalizeAddress(socket.remoteAddress ?? '');
-    const cls = this.listening ? this.admit(protocol, address) : null;
+    const cls = this.listening ? this.admission.admit(protocol, address, this.all.size) : null;
     if (cls === null) {
       socket.destroy();
       return;
@@ -506,59 +487,3 @@ export class TransportLayer {
 }
 
 const CRLF = Buffer.from('\r\n');
-
-function socketBufferSizes(sock: UdpSocket): { receive: number; send: number } | undefined {
-  try {
-    return { receive: sock.getRecvBufferSize(), send: sock.getSendBufferSize() };
-  } catch {
-    return undefined; // not bound (yet), or closed
-  }
-}
-
-/**
- * A UDP socket whose sends to an IP literal (every UDP target here: `received` addresses and resolved
- * next hops) skip dgram's default lookup, which answers literals only on the next tick (a tick and an
- * async-hooks scope per datagram). Names still go to `dns.lookup`, and so does the bind, so that
- * 'listening' stays asynchronous.
- */
-function createUdpSocket(type: 'udp4' | 'udp6'): UdpSocket {
-  let bound = false;
-  const sock = createSocket({
-    type,
-    lookup: (hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void) => {
-      const family = bound ? isIP(hostname) : 0;
-      if (family !== 0) callback(null, hostname, family);
-      else dnsLookup(hostname, options, callback);
-    },
-  });
-  sock.once('listening', () => {
-    bound = true;
-  });
-  return sock;
-}
-
-function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    });
-  });
-}
-
-function closeServer(server: TcpServer | HttpServer): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-  });
-}
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`, so IPv4 peers on dual-stack sockets look like IPv4. */
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && /^[\d.]+$/.test(address.slice(7)) ? address.slice(7) : address;
-}
