@@ -48,7 +48,7 @@ function prng(seed: number): () => number {
 // ----------------------------------------------------------------------------------------- seeds
 
 function rfc4475Dir(): string | null {
-  for (const d of [join(ROOT, 'test/fixtures/rfc4475'), process.env.SYLK_RFC4475_DIR ?? '', join(ROOT, '../shared/testdata/rfc4475'), '/work/shared/testdata/rfc4475']) {
+  for (const d of [join(ROOT, 'test/fixtures/rfc4475'), process.env.SYLK_RFC4475_DIR ?? '', join(ROOT, '../shared/testdata/rfc4475')]) {
     if (d && existsSync(d) && readdirSync(d).filter((f) => f.endsWith('.dat')).length >= 40) return d;
   }
   return null;
