@@ -75,7 +75,15 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let server: RunningServer;
   try {
-    server = await startServer(config, { version: programVersion(), serverHeader: serverHeader() });
+    server = await startServer(config, {
+      version: programVersion(),
+      serverHeader: serverHeader(),
+      // Logged by the composition root already (synchronous log writes); no graceful stop: it would touch the store.
+      onFatal: (reason) => {
+        process.stderr.write(`sylk-server: ${reason}; exiting\n`);
+        process.exit(70);
+      },
+    });
   } catch (err) {
     log.fatal({ err }, 'start-up failed');
     process.stderr.write(`sylk-server: start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -95,6 +95,21 @@ const SIP = {
   max_connections: int(10000, 1, 1_000_000),
   /** Seconds a TCP/TLS connection without traffic is kept open. */
   tcp_idle_timeout: int(300, 1, 86400 * 7),
+  /** Of `max_connections`, slots only for `trusted_peers` listed by address/network, our own address and loopback. */
+  trusted_reserved_connections: int(100, 0, 1_000_000),
+  /** Open TCP/TLS/WS connections per IP address not listed in `trusted_peers`. */
+  max_connections_per_address: int(64, 1, 1_000_000),
+  /** Seconds a connection from outside `trusted_peers` is kept without traffic (closed after its first 403 anyway). */
+  untrusted_idle_timeout: int(10, 1, 86400),
+  /** Requests being processed at once; beyond it new ones get 503 + Retry-After at once (load shedding). */
+  max_pending_requests: int(2000, 1, 1_000_000),
+  /**
+   * Milliseconds the event loop may be behind before new requests get 503 + Retry-After too; the
+   * default is T1 (500 ms): a request that waited that long has already been retransmitted.
+   */
+  max_loop_lag: int(500, 10, 60_000),
+  /** `Retry-After` seconds of that 503. */
+  overload_retry_after: int(5, 1, 3600),
   /** Longest wait, in seconds, for SIP transactions in flight when the server stops. */
   stop_timeout: int(5, 0, 300),
   /**
@@ -149,6 +164,13 @@ const General = {
   http_management_auth_secret: optStr(),
   sylk_push_url: optUrl(),
   xcap_url: optUrl(),
+  // --- sylk-messaging additions: what a WebSocket client may hold before it authenticates (src/sylkrtc/limits.ts) ---
+  /** Open WebSocket connections per client IP address; more → HTTP 503. */
+  websocket_max_connections_per_address: int(100, 1, 1_000_000),
+  /** Accounts added but not yet registered on one connection; more → `error`. */
+  websocket_max_unauthenticated_accounts: int(4, 1, 20),
+  /** Longest `account-add` password in characters; longer → `error`. */
+  websocket_max_password_length: int(1024, 1, 9999),
   recording_dir: path((c) => join(at(c, 'Server', 'spool_dir'), 'videoconference', 'recordings')),
   filesharing_dir: path((c) => join(at(c, 'Server', 'spool_dir'), 'videoconference', 'files')),
 };

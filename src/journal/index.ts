@@ -8,4 +8,5 @@ export * from './types.js';
 export * from './store.js';
 export * from './states.js';
 export * from './serialize.js';
+export * from './write-health.js';
 export * from './content-types.js';

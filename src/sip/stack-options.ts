@@ -55,6 +55,24 @@ export interface SipStackOptions extends Pick<TransportLayerOptions, 'udpPort' |
   /** Longest graceful-stop wait for transactions in flight (default 5 s). */
   stopTimeoutMs?: number;
   /**
+   * Inbound connections from peers outside `trustedPeers`' addresses/networks (`transport/admission.ts`):
+   * slots of `maxConnections` kept for listed peers and our own address (default 100, at most a tenth
+   * of `maxConnections`), connections per other IP address (default 64), idle timeout of a connection
+   * from a peer outside `trustedPeers` (default 10 s; it is also closed after its first 403).
+   */
+  connectionAdmission?: { reservedForTrusted?: number; maxPerAddress?: number; untrustedIdleTimeoutMs?: number };
+  /**
+   * Load shedding (issue 15 item 9, `overload.ts`): requests handed to the handler and not yet
+   * answered, at most (default 2000). Beyond it a new request is answered at once `503` with
+   * `Retry-After` (`overloadRetryAfterSec`, default 5) and a reason naming the limit, before it costs
+   * a handler call or waits long enough for the client's retransmission timers to add to the load;
+   * OPTIONS and everything the core answers itself are unaffected.
+   */
+  maxPendingRequests?: number;
+  /** Shed also while the event loop is this far behind (`overload.ts`); default: no lag limit. */
+  maxLoopLagMs?: number;
+  overloadRetryAfterSec?: number;
+  /**
    * Resolve the next hop of an outgoing request; default: `nextHop`/`outboundProxy` with A/AAAA
    * lookups, else RFC 3263 for the Request-URI restricted to the enabled transports.
    */

@@ -16,6 +16,7 @@ import { sipDropped } from './stack-metrics.js';
 import type { SipStackOptions } from './stack-options.js';
 import { CoalescingTimers, DEFAULT_TIMERS, realTimers } from './transaction/timers.js';
 import { TransportLayer } from './transport/layer.js';
+import type { AdmissionPolicy } from './transport/admission.js';
 import type { Flow } from './transport/types.js';
 import { TrustedPeers } from './trusted-peers.js';
 import { UacCore } from './uac-core.js';
@@ -77,10 +78,27 @@ export class SipStack implements SipClient {
       maxWriteBufferBytes: options.maxWriteBufferBytes ?? 1024 * 1024,
       udpReceiveBufferBytes: options.udpReceiveBufferBytes ?? 4 * 1024 * 1024,
       udpSendBufferBytes: options.udpSendBufferBytes ?? 4 * 1024 * 1024,
+      admission: this.admissionPolicy(options),
     });
     this.uas = new UasCore(this.transport, clock, timers, policy, userAgent, options, handler);
     this.uac = new UacCore(this.transport, clock, timers, userAgent, options, () => this.started && !this.stopping);
     this.transport.onMessage = (result, flow) => this.onMessage(result, flow);
+  }
+
+  /** Classify peers for the transport's connection admission (`transport/admission.ts`). */
+  private admissionPolicy(options: SipStackOptions): AdmissionPolicy {
+    const a = options.connectionAdmission ?? {};
+    const max = options.maxConnections ?? 10_000;
+    const own = options.host;
+    return {
+      classify: (ip) => {
+        if (ip === own || this.trusted.lists(ip)) return 'privileged';
+        return this.trusted.allows(ip) ? 'allowed' : 'refused';
+      },
+      reservedForPrivileged: a.reservedForTrusted ?? Math.min(100, Math.floor(max / 10)),
+      maxPerAddress: a.maxPerAddress ?? 64,
+      refusedIdleTimeoutMs: a.untrustedIdleTimeoutMs ?? 10_000,
+    };
   }
 
   setHandler(handler: RequestHandler): void {
@@ -90,6 +108,7 @@ export class SipStack implements SipClient {
   async start(): Promise<void> {
     await this.trusted.resolve();
     await this.transport.start();
+    this.uas.start();
     this.started = true;
     log.info({ host: this.options.host, ports: this.ports() }, 'SIP stack listening');
   }

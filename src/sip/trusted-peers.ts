@@ -5,6 +5,9 @@
  * `none` (nothing). Unlike the original (a quirk: IPv4 only), IPv6 sources and networks work too, and
  * an IPv4-mapped IPv6 source (`::ffff:192.0.2.1`) is checked as the IPv4 address.
  *
+ * `lists()` says whether an address is named by the list (an address or a network other than `/0`):
+ * such peers get reserved connection slots (`transport/admission.ts`).
+ *
  * Matching uses Node's `net.BlockList` (subnet matching is not written by hand).
  */
 import { BlockList, isIP } from 'node:net';
@@ -13,6 +16,8 @@ import { lookup } from 'node:dns/promises';
 export class TrustedPeers {
   private readonly list = new BlockList();
   private anyAllowed = false;
+  /** Families opened by a `/0` network: allowed, but not "listed" (they name nobody in particular). */
+  private readonly openFamilies = new Set<4 | 6>();
   private readonly hostnames: string[] = [];
 
   /** `spec`: comma/space separated string or an array of elements; empty → `any` (the default). */
@@ -36,7 +41,8 @@ export class TrustedPeers {
       const v = isIP(net);
       const max = v === 4 ? 32 : 128;
       if (v === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`invalid trusted_peers network: ${item}`);
-      this.list.addSubnet(net, prefix, v === 4 ? 'ipv4' : 'ipv6');
+      if (prefix === 0) this.openFamilies.add(v === 4 ? 4 : 6);
+      else this.list.addSubnet(net, prefix, v === 4 ? 'ipv4' : 'ipv6');
       return;
     }
     const v = isIP(item);
@@ -56,10 +62,21 @@ export class TrustedPeers {
 
   allows(ip: string): boolean {
     if (this.anyAllowed) return true;
-    let addr = ip;
-    if (addr.toLowerCase().startsWith('::ffff:') && isIP(addr.slice(7)) === 4) addr = addr.slice(7);
+    const addr = unmapped(ip);
+    const v = isIP(addr);
+    if (v === 0) return false;
+    return this.openFamilies.has(v as 4 | 6) || this.list.check(addr, v === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  /** Is `ip` named by an address or a network of the list (`any` and `/0` networks do not count)? */
+  lists(ip: string): boolean {
+    const addr = unmapped(ip);
     const v = isIP(addr);
     if (v === 0) return false;
     return this.list.check(addr, v === 4 ? 'ipv4' : 'ipv6');
   }
+}
+
+function unmapped(ip: string): string {
+  return ip.toLowerCase().startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }

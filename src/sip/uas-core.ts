@@ -11,6 +11,7 @@ import type { SipRequest, SipResponse } from './message/message.js';
 import type { ParseResult } from './message/parser.js';
 import { serializeMessage } from './message/serializer.js';
 import { topVia, type Via } from './message/via-header.js';
+import { OverloadGuard } from './overload.js';
 import { randomToken } from './random-token.js';
 import { countRequest, countResponse, metricMethod, observeHandling, sipDropped, transactionEnded, transactionStarted } from './stack-metrics.js';
 import type { SipStackOptions } from './stack-options.js';
@@ -78,9 +79,23 @@ export class UasCore {
     private readonly timers: TimerValues,
     private readonly policy: UasPolicy,
     private readonly userAgent: string,
-    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs'>,
+    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs' | 'maxPendingRequests' | 'maxLoopLagMs' | 'overloadRetryAfterSec'>,
     private handler: RequestHandler | undefined,
-  ) {}
+  ) {
+    this.overload = new OverloadGuard({
+      maxPending: options.maxPendingRequests ?? 2000,
+      maxLagMs: options.maxLoopLagMs ?? Number.POSITIVE_INFINITY,
+      retryAfterSec: options.overloadRetryAfterSec ?? 5,
+    });
+  }
+
+  /** Load shedding (`overload.ts`). */
+  private readonly overload: OverloadGuard;
+
+  /** Start the load-shedding clock (with the stack). */
+  start(): void {
+    this.overload.start();
+  }
 
   setHandler(handler: RequestHandler): void {
     this.handler = handler;
@@ -98,6 +113,7 @@ export class UasCore {
 
   /** From now on new requests get 503 (graceful stop). */
   stopAccepting(): void {
+    this.overload.stop();
     this.stopping = true;
   }
 
@@ -190,11 +206,22 @@ export class UasCore {
     const screened = screenRequest(req, flow.remote.address, this.policy, true);
     if (screened) {
       this.respond(r, screened);
+      // A peer outside trusted_peers gets nothing but 403s: its connection is not kept (admission.ts).
+      const conn = flow.connection;
+      if (conn && screened.status === 403 && !this.policy.trustedPeers.allows(flow.remote.address)) {
+        if (conn.closeAfterWrite) conn.closeAfterWrite('untrusted peer refused');
+        else conn.close('untrusted peer refused');
+      }
       return;
     }
     const handler = this.handler;
     if (!handler) {
       this.respond(r, { status: 503, reason: 'Service Unavailable' });
+      return;
+    }
+    const shed = this.overload.check(this.inFlight);
+    if (shed) {
+      this.respond(r, shed);
       return;
     }
 

@@ -9,6 +9,7 @@ import type { MessagingEvents } from '../messaging/index.js';
 import type { MessagingService } from '../messaging/index.js';
 import type { AddressBookStore } from './addressbook.js';
 import type { AccountAuthenticator } from './auth.js';
+import type { ConnectionLimits } from './limits.js';
 import type { ConnectionRegistry } from './registry.js';
 
 export interface SylkRtcContext {
@@ -21,6 +22,8 @@ export interface SylkRtcContext {
   addressBook: AddressBookStore;
   /** `[General] sip_domains`: lower-case domains accounts may be added for; `'*'` = any. */
   sipDomains: readonly string[] | '*';
+  /** What a connection may hold before it authenticates (`limits.ts`). */
+  limits: ConnectionLimits;
 }
 
 /** `sip_domains` check of `account-add` (§4.1). */

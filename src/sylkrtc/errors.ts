@@ -28,6 +28,9 @@ export const Errors = {
   binaryFrame: 'Invalid request: binary frames are not supported',
   contentTooLarge: `Content too large (at most ${MAX_CONTENT_BYTES} bytes)`,
   invalidSince: (v: string) => `Invalid since: ${v}`,
+  passwordTooLong: (limit: number) => `Password too long (limit ${limit} characters)`,
+  tooManyUnauthenticated: (limit: number) => `Too many accounts not yet registered on this connection (limit ${limit}); register or remove one first`,
+  tooManyConnections: (limit: number) => `Too many connections from this address (limit ${limit})`,
   invalidValue: (field: string, value: unknown) => `Invalid value for '${field}' property: ${reprValue(value)}`,
   missingProperty: (field: string, className: string) => `Mandatory property '${field}' of '${className}' object is missing`,
 } as const;

@@ -4,7 +4,8 @@
  * and echoed (HTTP 406 "No compatible protocol specified" without it, as the original), `Origin`
  * checked against `[General] web_origins`, `ready-event` right after the upgrade (§1.5), WebSocket
  * pings every `websocket_ping_interval` seconds with a pong timeout of half of it (§1.6), inbound
- * frames bounded by ws `maxPayload` (§1.7). It also wires the fan-out of messaging events.
+ * frames bounded by ws `maxPayload` (§1.7), connections per client address bounded (`limits.ts`: HTTP 503
+ * naming the limit). It also wires the fan-out of messaging events.
  *
  * Never refuses for a media server (quirk 2): messaging does not depend on one. Uses `ws` in
  * `noServer` mode behind the web server's per-path upgrade dispatch.
@@ -19,13 +20,17 @@ import type { AccountAuthenticator } from './auth.js';
 import { Connection } from './connection.js';
 import type { SylkRtcContext } from './context.js';
 import { FanOut } from './fanout.js';
+import { AddressConnections, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './limits.js';
 import { wsConnections } from './metrics.js';
 import { MAX_INBOUND_FRAME, SUBPROTOCOL, WS_PATH } from './protocol.js';
 import type { ConnectionRegistry } from './registry.js';
+import { Errors } from './errors.js';
 
 const log = logger.child({ module: 'sylkrtc.server' });
 
-export interface SylkRtcOptions extends Omit<SylkRtcContext, 'registry' | 'addressBook' | 'sipDomains' | 'authenticator'> {
+export interface SylkRtcOptions extends Omit<SylkRtcContext, 'registry' | 'addressBook' | 'sipDomains' | 'authenticator' | 'limits'> {
+  /** What a client may hold before authenticating (default `DEFAULT_CONNECTION_LIMITS`). */
+  limits?: Partial<ConnectionLimits>;
   authenticator: AccountAuthenticator;
   /** The routing table (the composition root shares it with push's `isDeviceOnline`). */
   registry: ConnectionRegistry;
@@ -59,10 +64,10 @@ function offersSubprotocol(header: string | undefined): boolean {
   return header.split(',').some((p) => p.trim() === SUBPROTOCOL);
 }
 
-function refuse(socket: Duplex, status: number, reason: string, text: string): void {
+function refuse(socket: Duplex, status: number, reason: string, text: string, extra = ''): void {
   const body = `${text}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${extra}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
@@ -77,6 +82,7 @@ export class SylkRtcGateway {
   private readonly wss: WebSocketServer;
   private readonly fanout: FanOut;
   private readonly live = new Set<Live>();
+  private readonly perAddress: AddressConnections;
   /** Registrations being removed for closed connections (awaited by close(), bounded). */
   private readonly closing = new Set<Promise<void>>();
   private readonly webOrigins: readonly string[] | '*';
@@ -92,7 +98,9 @@ export class SylkRtcGateway {
       registry: opts.registry,
       addressBook: opts.addressBook ?? new MemoryAddressBookStore(),
       sipDomains: opts.sipDomains ?? '*',
+      limits: { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits },
     };
+    this.perAddress = new AddressConnections(this.ctx.limits.maxConnectionsPerAddress);
     this.webOrigins = opts.webOrigins ?? '*';
     this.wss = new WebSocketServer({
       noServer: true,
@@ -129,7 +137,22 @@ export class SylkRtcGateway {
       refuse(socket, 403, 'Forbidden', 'Origin not allowed');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, req));
+    const address = req.socket.remoteAddress ?? '';
+    if (!this.perAddress.allows(address)) {
+      const limit = this.ctx.limits.maxConnectionsPerAddress;
+      refuse(socket, 503, 'Service Unavailable', Errors.tooManyConnections(limit), 'Retry-After: 30\r\n');
+      return;
+    }
+    this.perAddress.opened(address);
+    let open = false;
+    socket.once('close', () => {
+      if (!open) this.perAddress.closed(address);
+    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      open = true;
+      ws.once('close', () => this.perAddress.closed(address));
+      this.onOpen(ws, req);
+    });
   }
 
   private onOpen(ws: WebSocket, req: IncomingMessage): void {

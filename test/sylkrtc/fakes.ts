@@ -2,6 +2,7 @@
  * Test doubles for the sylkRTC unit tests: a WebSocket that records frames, a messaging service that
  * records calls and emits the events the real one would, an authenticator answering on demand.
  */
+import { DEFAULT_CONNECTION_LIMITS } from '../../src/sylkrtc/limits.js';
 import type { WebSocket } from 'ws';
 import { MessagingEvents, type JournalEntryJson } from '../../src/messaging/index.js';
 import type {
@@ -129,6 +130,7 @@ export function makeContext(passwords: Record<string, string> = {}) {
     registry,
     addressBook: new MemoryAddressBookStore(),
     sipDomains: '*',
+    limits: DEFAULT_CONNECTION_LIMITS,
   };
   const fanout = new FanOut(registry, events);
   const connect = () => {

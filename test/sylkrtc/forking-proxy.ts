@@ -15,10 +15,15 @@ export class ForkingProxy {
   copies = 1;
   private sock: Socket | null = null;
 
+  /** The UDP port (the bound one after `start()` when constructed with 0). */
+  port: number;
+
   constructor(
-    readonly port: number,
+    port: number,
     private readonly target: () => number,
-  ) {}
+  ) {
+    this.port = port;
+  }
 
   async start(): Promise<void> {
     const sock = createSocket('udp4');
@@ -44,6 +49,7 @@ export class ForkingProxy {
       }
     });
     await new Promise<void>((resolve) => sock.bind(this.port, '127.0.0.1', () => resolve()));
+    this.port = sock.address().port;
   }
 
   async stop(): Promise<void> {

@@ -40,6 +40,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** `proxyPort` 0 binds the forking proxy on an ephemeral port. */
 export async function startHarness(opts: { sippPort?: number; proxyPort: number }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'sylkrtc-e2e-'));
   const cleanup: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
@@ -48,6 +49,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     if (sipp) cleanup.unshift(() => sipp.stop());
     const store = openSqliteStore({ path: join(dir, 'journal.db'), retentionDays: 0 });
     cleanup.unshift(() => store.close());
+    let proxyPort = opts.proxyPort; // the forking proxy's bound port once it listens (0: ephemeral)
     const stack = new SipStack({
       host: '127.0.0.1',
       udpPort: 0,
@@ -56,7 +58,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
         {
           protocol: 'udp',
           address: '127.0.0.1',
-          port: opts.sippPort && (req.method === 'REGISTER' || req.uri.endsWith('@remote.example')) ? opts.sippPort : opts.proxyPort,
+          port: opts.sippPort && (req.method === 'REGISTER' || req.uri.endsWith('@remote.example')) ? opts.sippPort : proxyPort,
         },
       ],
     });
@@ -65,6 +67,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     const sipPort = stack.ports().udp!;
     const proxy = new ForkingProxy(opts.proxyPort, () => sipPort);
     await proxy.start();
+    proxyPort = proxy.port;
     cleanup.unshift(() => proxy.stop());
     const empty = join(dir, 'config');
     const config = loadConfig({ configDir: empty, systemDir: null, userDir: null, log: false, defaultIp: '127.0.0.1', cwd: dir });

@@ -33,6 +33,7 @@ import { createHttpServer, type HttpServer } from '../../http/server.js';
 import { createFileTransfer, type FileTransfer } from '../../filetransfer/index.js';
 import { registerWebClient } from '../../webclient/serve.js';
 import type { JournalStore } from '../../journal/store.js';
+import { WriteHealth } from '../../journal/write-health.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { GuessLimiter } from '../../accounts/guess-limiter.js';
 import { PushNotifier, startManagementServer, type ManagementServer } from '../../push/index.js';
@@ -40,6 +41,7 @@ import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore } from '../../storage/index.js';
 import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
 import { ConnectionRegistry, FileAddressBookStore, SylkRtcGateway } from '../../sylkrtc/index.js';
+import { watchShm, type ShmWatch } from '../../storage/sqlite/shm-watch.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
 import { pushOptionsFromConfig } from './push.js';
@@ -60,6 +62,12 @@ export interface ComposeOptions {
   store?: JournalStore;
   /** Where the web client's build is (default `dist/web/` of the package; tests build elsewhere). */
   webClientDir?: string;
+  /**
+   * The storage became unusable in a way that would kill the process without a word (the SQLite
+   * `-shm` file unwritable: SIGBUS, `storage/sqlite/shm-watch.ts`): the daemon logs and exits at once,
+   * without a graceful stop (which would touch the database). Default: logged only.
+   */
+  onFatal?: (reason: string) => void;
 }
 
 /** What the steps hand to each other. */
@@ -136,18 +144,35 @@ class StopStack {
 
 // --------------------------------------------------------------------------------------------- steps
 
-async function startStore(parts: Parts, stack: StopStack, given: JournalStore | undefined): Promise<JournalStore> {
+/** How often the SQLite `-shm` file's writability is checked (ms). */
+const SHM_CHECK_MS = 100;
+
+async function startStore(parts: Parts, stack: StopStack, given: JournalStore | undefined, onFatal?: (reason: string) => void): Promise<JournalStore> {
   let store = given;
+  let watch: ShmWatch | undefined;
   if (!store) {
     const spec = storeSpecFromConfig(parts.config);
     parts.log.info({ store: describeStore(spec) }, 'opening journal store');
     store = await openStore(spec, storeOptionsFromConfig(parts.config));
+    if (spec.engine === 'sqlite') {
+      watch = watchShm(spec.path, SHM_CHECK_MS, (path, err) => {
+        const reason = `SQLite shared-memory file ${path} is no longer writable (${err.code ?? err.message}); continuing would end in SIGBUS`;
+        parts.log.fatal({ path, code: err.code }, reason);
+        onFatal?.(reason);
+      });
+    }
   }
   const opened = store;
-  stack.onStop('store', () => opened.close());
+  stack.onStop('store', () => {
+    watch?.stop();
+    return opened.close();
+  });
   parts.health.add('store', () => opened.ping());
-  parts.store = opened;
-  return opened;
+  // Every part writes through the observed store, so /health turns red while writes fail.
+  const writes = new WriteHealth(opened);
+  parts.health.add('journal_writes', () => writes.check());
+  parts.store = writes.store;
+  return writes.store;
 }
 
 async function startPush(parts: Parts, stack: StopStack, store: JournalStore): Promise<PushNotifier> {
@@ -216,7 +241,7 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
  * registering with the SIP proxy on their behalf (proxy), behind the guessing limits either way.
  */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
-  const { sipDomains, webOrigins, pingIntervalSec, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
+  const { sipDomains, webOrigins, pingIntervalSec, limits, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
   const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()) });
   const gateway = new SylkRtcGateway({
     service: messaging.service,
@@ -227,6 +252,7 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
     sipDomains,
     webOrigins,
     pingIntervalSec,
+    limits,
     addressBook: new FileAddressBookStore(addressBookDir),
   });
   gateway.attach(http);
@@ -271,7 +297,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
   const stack = new StopStack(log);
   try {
     // 1. Journal store.
-    const store = await startStore(parts, stack, options.store);
+    const store = await startStore(parts, stack, options.store, options.onFatal);
     // 2. Push notifications (fed by the messaging pipeline).
     const push = await startPush(parts, stack, store);
     // 3.–5. SIP stack and the messaging pipeline as its request handler.

@@ -18,7 +18,15 @@ export function sipStackOptionsFromConfig(config: Config, version: string): SipS
     limits: { maxStreamMessageBytes: sip.max_message_size, maxBodyBytes: sip.max_body_size },
     maxConnections: sip.max_connections,
     idleTimeoutMs: sip.tcp_idle_timeout * 1000,
+    connectionAdmission: {
+      reservedForTrusted: sip.trusted_reserved_connections,
+      maxPerAddress: sip.max_connections_per_address,
+      untrustedIdleTimeoutMs: sip.untrusted_idle_timeout * 1000,
+    },
     stopTimeoutMs: sip.stop_timeout * 1000,
+    maxPendingRequests: sip.max_pending_requests,
+    maxLoopLagMs: sip.max_loop_lag,
+    overloadRetryAfterSec: sip.overload_retry_after,
     udpReceiveBufferBytes: sip.udp_receive_buffer,
     udpSendBufferBytes: sip.udp_send_buffer,
   };

@@ -9,6 +9,8 @@
  * - `web_origins`: the `Origin`s allowed to open the WebSocket (§1.3). `*` in the list allows any;
  *   an empty list allows only clients that send no `Origin` (apps).
  * - `websocket_ping_interval`: seconds between WebSocket pings (§1.6).
+ * - `websocket_max_connections_per_address`, `websocket_max_unauthenticated_accounts`,
+ *   `websocket_max_password_length`: what a client may hold before it authenticates (`sylkrtc/limits.ts`).
  *
  * Plus where the address books live (one JSON file per account beside the journal) and the SIP
  * registration authenticator's options (contact address from the SIP stack's listening ports).
@@ -16,6 +18,7 @@
 import { join } from 'node:path';
 import { formatProxyAddress, type Config } from '../../config/index.js';
 import type { SipRegistrationOptions } from '../../sylkrtc/index.js';
+import type { ConnectionLimits } from '../../sylkrtc/limits.js';
 
 /** A configured list where `*` anywhere means "any". */
 function wildcardList(list: readonly string[]): readonly string[] | '*' {
@@ -28,6 +31,8 @@ export interface SylkRtcSettings {
   pingIntervalSec: number;
   /** Directory of the file address book. */
   addressBookDir: string;
+  /** What a client may hold before it authenticates (`sylkrtc/limits.ts`). */
+  limits: ConnectionLimits;
 }
 
 export function sylkRtcSettingsFromConfig(config: Pick<Config, 'General' | 'FileStorage'>): SylkRtcSettings {
@@ -36,6 +41,11 @@ export function sylkRtcSettingsFromConfig(config: Pick<Config, 'General' | 'File
     sipDomains: wildcardList(g.sip_domains.map((d) => d.toLowerCase())),
     webOrigins: wildcardList(g.web_origins),
     pingIntervalSec: g.websocket_ping_interval,
+    limits: {
+      maxConnectionsPerAddress: g.websocket_max_connections_per_address,
+      maxUnauthenticatedAccounts: g.websocket_max_unauthenticated_accounts,
+      maxPasswordLength: g.websocket_max_password_length,
+    },
     // Instances sharing a store do not share these files.
     addressBookDir: join(config.FileStorage.storage_dir, 'addressbook'),
   };

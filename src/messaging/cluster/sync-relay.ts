@@ -26,6 +26,7 @@
  * part is the account's user. The proxy removes `X-Sylk-*` headers of SIP devices, so only an instance
  * can send (b); (a) can only be sent by the account itself (the proxy authenticates From).
  */
+import { messageIdProblem } from '../../util/message-id.js';
 import { randomUUID } from 'node:crypto';
 import { contentTypeRow, type SyncNoticeEvent } from '../../journal/content-types.js';
 import { parseTimestamp } from '../../payload/datetime.js';
@@ -124,7 +125,9 @@ export function relaySyncNotice(msg: InboundMessage, ctx: MessagingContext): voi
   } else if (name === 'sync-message-remove') {
     const id = body.message_id;
     const direction = body.direction ?? 'outgoing';
-    if (typeof id !== 'string' || id === '') return drop('missing message_id');
+    if (typeof id !== 'string') return drop('missing message_id');
+    const idProblem = messageIdProblem(id);
+    if (idProblem !== null) return drop(idProblem);
     if (direction !== 'outgoing' && direction !== 'incoming') return drop('invalid direction');
     if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact, message_id: id, direction } });
   } else {

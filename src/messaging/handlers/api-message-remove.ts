@@ -10,6 +10,7 @@
  * `X-Sylk-To-Sip: yes` (C's devices got the request itself from the proxy; A's connections on other
  * instances get their sync from it, `sync-relay.ts`).
  */
+import { messageIdProblem } from '../../util/message-id.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
@@ -19,7 +20,8 @@ import { sendSyncNotice } from '../cluster/sync-relay.js';
 
 async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   const messageId = msg.content.trim();
-  if (messageId === '' || messageId.length > 256 || /[\r\n]/.test(messageId)) return { status: 400, reason: 'Invalid message id' };
+  const problem = messageIdProblem(messageId);
+  if (problem !== null) return { status: 400, reason: `Invalid message id: ${problem}` };
   const account = msg.from;
   const contact = msg.to;
   const outcome = await removeMessage(ctx, { account, contact, messageId, requireExisting: true });

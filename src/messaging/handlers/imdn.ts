@@ -9,15 +9,18 @@
  * `processed`/`stored` reports do not touch states (quirk 6 fixed) but are recorded and announced.
  * Event: `disposition-notification` to R (code 200, reason ""), once per IMDN id and process (also
  * when another instance sharing the store inserted it first, `local-delivery.ts`). No SIP, no push.
- * An invalid IMDN document is answered 400 with the reason (the original drops it silently).
+ * An invalid IMDN document is answered 400 with the reason (the original drops it silently); a report
+ * from anyone but a recipient of M (`report-rights.ts`) is answered 403 and changes nothing.
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
 import { ImdnError, parseImdn } from '../../payload/imdn.js';
+import { messageIdProblem } from '../../util/message-id.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { isContactCopy } from '../cluster/local-delivery.js';
 import type { DispositionNotificationEvent } from '../events.js';
 import { pyJson } from '../json.js';
+import { NOT_A_RECIPIENT, senderCopyAllows } from '../report-rights.js';
 import { announceEntry } from '../operations.js';
 import type { InboundMessage } from '../inbound.js';
 
@@ -28,9 +31,17 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
   } catch (err) {
     return { status: 400, reason: `Invalid IMDN: ${(err as ImdnError).message}` };
   }
+  const idProblem = messageIdProblem(doc.messageId);
+  if (idProblem !== null) return { status: 400, reason: `Invalid IMDN: ${idProblem}` };
   const account = msg.to;
   if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
+  // Only a recipient of M may report on it: R's copy of M must have been sent to the reporter, and the
+  // SIP From (vouched for by the proxy) must be that reporter too.
+  const original = await ctx.store.getEntry(account, doc.messageId);
+  if (reporter !== msg.from || !senderCopyAllows(original, account, reporter)) {
+    return { status: 403, reason: `Forbidden (${NOT_A_RECIPIENT})` };
+  }
   const event: DispositionNotificationEvent = {
     account,
     message_id: doc.messageId,

@@ -14,6 +14,7 @@
  * contact's copy to come from the caller (quirk 9); sync pages are cut at `limit` (≤ 5000) and say
  * whether more entries follow.
  */
+import { NOT_A_RECIPIENT, reporterCopyAllows } from '../report-rights.js';
 import { randomUUID } from 'node:crypto';
 import { serializeEntries } from '../../journal/serialize.js';
 import { DISPOSITION_DISPLAY, DISPOSITION_POSITIVE_DELIVERY, isMessageState } from '../../journal/types.js';
@@ -151,6 +152,10 @@ export class SylkMessagingService implements MessagingService {
 
   async sendDispositionNotification(args: SendDispositionArgs): Promise<void> {
     const { ctx } = this;
+    const own = await stored(ctx, 'getEntry', () => ctx.store.getEntry(args.account, args.message_id));
+    if (!reporterCopyAllows(own, args.account, args.uri)) {
+      throw new MessagingError('invalid', `Not a recipient of message ${args.message_id} from ${args.uri}: ${NOT_A_RECIPIENT}`);
+    }
     if (isMessageState(args.state)) {
       await stored(ctx, 'updateState', () => ctx.store.updateState(args.account, args.message_id, args.state));
     }

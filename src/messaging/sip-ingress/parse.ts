@@ -6,7 +6,9 @@
  *
  * Differences from the original, each the spec's recommendation or needed by our guarantees:
  * - A body that cannot be decoded (not UTF-8, failed deflate) is answered `400` like an invalid CPIM
- *   body, instead of `200` and a silent drop: the message is not stored, the sender should know.
+ *   body when its type is `text/*`, `415` with `Accept` for any other (binary) type, instead of `200`
+ *   and a silent drop: the message is not stored, the sender should know.
+ * - A CPIM Message-ID outside the id rule (`util/message-id.ts`) is answered `400` naming the limit.
  * - Media types compare case-insensitively; AORs are `user@host` with the host lower-cased.
  * - Without a CPIM `Message-ID` the id is not random but derived from `Call-ID`, `CSeq` and the From
  *   tag (a name-based UUID), so a re-forked or retransmitted copy of the same request carries the same
@@ -20,11 +22,14 @@ import type { SipRequest } from '../../sip/message/message.js';
 import type { Identity } from '../events.js';
 import { aorOfUri, parseNameAddr } from '../identity.js';
 import type { InboundMessage, SenderSide } from '../inbound.js';
+import { messageIdProblem } from '../../util/message-id.js';
 
 /** The sender side of a MESSAGE marked `X-Sylk-From-Sip`: the proxy relayed it, a SIP device sent it. */
 const FROM_SIP: SenderSide = { state: 'accepted', transaction: '1', serverGenerated: true, announce: 'when-stored', accountKnown: false };
 
-export type ParseResult = { ok: true; message: InboundMessage } | { ok: false; status: number; reason: string };
+export type ParseResult =
+  | { ok: true; message: InboundMessage }
+  | { ok: false; status: number; reason: string; headers?: Array<[string, string]> };
 
 /** A UUID-shaped id derived from the request's identity (RFC 4122 name-based form, SHA-1). */
 export function derivedMessageId(request: SipRequest): string {
@@ -38,6 +43,19 @@ export function derivedMessageId(request: SipRequest): string {
 }
 
 const bad = (reason: string): ParseResult => ({ ok: false, status: 400, reason });
+
+/** What a text-only message store accepts (RFC 3261 §21.4.13: a 415 lists the acceptable formats). */
+export const ACCEPTED_BODY_TYPES = 'message/cpim, text/plain';
+
+/**
+ * A body that is not text: malformed for a `text/*` type (400), but for any other type (e.g. RFC 4475
+ * `mpart01`, a valid `multipart/mixed` with a binary part) a well-formed message we cannot store as
+ * text (415 with Accept).
+ */
+function undecodable(outerType: string): ParseResult {
+  if (outerType.startsWith('text/')) return bad('Body is not valid UTF-8 (nor valid deflate)');
+  return { ok: false, status: 415, reason: `Unsupported Media Type (binary ${outerType} body)`, headers: [['Accept', ACCEPTED_BODY_TYPES]] };
+}
 
 /**
  * Validate (§3.3) and parse (§4). `now` is injectable for tests; a function is called only when the
@@ -78,6 +96,8 @@ export function parseMessageRequest(request: SipRequest, now: Date | (() => Date
       if (aor && aor.includes('@')) sender = { uri: aor, display_name: cpim.from.displayName };
     }
     messageId = cpim.messageId;
+    const idProblem = messageId === null ? null : messageIdProblem(messageId);
+    if (idProblem !== null) return bad(`Invalid CPIM Message-ID: ${idProblem}`);
     disposition = cpim.dispositionNotification;
     if (cpim.dateTime !== null) {
       const p = normalizeTimestampWithDate(cpim.dateTime);
@@ -88,7 +108,7 @@ export function parseMessageRequest(request: SipRequest, now: Date | (() => Date
     }
   } else {
     const text = decodeBody(request.body, request.headers.get('content-encoding'));
-    if (text === null) return bad('Body is not valid UTF-8 (nor valid deflate)');
+    if (text === null) return undecodable(outerType);
     content = text;
   }
   if (timestamp === null || timestampDate === null) {

@@ -12,7 +12,7 @@
  *    original stores it again, §5.12) — except the sync notices (read marker, removals) another
  *    instance sends to the account itself, which reach us at a contact of the account and become its
  *    sync events here, nothing stored (`sync-relay.ts`);
- * 5. validation and parsing (`parse.ts`) → 400 with the reason;
+ * 5. validation and parsing (`parse.ts`) → 400 with the reason (415 for a binary body of a non-text type);
  * 6. instances sharing the store (`sync-relay.ts`): a copy of a message the account sent on another
  *    instance (`X-Replicated-Message` to one of its contacts) becomes its `sync-message-add` here,
  *    nothing stored; an `application/sylk-api-*` request reaching one of our WebSocket contacts is
@@ -126,7 +126,7 @@ export function createMessagingPipeline(options: PipelineOptions): RequestHandle
     const parsed = parseMessageRequest(request, now);
     if (!parsed.ok) {
       count('parse', parsed.status);
-      return { status: parsed.status, reason: parsed.reason };
+      return parsed.headers ? { status: parsed.status, reason: parsed.reason, headers: parsed.headers } : { status: parsed.status, reason: parsed.reason };
     }
     if (isOwnReplica(parsed.message)) {
       relayReplica(parsed.message, ctx);

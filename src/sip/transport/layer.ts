@@ -7,7 +7,8 @@
  *
  * Bounds: datagrams larger than the limit are dropped; stream data goes through a per-connection
  * framer with the parser's limits; a connection with an unfinished message is closed after
- * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open.
+ * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open,
+ * and which inbound connections may take them is `admission.ts`'s decision.
  * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
  * overflow the default one).
  */
@@ -26,6 +27,7 @@ import { parseMessage, type ParseResult } from '../message/parser.js';
 import { StreamFramer } from './framer.js';
 import { closeServer, createUdpSocket, listen, normalizeAddress, socketBufferSizes } from './sockets.js';
 import type { TransportAddress, TransportProtocol } from '../message/message.js';
+import { ADMIT_ALL, ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
 import { StreamConnection } from './stream-connection.js';
 import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
 import { WsConnection } from './ws-connection.js';
@@ -72,6 +74,8 @@ export interface TransportLayerOptions {
   /** SO_RCVBUF / SO_SNDBUF asked for on the UDP socket(s) (the kernel caps them at net.core.rmem_max / wmem_max). */
   udpReceiveBufferBytes: number;
   udpSendBufferBytes: number;
+  /** Which inbound connections to take (`admission.ts`); default: everyone, `maxConnections` only. */
+  admission?: AdmissionPolicy;
 }
 
 const log = logger.child({ module: 'sip.transport' });
@@ -96,8 +100,12 @@ export class TransportLayer {
   private readonly ports: Partial<Record<TransportProtocol, number>> = {};
   private listening = false;
   onMessage: MessageSink = () => {};
+  private readonly admission: ConnectionAdmission;
 
-  constructor(private readonly options: TransportLayerOptions) {}
+  constructor(private readonly options: TransportLayerOptions) {
+    this.admission = new ConnectionAdmission(options.admission ?? ADMIT_ALL, options.maxConnections);
+  }
+
 
   /** Protocols we listen on, in RFC 3263 preference order. */
   get protocols(): TransportProtocol[] {
@@ -233,11 +241,16 @@ export class TransportLayer {
         return;
       }
       const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim().toLowerCase());
-      if (!offered.includes('sip') || !this.listening || this.all.size >= this.options.maxConnections) {
+      if (!offered.includes('sip') || !this.listening) {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      wss.handleUpgrade(req, socket, head, (sock: WebSocket) => this.acceptWs(protocol, sock, req));
+      const cls = this.admission.admit(protocol, normalizeAddress(req.socket.remoteAddress ?? ''), this.all.size);
+      if (cls === null) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (sock: WebSocket) => this.acceptWs(protocol, sock, req, cls));
     };
     server.on('upgrade', listener);
     this.wsUpgradeListener = listener;
@@ -250,31 +263,34 @@ export class TransportLayer {
     }
   }
 
-  private acceptWs(protocol: TransportProtocol, sock: WebSocket, req: IncomingMessage): void {
+  private acceptWs(protocol: TransportProtocol, sock: WebSocket, req: IncomingMessage, cls: PeerClass): void {
     const remote: TransportAddress = { protocol, address: normalizeAddress(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
-    const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, this.options.idleTimeoutMs, this.options.maxWriteBufferBytes);
+    const idle = cls === 'refused' ? Math.min(this.options.idleTimeoutMs, this.admission.refusedIdleTimeoutMs) : this.options.idleTimeoutMs;
+    const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, idle, this.options.maxWriteBufferBytes);
     const flow: Flow = { protocol, remote, connection: conn };
     conn.onFrame = (data) => {
       // Ignore a keep-alive frame of bare CRLFs (RFC 7118 does not define one, clients send them).
       if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
       this.onMessage(parseMessage(data, this.options.limits), flow);
     };
-    this.register(conn);
+    this.register(conn, cls);
   }
 
   private accept(protocol: 'tcp' | 'tls', socket: Socket | TLSSocket): void {
-    if (!this.listening || this.all.size >= this.options.maxConnections) {
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const cls = this.listening ? this.admission.admit(protocol, address, this.all.size) : null;
+    if (cls === null) {
       socket.destroy();
       return;
     }
-    const remote: TransportAddress = { protocol, address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
-    this.setupStream(protocol, socket, remote);
+    const remote: TransportAddress = { protocol, address, port: socket.remotePort ?? 0 };
+    this.setupStream(protocol, socket, remote, cls);
   }
 
-  private setupStream(protocol: TransportProtocol, socket: Socket, remote: TransportAddress): StreamConnection {
+  private setupStream(protocol: TransportProtocol, socket: Socket, remote: TransportAddress, cls?: PeerClass): StreamConnection {
     const o = this.options;
     const conn = new StreamConnection(protocol, socket, remote, {
-      idleTimeoutMs: o.idleTimeoutMs,
+      idleTimeoutMs: cls === 'refused' ? Math.min(o.idleTimeoutMs, this.admission.refusedIdleTimeoutMs) : o.idleTimeoutMs,
       incompleteMessageTimeoutMs: o.incompleteMessageTimeoutMs,
       maxWriteBufferBytes: o.maxWriteBufferBytes,
     });
@@ -295,17 +311,20 @@ export class TransportLayer {
       }
       return framer.buffered;
     };
-    this.register(conn);
+    this.register(conn, cls);
     return conn;
   }
 
-  private register(conn: StreamConnection | WsConnection): void {
+  /** Track an open connection; `cls` for inbound ones (admission counts), undefined for ours. */
+  private register(conn: StreamConnection | WsConnection, cls?: PeerClass): void {
     this.all.add(conn);
     const key = connectionKey(conn.protocol, conn.remote.address, conn.remote.port);
     this.byKey.set(key, conn);
+    if (cls !== undefined) this.admission.opened(conn.remote.address, cls);
     conn.onClose = () => {
       this.all.delete(conn);
       if (this.byKey.get(key) === conn) this.byKey.delete(key);
+      if (cls !== undefined) this.admission.closed(conn.remote.address, cls);
     };
   }
 

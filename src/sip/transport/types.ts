@@ -16,6 +16,8 @@ export interface Connection {
   /** Queue bytes for sending; `cb` gets the error if the write fails. */
   send(bytes: Buffer, cb?: (err?: Error) => void): void;
   close(reason?: string): void;
+  /** Close once the queued bytes are written (stream connections; others close at once). */
+  closeAfterWrite?(reason?: string): void;
 }
 
 /** Where a message came from: enough to send the response back the way §18.2.2 says. */

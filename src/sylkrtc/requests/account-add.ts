@@ -26,6 +26,12 @@ export const accountAdd = defineRequest({
     const { domain } = splitAor(req.account);
     if (!domainAllowed(ctx, domain)) throw new RequestError(Errors.domainNotAllowed(domain));
     if (conn.bindings.size >= MAX_BINDINGS_PER_CONNECTION) throw new RequestError(Errors.tooManyAccounts);
+    // What a connection may hold before it authenticates (`limits.ts`).
+    const { limits } = ctx;
+    if (req.password.length > limits.maxPasswordLength) throw new RequestError(Errors.passwordTooLong(limits.maxPasswordLength));
+    let pending = 0;
+    for (const b of conn.bindings.values()) if (!b.authenticated) pending++;
+    if (pending >= limits.maxUnauthenticatedAccounts) throw new RequestError(Errors.tooManyUnauthenticated(limits.maxUnauthenticatedAccounts));
     conn.bindings.set(req.account, new Binding(conn, req.account, req.password, req.display_name ?? null, req.user_agent ?? null));
   },
 });

@@ -1,7 +1,7 @@
 /** `account-disposition-notification` (`sylkrtc-websocket.md` §5.2): an IMDN the client sends. */
 import { z } from 'zod';
 import { credentialsFor } from '../auth.js';
-import { aor, authenticated, checkTimestamp } from './fields.js';
+import { aor, authenticated, checkTimestamp, messageId } from './fields.js';
 import { base, defineRequest } from './types.js';
 
 export const DISPOSITION_REQUEST_STATES = ['delivered', 'failed', 'displayed', 'forbidden', 'error'] as const;
@@ -13,7 +13,7 @@ export const accountDispositionNotification = defineRequest({
     ...base('account-disposition-notification'),
     account: aor,
     uri: aor,
-    message_id: z.string(),
+    message_id: messageId,
     state: z.enum(DISPOSITION_REQUEST_STATES),
     timestamp: z.string(),
   }),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { credentialsFor } from '../auth.js';
 import { Errors, RequestError } from '../errors.js';
 import { MAX_CONTENT_BYTES } from '../protocol.js';
-import { aor, authenticated, checkTimestamp } from './fields.js';
+import { aor, authenticated, checkTimestamp, messageId } from './fields.js';
 import { base, defineRequest } from './types.js';
 
 export const accountMessage = defineRequest({
@@ -13,7 +13,7 @@ export const accountMessage = defineRequest({
     ...base('account-message'),
     account: aor,
     uri: aor,
-    message_id: z.string().min(1),
+    message_id: messageId,
     content: z.string(),
     content_type: z.string().min(1),
     timestamp: z.string(),

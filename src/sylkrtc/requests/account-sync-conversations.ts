@@ -7,7 +7,7 @@ import type { JournalEntryJson } from '../../messaging/index.js';
 import { Errors, RequestError } from '../errors.js';
 import { SYNC_BATCH_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT } from '../protocol.js';
 import { cutBatch } from '../sync-batch.js';
-import { aor, authenticated, optionalString, parseIsoInstant } from './fields.js';
+import { aor, authenticated, messageId, optionalString, parseIsoInstant } from './fields.js';
 import { base, defineRequest } from './types.js';
 
 /** Entries read from the journal per service call while filling one `sync-conversations` batch. */
@@ -19,7 +19,7 @@ export const accountSyncConversations = defineRequest({
   schema: z.object({
     ...base('account-sync-conversations'),
     account: aor,
-    message_id: optionalString,
+    message_id: messageId.nullish(),
     since: optionalString,
     limit: z.number().int().nullish(),
   }),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseTimestamp } from '../../payload/datetime.js';
 import { pushTokenRecord } from '../../push/tokens.js';
 import { normalizeWireAor } from '../../util/aor.js';
+import { messageIdProblem } from '../../util/message-id.js';
 import type { Binding } from '../binding.js';
 import type { SylkRtcContext } from '../context.js';
 import { Errors, RequestError } from '../errors.js';
@@ -24,6 +25,12 @@ export const aor = z.string().transform((value, ctx) => {
 });
 
 export const optionalString = z.string().nullish();
+
+/** A message id (`util/message-id.ts`: the same rule as for ids arriving over SIP). */
+export const messageId = z.string().superRefine((value, ctx) => {
+  const problem = messageIdProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `Invalid value for 'message_id' property: ${problem}` });
+});
 
 export const uniqueStrings = z.array(z.string()).transform((list) => [...new Set(list)]);
 

@@ -1,0 +1,69 @@
+/**
+ * Load shedding for requests handed to the application (issue 15 item 9; RFC 3261 §21.5.4 `503` with
+ * `Retry-After`, RFC 7339's motivation): beyond the sustainable rate the server must refuse work early
+ * — before a request costs a handler call and a journal write, and before it waits long enough in the
+ * socket buffer for the client's retransmission timers (T1 = 500 ms) to multiply the load.
+ *
+ * Two signals, both checked per request and cheap:
+ * - pending requests: handler calls not yet answered ≥ `maxPending` (bounds memory and the store's queue);
+ * - event-loop lag: a 10 ms interval timer stamps the loop's progress; if it has not run for more than
+ *   `maxLagMs`, or its last run came that much late, the loop is busy with a backlog (e.g. a burst of
+ *   datagrams read in one go), and the requests read now waited about that long already.
+ * A shed request gets `503` with `Retry-After` and a reason naming the limit; OPTIONS and everything
+ * else the UAS core answers itself are never shed (they cost no handler call and show liveness).
+ */
+import type { ResponseSpec } from './api.js';
+
+export interface OverloadOptions {
+  maxPending: number;
+  maxLagMs: number;
+  retryAfterSec: number;
+}
+
+const TICK_MS = 10;
+
+export class OverloadGuard {
+  private lastTick = performance.now();
+  /** How late the last tick fired (ms): the loop was blocked that long just before. */
+  private lastLag = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly pendingAnswer: ResponseSpec;
+  private readonly lagAnswer: ResponseSpec;
+  /** Requests shed so far, by limit. */
+  readonly shed = { pending: 0, lag: 0 };
+
+  constructor(private readonly options: OverloadOptions) {
+    const headers: Array<[string, string]> = [['Retry-After', String(options.retryAfterSec)]];
+    this.pendingAnswer = { status: 503, reason: `Service Unavailable (overloaded: ${options.maxPending} requests pending)`, headers };
+    this.lagAnswer = { status: 503, reason: `Service Unavailable (overloaded: event loop ${options.maxLagMs} ms behind)`, headers };
+  }
+
+  start(): void {
+    if (!Number.isFinite(this.options.maxLagMs)) return; // no lag limit: no timer
+    this.lastTick = performance.now();
+    this.timer ??= setInterval(() => {
+      const now = performance.now();
+      this.lastLag = now - this.lastTick - TICK_MS;
+      this.lastTick = now;
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The answer for a request that must be shed now, or undefined to handle it. */
+  check(pending: number): ResponseSpec | undefined {
+    if (pending >= this.options.maxPending) {
+      this.shed.pending++;
+      return this.pendingAnswer;
+    }
+    if (this.timer !== undefined && Math.max(this.lastLag, performance.now() - this.lastTick - TICK_MS) > this.options.maxLagMs) {
+      this.shed.lag++;
+      return this.lagAnswer;
+    }
+    return undefined;
+  }
+}
