@@ -41,9 +41,13 @@ async function bind(): Promise<Socket> {
   return sock;
 }
 
-test('a burst far above the sustainable rate: early 503 + Retry-After, OPTIONS answered, nothing acknowledged lost', async () => {
+test('a burst far above the sustainable rate: early 503 + Retry-After, OPTIONS answered, nothing acknowledged lost', async (t) => {
   const load = await bind();
   const ping = await bind();
+  t.after(() => {
+    load.close();
+    ping.close();
+  });
   const finals = new Map<string, { status: number; reason: string; retryAfter: string | undefined }>();
   load.on('message', (m) => {
     const r = parseMessage(m);
@@ -96,8 +100,6 @@ test('a burst far above the sustainable rate: early 503 + Retry-After, OPTIONS a
 
   // OPTIONS kept being answered during the burst (their latency under sustained overload is the bench's).
   assert.equal(rtts.length, pings, `${rtts.length} of ${pings} OPTIONS answered 200`);
-  load.close();
-  ping.close();
 });
 
 test('requests read while the event loop is behind are shed with the lag limit named', async () => {
