@@ -16,6 +16,7 @@
  *
  * Change policy: other areas code against this interface; it only changes additively.
  */
+import type { AddressBookTable } from '../storage/address-book.js';
 import type {
   Account,
   ApiToken,
@@ -56,6 +57,9 @@ export interface ExpireResult {
 export interface JournalStore {
   /** Engine name (`sqlite`, `postgres`, `cassandra`), for logs and `sylk-db`. */
   readonly engine: string;
+
+  /** The address books kept in this store (`src/storage/address-book.ts`, one table per engine). */
+  addressBooks(): AddressBookTable;
 
   // ---------------------------------------------------------------- journal entries
 

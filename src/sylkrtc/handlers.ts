@@ -8,14 +8,14 @@
  * `MessagingError` of kind invalid/unavailable) becomes the `error` text.
  */
 import { splitAor } from './aor.js';
-import { AddressBookError, type AddressBookObject } from './addressbook.js';
+import { AddressBookError, type AddressBookObject, type GroupMember as GroupMemberData } from './addressbook.js';
 import { credentialsFor, type AuthEvent } from './auth.js';
 import { Binding, RequestError, type Connection } from './connection.js';
 import { domainAllowed, type SylkRtcContext } from './context.js';
 import { parseDeviceTokenRequest, pushTokenRecord } from '../push/tokens.js';
 import { logger } from '../util/logger.js';
-import { Errors, MAX_BINDINGS_PER_CONNECTION, MAX_CONTENT_BYTES, SYNC_BATCH_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT, type RegistrationState } from './protocol.js';
-import { Contact, Group, Policy, formatIssue, parseIsoInstant, reprValue, type AnyRequest, type RequestName, type RequestOf } from './schemas.js';
+import { Errors, MAX_BINDINGS_PER_CONNECTION, MAX_CONTENT_BYTES, SYNC_BATCH_BYTES, SYNC_DEFAULT_LIMIT, SYNC_MAX_LIMIT, type AddressBook, type RegistrationState } from './protocol.js';
+import { Contact, Group, GroupMember, Policy, formatIssue, parseIsoInstant, reprValue, type AnyRequest, type RequestName, type RequestOf } from './schemas.js';
 import { cutBatch } from './sync-batch.js';
 import type { JournalEntryJson } from '../messaging/events.js';
 
@@ -234,35 +234,46 @@ const removeConversation: Handler<'account-remove-conversation'> = async (ctx, c
 
 const fetchAddressbook: Handler<'account-fetch-addressbook'> = async (ctx, conn, req) => {
   const b = authenticated(conn, req.account);
-  const addressbook = await ctx.addressBook.fetch(b.aor);
+  let addressbook: AddressBook;
+  try {
+    addressbook = await ctx.addressBook.fetch(b.aor);
+  } catch (err) {
+    if (err instanceof AddressBookError) throw new RequestError(err.message);
+    throw err;
+  }
   return () => b.event('addressbook-fetched', { addressbook });
 };
 
-const OBJECT_SCHEMAS = { contact: Contact, group: Group, policy: Policy } as const;
-const OBJECT_CLASSES = { contact: 'Contact', group: 'Group', policy: 'Policy' } as const;
+const OBJECT_SCHEMAS = { contact: Contact, group: Group, policy: Policy, groupMember: GroupMember } as const;
+const OBJECT_CLASSES = { contact: 'Contact', group: 'Group', policy: 'Policy', groupMember: 'GroupMember' } as const;
 
 const updateAddressbook: Handler<'account-update-addressbook'> = async (ctx, conn, req) => {
   const b = authenticated(conn, req.account);
-  let object: AddressBookObject;
-  if (req.action === 'delete') {
+  let object: AddressBookObject | GroupMemberData;
+  if (req.action === 'delete' && req.type !== 'groupMember') {
     // Quirk of §11.2: a delete needs only the id.
     if (typeof req.data.id !== 'string') throw new RequestError(`Mandatory property 'id' of '${OBJECT_CLASSES[req.type]}' object is missing`);
     object = { ...req.data, id: req.data.id };
   } else {
     const parsed = OBJECT_SCHEMAS[req.type].safeParse(req.data, { reportInput: true });
     if (!parsed.success) throw new RequestError(formatIssue(parsed.error.issues[0]!, OBJECT_CLASSES[req.type]));
-    object = parsed.data as AddressBookObject;
+    object = parsed.data as AddressBookObject | GroupMemberData;
   }
+  const id = 'groupId' in object ? object.groupId : object.id;
   let stored: AddressBookObject;
   try {
     stored = await ctx.addressBook.apply(b.aor, req.action, req.type, object);
   } catch (err) {
-    const error = err instanceof AddressBookError ? err.message : Errors.internal;
-    if (!(err instanceof AddressBookError)) log.error({ err }, 'address book update failed');
-    return () => b.event('addressbook-update-failed', { type: req.type, action: req.action, error, id: object.id });
+    // `retryable` (react-native-sylkrtc 2.0.2): true when the same change may succeed later.
+    const known = err instanceof AddressBookError;
+    if (!known) log.error({ err }, 'address book update failed');
+    const failure = { type: req.type, action: req.action, error: known ? err.message : Errors.internal, id, retryable: known ? err.retryable : true };
+    return () => b.event('addressbook-update-failed', failure);
   }
   return () => {
-    const members = { type: req.type, action: req.action, [req.type]: stored };
+    // A group membership change is announced as the group's update, which every client applies.
+    const members =
+      req.type === 'groupMember' ? { type: 'group', action: 'update', group: stored } : { type: req.type, action: req.action, [req.type]: stored };
     for (const other of ctx.registry.bindings(b.aor)) if (other instanceof Binding) other.event('addressbook-updated', members);
     if (!ctx.registry.bindings(b.aor).has(b)) b.event('addressbook-updated', members);
   };

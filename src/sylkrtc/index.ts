@@ -16,5 +16,5 @@ export {
   type SipRegistrationOptions,
 } from './auth.js';
 export { ConnectionRegistry, defaultRegistry, isDeviceOnline } from './registry.js';
-export { FileAddressBookStore, MemoryAddressBookStore, type AddressBookStore } from './addressbook.js';
+export { MemoryAddressBookStore, TableAddressBookStore, type AddressBookStore } from './addressbook.js';
 export { SUBPROTOCOL, WS_PATH } from './protocol.js';

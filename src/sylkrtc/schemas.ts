@@ -160,13 +160,16 @@ export const Policy = z.object({
   attributes: attributes.nullish().transform((a) => a ?? {}),
 });
 
+export const GroupMember = z.object({ groupId: z.string(), contactId: z.string() });
+
 export const AccountFetchAddressbookRequest = z.object({ ...base('account-fetch-addressbook'), account: aor });
 
 export const AccountUpdateAddressbookRequest = z.object({
   ...base('account-update-addressbook'),
   account: aor,
   action: z.enum(['add', 'update', 'delete']),
-  type: z.enum(['contact', 'group', 'policy']),
+  // groupMember: react-native-sylkrtc 2.0 (`data` is {groupId, contactId}).
+  type: z.enum(['contact', 'group', 'policy', 'groupMember']),
   data: z.record(z.string(), z.unknown()),
 });
 

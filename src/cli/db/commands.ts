@@ -42,7 +42,7 @@ async function warnAndConfirm(ctx: CommandContext, banner: string, warning: stri
 
 const short = (token: string): string => token.slice(0, 20);
 
-export async function runCommand(cmd: Exclude<Command, { name: 'help' } | { name: 'dbinit' }>, ctx: CommandContext): Promise<number> {
+export async function runCommand(cmd: Exclude<Command, { name: 'help' } | { name: 'version' } | { name: 'dbinit' }>, ctx: CommandContext): Promise<number> {
   switch (cmd.name) {
     case 'remove':
       return remove(cmd, ctx);

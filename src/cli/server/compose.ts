@@ -34,7 +34,7 @@ import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
 import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
 import { isDeviceOnline } from '../../sylkrtc/registry.js';
-import { FileAddressBookStore } from '../../sylkrtc/addressbook.js';
+import { TableAddressBookStore } from '../../sylkrtc/addressbook.js';
 import { SylkRtcGateway } from '../../sylkrtc/server.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
@@ -206,8 +206,9 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
     sipDomains: list(config.General.sip_domains.map((d) => d.toLowerCase())),
     webOrigins: list(config.General.web_origins),
     pingIntervalSec: config.General.websocket_ping_interval,
-    // One JSON file per account beside the journal (instances sharing a store do not share these).
-    addressBook: new FileAddressBookStore(join(config.FileStorage.storage_dir, 'addressbook')),
+    // In the journal store (shared by every instance on it); the former per-account JSON files are
+    // imported on first use.
+    addressBook: new TableAddressBookStore(store.addressBooks(), { legacyDir: join(config.FileStorage.storage_dir, 'addressbook') }),
   });
   gateway.attach(http);
   stack.onStop('websocket', () => gateway.close());

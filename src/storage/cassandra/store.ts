@@ -62,6 +62,8 @@ import {
   type QueryResult,
   type UnreadCounts,
 } from '../../journal/types.js';
+import type { AddressBookTable } from '../address-book.js';
+import { CassandraAddressBookTable } from './address-book.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
 import { checkIdentifier, ensureSchema, ORIGINAL_API_TOKEN_TTL_SECONDS, pushTokensTableName, schemaTables, type SchemaOptions } from './schema.js';
 
@@ -231,6 +233,11 @@ export class CassandraStore implements JournalStore {
     this.retentionSeconds = days > 0 ? Math.min(MAX_TTL, Math.round(days * 86_400)) : 0;
     this.now = options.now ?? Date.now;
     this.committer = new GroupCommitter<Op, Outcome>({ commit: (ops) => this.commit(ops), maxBatch: options.maxBatch });
+  }
+
+  /** The address books, in this keyspace (`address-book.ts`). */
+  addressBooks(): AddressBookTable {
+    return new CassandraAddressBookTable(this.client, this.ks);
   }
 
   // ------------------------------------------------------------------ plumbing

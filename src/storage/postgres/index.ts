@@ -37,6 +37,8 @@ import {
 } from '../../journal/types.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
+import type { AddressBookTable } from '../address-book.js';
+import { ensureAddressBookTable, PostgresAddressBookTable } from './address-book.js';
 import { migrate } from './migrations.js';
 
 export interface PostgresStoreOptions extends RetentionOptions {
@@ -110,6 +112,7 @@ export class PostgresStore implements JournalStore {
     try {
       if (this.options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(this.options.schema)}`);
       await migrate(client);
+      await ensureAddressBookTable(client);
     } finally {
       client.release();
     }
@@ -250,6 +253,11 @@ export class PostgresStore implements JournalStore {
   private write<R>(fn: (c: PoolClient) => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return this.committer.submit({ kind: 'fn', fn }) as Promise<R>;
+  }
+
+  /** The address books, in this database (`address-book.ts`). */
+  addressBooks(): AddressBookTable {
+    return new PostgresAddressBookTable(this.pool);
   }
 
   private checkOpen(): void {

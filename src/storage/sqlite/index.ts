@@ -24,6 +24,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GroupCommitter } from '../../journal/group-commit.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
+import type { AddressBookTable } from '../address-book.js';
 import type {
   Account,
   ApiToken,
@@ -43,6 +44,7 @@ import { startRetention, type RetentionOptions } from '../retention.js';
 import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openConnection, type ConnectionSettings } from './connection.js';
+import { ensureAddressBookTable, SqliteAddressBookTable } from './address-book.js';
 import { migrate } from './migrations.js';
 import { pushEntryValues, type EntryValues, type WriteOp, type WriteResults } from './write-ops.js';
 import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
@@ -135,6 +137,7 @@ export class SqliteStore implements JournalStore {
     };
     this.db = openConnection(options.path, settings);
     migrate(this.db);
+    ensureAddressBookTable(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.s = {
       idSeq: p('SELECT seq FROM message_ids WHERE account = ? AND message_id = ?'),
@@ -204,6 +207,11 @@ export class SqliteStore implements JournalStore {
   private write<K extends WriteOp['t']>(op: Extract<WriteOp, { t: K }>): Promise<WriteResults[K]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return this.committer.submit(op) as Promise<WriteResults[K]>;
+  }
+
+  /** The address books, in this store's file (`address-book.ts`). */
+  addressBooks(): AddressBookTable {
+    return new SqliteAddressBookTable((op) => this.write(op));
   }
 
   private checkOpen(): void {
