@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeContext, settle, type FakeWs } from './fakes.js';
 import type { Connection } from '../../src/sylkrtc/connection.js';
+import { openStore } from '../../src/storage/index.js';
+import { TableAddressBookStore } from '../../src/sylkrtc/addressbook.js';
 
 const ALICE_HA1 = '93dfce8dfebfae8af4a726982429d23a';
 const BOB_HA1 = '37593d991414f52c30246c60c7798431';
@@ -310,6 +312,21 @@ test('address book: fetch has all three arrays; update echoes the object to all 
       id: 'g',
       retryable: false,
     },
+  ]);
+});
+
+test('address book: a storage failure is an update failure marked retryable', async () => {
+  const h = makeContext({ 'alice@example.com': ALICE_HA1 });
+  const store = await openStore({ engine: 'sqlite', path: ':memory:' }, { retentionDays: 0 });
+  h.ctx.addressBook = new TableAddressBookStore(store.addressBooks());
+  await store.close(); // every read and write of the book now fails
+  const a1 = h.connect();
+  await login(a1.conn, a1.ws, 'alice@example.com', ALICE_HA1);
+  req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'add', type: 'policy', data: { id: 'p', name: 'P', uri: 'x@example.com', dialog: { policy: 'allow', subscribe: false }, presence: { policy: 'allow', subscribe: false } }, transaction: '1' });
+  await settle();
+  assert.deepEqual(a1.ws.take(), [
+    { sylkrtc: 'ack', transaction: '1' },
+    { sylkrtc: 'account-event', account: 'alice@example.com', event: 'addressbook-update-failed', type: 'policy', action: 'add', error: 'Internal error', id: 'p', retryable: true },
   ]);
 });
 
