@@ -24,4 +24,6 @@ export interface AddressBookTable {
    * (0: no row yet). False when another writer got there first (read again and retry).
    */
   write(account: string, json: string, expected: number): Promise<boolean>;
+  /** Remove the account's book (`sylk-db remove all`); false when it had none. */
+  remove(account: string): Promise<boolean>;
 }

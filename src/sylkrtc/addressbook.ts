@@ -249,6 +249,10 @@ export class MemoryAddressBookTable implements AddressBookTable {
     this.rows.set(account, { json, version: expected + 1 });
     return true;
   }
+
+  async remove(account: string): Promise<boolean> {
+    return this.rows.delete(account);
+  }
 }
 
 /** Address books for the life of the process. */

@@ -113,7 +113,7 @@ test('two stores on one table (two servers): concurrent changes of one account a
 
 test('a table that keeps losing the compare-and-set fails the change as retryable', async () => {
   const table = new MemoryAddressBookTable();
-  const s = new TableAddressBookStore({ read: (a) => table.read(a), write: async () => false });
+  const s = new TableAddressBookStore({ read: (a) => table.read(a), write: async () => false, remove: (a) => table.remove(a) });
   await assert.rejects(s.apply(A, 'add', 'contact', contact('c1')), { retryable: true, message: /try again/ });
 });
 

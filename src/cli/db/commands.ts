@@ -71,6 +71,7 @@ async function remove(cmd: Extract<Command, { name: 'remove' }>, ctx: CommandCon
       await store.removePublicKey(account);
       out.info(`Removed public Key from ${account}`);
       if (await store.removePrivateKeyMessage(account)) out.info(`Removed private key message from ${account}`);
+      if (await store.addressBooks().remove(account.toLowerCase())) out.info(`Removed address book from ${account}`);
       return 0;
     }
     case 'messages': {

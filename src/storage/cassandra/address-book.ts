@@ -50,4 +50,9 @@ export class CassandraAddressBookTable implements AddressBookTable {
           });
     return rs.first().get('[applied]') === true;
   }
+
+  async remove(account: string): Promise<boolean> {
+    const rs = await this.client.execute(`DELETE FROM ${this.table} WHERE account = ? IF EXISTS`, [account], { prepare: true });
+    return rs.first().get('[applied]') === true;
+  }
 }

@@ -39,4 +39,8 @@ export class PostgresAddressBookTable implements AddressBookTable {
         : await this.pool.query('UPDATE address_books SET book = $2, version = version + 1 WHERE account = $1 AND version = $3', [account, json, expected]);
     return r.rowCount === 1;
   }
+
+  async remove(account: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM address_books WHERE account = $1', [account])).rowCount ?? 0) > 0;
+  }
 }

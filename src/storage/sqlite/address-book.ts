@@ -15,23 +15,27 @@ export function ensureAddressBookTable(db: DB): void {
 
 export type AddressBookOp =
   | { t: 'readAddressBook'; account: string }
-  | { t: 'writeAddressBook'; account: string; json: string; expected: number };
+  | { t: 'writeAddressBook'; account: string; json: string; expected: number }
+  | { t: 'removeAddressBook'; account: string };
 
 export interface AddressBookResults {
   readAddressBook: StoredAddressBook | null;
   writeAddressBook: boolean;
+  removeAddressBook: boolean;
 }
 
 /** Prepare the statements on the write connection `db`; returns the executor of the two ops. */
 export function addressBookExecutor(db: DB): (op: AddressBookOp) => StoredAddressBook | null | boolean {
   const read = db.prepare('SELECT book, version FROM address_books WHERE account = ?');
   const insert = db.prepare('INSERT INTO address_books (account, book, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING');
+  const remove = db.prepare('DELETE FROM address_books WHERE account = ?');
   const update = db.prepare('UPDATE address_books SET book = ?, version = version + 1 WHERE account = ? AND version = ?');
   return (op) => {
     if (op.t === 'readAddressBook') {
       const r = read.get(op.account) as { book: string; version: number } | undefined;
       return r ? { json: r.book, version: r.version } : null;
     }
+    if (op.t === 'removeAddressBook') return remove.run(op.account).changes > 0;
     const changed = op.expected === 0 ? insert.run(op.account, op.json) : update.run(op.json, op.account, op.expected);
     return changed.changes === 1;
   };
@@ -48,5 +52,9 @@ export class SqliteAddressBookTable implements AddressBookTable {
 
   write(account: string, json: string, expected: number): Promise<boolean> {
     return this.submit({ t: 'writeAddressBook', account, json, expected });
+  }
+
+  remove(account: string): Promise<boolean> {
+    return this.submit({ t: 'removeAddressBook', account });
   }
 }

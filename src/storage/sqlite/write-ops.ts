@@ -217,6 +217,7 @@ export function createWriteExecutor(db: DB): WriteExecutor {
     switch (op.t) {
       case 'readAddressBook':
       case 'writeAddressBook':
+      case 'removeAddressBook':
         return addressBook(op);
       case 'addMany': {
         const inserted: boolean[] = [];
