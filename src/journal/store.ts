@@ -16,7 +16,7 @@
  *
  * Change policy: other areas code against this interface; it only changes additively.
  */
-import type { AddressBookTable } from '../storage/address-book.js';
+import type { AddressBookTable } from './address-book.js';
 import type {
   Account,
   ApiToken,
@@ -58,7 +58,7 @@ export interface JournalStore {
   /** Engine name (`sqlite`, `postgres`, `cassandra`), for logs and `sylk-db`. */
   readonly engine: string;
 
-  /** The address books kept in this store (`src/storage/address-book.ts`, one table per engine). */
+  /** The address books kept in this store (`address-book.ts`; one table per engine, `storage/<engine>/address-book.ts`). */
   addressBooks(): AddressBookTable;
 
   // ---------------------------------------------------------------- journal entries

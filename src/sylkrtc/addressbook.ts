@@ -2,7 +2,7 @@
  * Address book of WebSocket accounts (`sylkrtc-websocket.md` §11): the rules behind
  * `account-fetch-addressbook` and `account-update-addressbook`, kept in the journal store so every
  * server sharing a store shares the books (each engine's `address-book.ts` table, see
- * `src/storage/address-book.ts`). `attributes` are kept intact and all three object types persisted
+ * `src/journal/address-book.ts`). `attributes` are kept intact and all three object types persisted
  * (quirk 18 fixed); `groupMember` changes (react-native-sylkrtc 2.0: `data` is `{groupId,
  * contactId}`) add or remove a copy of the contact in the group.
  *
@@ -18,7 +18,7 @@
  */
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AddressBookTable, StoredAddressBook } from '../storage/address-book.js';
+import type { AddressBookTable, StoredAddressBook } from '../journal/address-book.js';
 import { logger } from '../util/logger.js';
 import type { AddressBook } from './protocol.js';
 

@@ -1,5 +1,5 @@
 /**
- * Cassandra table of the address books (`src/storage/address-book.ts`; `sylkrtc-websocket.md` §11):
+ * Cassandra table of the address books (`src/journal/address-book.ts`; `sylkrtc-websocket.md` §11):
  * `sylk_address_books`, one partition per account holding the book as JSON text and its version.
  * Part of the schema model (`schema.ts`), so `sylk-db dbinit` creates it. The compare-and-set is a
  * lightweight transaction (`INSERT … IF NOT EXISTS` for the first version, `UPDATE … IF version = ?`
@@ -7,7 +7,7 @@
  */
 import cassandra from 'cassandra-driver';
 import type { Client } from 'cassandra-driver';
-import type { AddressBookTable, StoredAddressBook } from '../address-book.js';
+import type { AddressBookTable, StoredAddressBook } from '../../journal/address-book.js';
 import type { TableDefinition } from './schema.js';
 
 export const ADDRESS_BOOK_TABLE: TableDefinition = {

@@ -62,7 +62,7 @@ import {
   type QueryResult,
   type UnreadCounts,
 } from '../../journal/types.js';
-import type { AddressBookTable } from '../address-book.js';
+import type { AddressBookTable } from '../../journal/address-book.js';
 import { CassandraAddressBookTable } from './address-book.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
 import { checkIdentifier, ensureSchema, ORIGINAL_API_TOKEN_TTL_SECONDS, pushTokensTableName, schemaTables, type SchemaOptions } from './schema.js';

@@ -1,12 +1,12 @@
 /**
- * PostgreSQL table of the address books (`src/storage/address-book.ts`; `sylkrtc-websocket.md` §11):
+ * PostgreSQL table of the address books (`src/journal/address-book.ts`; `sylkrtc-websocket.md` §11):
  * one row per account, the book as JSON text and its version. Created, if missing, when the store
  * starts (`ensureAddressBookTable`, under an advisory lock so servers starting together do not race).
  * The compare-and-set is a conditional UPDATE, or an INSERT that does nothing on conflict for the
  * first version, so servers sharing the database never lose each other's changes.
  */
 import type pg from 'pg';
-import type { AddressBookTable, StoredAddressBook } from '../address-book.js';
+import type { AddressBookTable, StoredAddressBook } from '../../journal/address-book.js';
 
 /** Advisory lock key taken while creating the table ("SyAB"). */
 const TABLE_LOCK = 0x53794142;

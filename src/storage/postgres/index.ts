@@ -37,7 +37,7 @@ import {
 } from '../../journal/types.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
-import type { AddressBookTable } from '../address-book.js';
+import type { AddressBookTable } from '../../journal/address-book.js';
 import { ensureAddressBookTable, PostgresAddressBookTable } from './address-book.js';
 import { migrate } from './migrations.js';
 

@@ -1,5 +1,5 @@
 /**
- * SQLite table of the address books (`src/storage/address-book.ts`; `sylkrtc-websocket.md` §11): one
+ * SQLite table of the address books (`src/journal/address-book.ts`; `sylkrtc-websocket.md` §11): one
  * row per account, the book as JSON text and its version. Created, if missing, right after the
  * store's migrations (`ensureAddressBookTable`). Reads and writes both run as ops on the store's
  * write connection (its own thread for a file database), so no address-book I/O happens on the event
@@ -7,7 +7,7 @@
  * inside the writer's `BEGIN IMMEDIATE` transaction.
  */
 import type { Database as DB } from 'better-sqlite3';
-import type { AddressBookTable, StoredAddressBook } from '../address-book.js';
+import type { AddressBookTable, StoredAddressBook } from '../../journal/address-book.js';
 
 export function ensureAddressBookTable(db: DB): void {
   db.exec('CREATE TABLE IF NOT EXISTS address_books (account TEXT PRIMARY KEY, book TEXT NOT NULL, version INTEGER NOT NULL)');

@@ -24,7 +24,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GroupCommitter } from '../../journal/group-commit.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
-import type { AddressBookTable } from '../address-book.js';
+import type { AddressBookTable } from '../../journal/address-book.js';
 import type {
   Account,
   ApiToken,

@@ -1,8 +1,9 @@
 /**
  * What every storage engine provides for the address books of `sylkrtc-websocket.md` §11: one row
  * per account holding the whole book as JSON text and a version number, read and written with
- * compare-and-set on the version. The engines' tables live in `<engine>/address-book.ts`; the book's
- * rules (objects, limits, `groupMember`) in `src/sylkrtc/addressbook.ts`, which is the only user.
+ * compare-and-set on the version; part of every `JournalStore` (`addressBooks()`). The engines'
+ * tables live in `src/storage/<engine>/address-book.ts`; the book's rules (objects, limits,
+ * `groupMember`) in `src/sylkrtc/addressbook.ts`, which is the only user.
  *
  * Compare-and-set makes a change of one account atomic across every server sharing the store: a
  * writer that read version v writes v + 1 only if the row is still at v (SQLite and PostgreSQL: a
