@@ -15,8 +15,12 @@ const contactPoints = [contactPoint];
 const keyspace = `sylk_ab_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const admin = await connectCassandra({ contactPoints });
 after(async () => {
-  await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-  await admin.shutdown();
+  try {
+    // Schema changes are slow on a loaded node: a longer timeout than the driver's 12 s.
+    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 60_000 });
+  } finally {
+    await admin.shutdown();
+  }
 });
 
 const contact = (id: string) => ({ id, name: id, uris: [], attributes: {} });
