@@ -6,7 +6,7 @@
  * Contract shared by all engines (checked by `test/storage/conformance.ts`):
  * - **Durable before resolved.** A write's promise resolves only after its transaction committed.
  *   Writes issued in one event-loop turn are committed together (group commit, see
- *   `group-commit.ts`), and writes are applied in the order they were issued.
+ *   `storage/group-commit.ts`), and writes are applied in the order they were issued.
  * - **Reads see every write whose promise has resolved.** A read issued before an earlier write has
  *   resolved may or may not see it; callers await their writes.
  * - **Idempotent by message id** per account, enforced by the engine (unique key / LWT), never by a

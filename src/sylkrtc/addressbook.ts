@@ -43,7 +43,7 @@ export const MAX_OBJECT_BYTES = 64 * 1024;
 /** Largest JSON of a whole book: 1 MiB frame (§1.7) minus room for the event envelope. */
 export const MAX_BOOK_BYTES = 1024 * 1024 - 64 * 1024;
 /** Compare-and-set attempts of one change before it fails as retryable. */
-const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = 20;
 
 export interface AddressBookStore {
   fetch(account: string): Promise<AddressBook>;
@@ -187,6 +187,9 @@ export class TableAddressBookStore implements AddressBookStore {
           throw new AddressBookError(`address book full: it would take ${n} bytes, at most ${MAX_BOOK_BYTES} (one WebSocket frame); remove something first`);
         }
         if (await this.table.write(key, json, row?.version ?? 0)) return result;
+        // Another server wrote first: back off a random while, growing, so that one of two servers
+        // writing the same book in a loop does not lose every time.
+        await new Promise((r) => setTimeout(r, Math.random() * 4 * (attempt + 1)));
       }
       throw new AddressBookError('the address book kept changing on other servers; try again', true);
     });

@@ -16,8 +16,8 @@ import { randomUUID } from 'node:crypto';
 import type { DigestCredentials, SipClient } from '../sip/api.js';
 import { computeHa1 } from '../sip/digest.js';
 import { logger } from '../util/logger.js';
-import { WS_CONTACT_PARAM } from '../messaging/sync-relay.js';
-import { splitAor } from './aor.js';
+import { WS_CONTACT_PARAM } from '../messaging/index.js';
+import { splitAor } from '../util/aor.js';
 
 const log = logger.child({ module: 'sylkrtc.auth' });
 

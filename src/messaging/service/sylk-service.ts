@@ -1,8 +1,11 @@
 /**
- * The implementation of `MessagingService` (`service.ts`): the WebSocket requests of
+ * The implementation of `MessagingService` (`contract.ts`): the WebSocket requests of
  * `sylkrtc-websocket.md` §3.2 and §5 on the journal, the event bus and outgoing SIP MESSAGEs
- * (`sip-messaging.md` §6.3.1–§6.3.3, §7). Shares the journal operations of the SIP API handlers
- * (`operations.ts`), so a WS request and the corresponding SIP request change the journal alike.
+ * (`sip-messaging.md` §6.3.1–§6.3.3, §7). An `account-message` becomes an `InboundMessage` with the
+ * sender side only and goes through the one dispatch (`dispatch.ts`: the content-type table decides
+ * what is recorded — the sender copy, a public key, a private-key message, nothing for is-composing);
+ * the other requests share the journal operations of the SIP API handlers (`operations.ts`), so a WS
+ * request and the corresponding SIP request change the journal alike.
  *
  * Choices (the spec's recommendations): content is an opaque Unicode string for every type and sent
  * as UTF-8 (quirk 5); is-composing is acknowledged and dropped (quirk 17); `failed`/`forbidden`
@@ -12,19 +15,18 @@
  * whether more entries follow.
  */
 import { randomUUID } from 'node:crypto';
-import { serializeEntries } from '../journal/serialize.js';
-import { DISPOSITION_DISPLAY, DISPOSITION_POSITIVE_DELIVERY, isMessageState, type NewJournalEntry } from '../journal/types.js';
-import { buildCpim } from '../payload/cpim.js';
-import { formatTimestamp, parseTimestamp } from '../payload/datetime.js';
-import { IMDN_CONTENT_TYPE, buildImdn } from '../payload/imdn.js';
-import { ISCOMPOSING_CONTENT_TYPE } from '../payload/iscomposing.js';
-import type { MessagingContext } from './context.js';
-import type { AccountMessageContent } from './events.js';
-import { checkPublicKey, PUBLIC_KEY_CONTENT_TYPE } from './handlers/pgp-public-key.js';
-import { normalizeAor } from './identity.js';
-import { pyJson } from './json.js';
-import { announceEntry, readConversation, removeConversation, removeMessage } from './operations.js';
-import { rememberLocalSync, sendSyncNotice } from './sync-relay.js';
+import { serializeEntries } from '../../journal/serialize.js';
+import { DISPOSITION_DISPLAY, DISPOSITION_POSITIVE_DELIVERY, isMessageState } from '../../journal/types.js';
+import { buildCpim } from '../../payload/cpim.js';
+import { formatTimestamp, parseTimestamp } from '../../payload/datetime.js';
+import { IMDN_CONTENT_TYPE, buildImdn } from '../../payload/imdn.js';
+import { rememberLocalSync, sendSyncNotice } from '../cluster/sync-relay.js';
+import type { MessagingContext } from '../context.js';
+import { createDispatch, type Dispatch } from '../dispatch.js';
+import { normalizeAor } from '../identity.js';
+import type { InboundMessage } from '../inbound.js';
+import { pyJson } from '../json.js';
+import { readConversation, removeConversation, removeMessage } from '../operations.js';
 import {
   MessagingError,
   type DeliveryOutcome,
@@ -39,7 +41,7 @@ import {
   type SendMessageResult,
   type SyncConversationsArgs,
   type SyncConversationsResult,
-} from './service.js';
+} from './contract.js';
 
 /** Largest sync page (`sylkrtc-websocket.md` §5.3 default, also the clamp). */
 export const MAX_SYNC_LIMIT = 5000;
@@ -67,62 +69,46 @@ function sipFrom(account: string, displayName: string | null | undefined): strin
 }
 
 export class SylkMessagingService implements MessagingService {
-  constructor(private readonly ctx: MessagingContext) {}
+  constructor(
+    private readonly ctx: MessagingContext,
+    /** The dispatch shared with the SIP ingress (default: one of its own on `ctx`). */
+    private readonly dispatch: Dispatch = createDispatch(ctx),
+  ) {}
 
   async sendMessage(args: SendMessageArgs): Promise<SendMessageResult> {
     const { ctx } = this;
     const ts = parseTimestamp(args.timestamp);
     if (!ts) throw new MessagingError('invalid', `Invalid timestamp: ${args.timestamp}`);
-    const contentType = args.content_type.trim().toLowerCase();
-    if (contentType === ISCOMPOSING_CONTENT_TYPE) return { stored: false, delivery: null };
-    let wasStored = false;
-    if (contentType === PUBLIC_KEY_CONTENT_TYPE) {
-      const problem = await checkPublicKey(args.content);
-      if (problem) throw new MessagingError('invalid', `Invalid public key: ${problem}`);
-      await stored(ctx, 'setPublicKey', () => ctx.store.setPublicKey(args.account, args.content, ctx.now()));
-      ctx.events.emit('public-key-updated', { account: args.account, public_key: args.content });
-    } else if (contentType === 'text/pgp-private-key') {
-      await stored(ctx, 'setPrivateKeyMessage', () =>
-        ctx.store.setPrivateKeyMessage({
-          account: args.account,
-          messageId: args.message_id,
-          contact: args.uri,
-          direction: 'outgoing',
-          content: args.content,
-          msgTimestamp: ts.date,
-        }),
-      );
-    } else {
-      const entry: NewJournalEntry = {
-        account: args.account,
-        contact: args.uri,
-        direction: 'outgoing',
-        contentType: args.content_type,
-        content: args.content,
-        messageId: args.message_id,
-        disposition: [...REQUESTED_DISPOSITION],
-        state: 'pending',
-        msgTimestamp: ts.date,
-      };
-      wasStored = await stored(ctx, 'add', () => ctx.store.add(entry));
-      if (wasStored) announceEntry(ctx, entry);
-    }
-    const content: AccountMessageContent = {
-      sylkrtc: 'account-message',
-      transaction: args.transaction,
-      account: args.account,
-      uri: args.uri,
-      message_id: args.message_id,
+    const msg: InboundMessage = {
+      source: 'websocket',
+      from: args.account,
+      sender: { uri: args.account, display_name: args.displayName ?? null },
+      to: args.uri,
+      contentType: args.content_type,
       content: args.content,
-      content_type: args.content_type,
+      messageId: args.message_id,
+      disposition: [...REQUESTED_DISPOSITION],
       timestamp: args.timestamp,
+      timestampDate: ts.date,
+      senderSide: {
+        state: 'pending',
+        transaction: args.transaction,
+        serverGenerated: false,
+        ...origin(args.origin),
+        announce: 'always',
+        accountKnown: true,
+      },
+      receiverSide: false,
     };
-    ctx.events.emit('sync-message-add', { account: args.account, content, ...origin(args.origin) });
-    // The proxy copies it to the account's contacts on the other instances (sync-relay.ts); should a
-    // copy come back here, it is not announced again.
-    rememberLocalSync(ctx.events, 'sync-message-add', args.account, args.message_id);
+    const result = await stored(ctx, 'dispatch', () => this.dispatch(msg));
+    if (result.status >= 300) throw new MessagingError('invalid', result.reason ?? `Refused (${result.status})`);
+    // An indication (is-composing) is acknowledged and dropped: nothing sent (quirk 17).
+    if (result.row.ephemeral) return { stored: false, delivery: null };
+    // The proxy copies it to the account's contacts on the other instances (cluster/sync-relay.ts);
+    // should a copy come back here, it is not announced again.
+    rememberLocalSync(ctx, 'sync-message-add', args.account, args.message_id);
     const dateTime = formatTimestamp(ts.date, ts.offsetMinutes ?? 0, ts.micros);
-    return { stored: wasStored, delivery: this.deliver(args, dateTime) };
+    return { stored: result.senderStored === true, delivery: this.deliver(args, dateTime) };
   }
 
   /** Send the CPIM MESSAGE and turn its final response into the entry state and an event. */

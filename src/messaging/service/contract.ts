@@ -2,7 +2,7 @@
  * The operations the sylkRTC WebSocket requests call (`sylkrtc-websocket.md` §3.2, §5, §7, §9;
  * `sip-messaging.md` §6.3.1–6.3.3 and §7). The WebSocket layer validates the request (zod), checks that
  * the account is bound and authenticated, calls one method, and answers `ack` when the promise resolves
- * or `error` with the rejection's message. The implementation (`messaging-service.ts`) writes the
+ * or `error` with the rejection's message. The implementation (`sylk-service.ts`) writes the
  * journal, raises the events of `events.ts` and sends the SIP MESSAGEs.
  *
  * Contract for every method:
@@ -15,8 +15,8 @@
  *   them; `origin` is the opaque id of the calling connection, excluded from the `sync` forks.
  * This file only grows (additive changes).
  */
-import type { DigestCredentials } from '../sip/api.js';
-import type { JournalEntryJson } from './events.js';
+import type { DigestCredentials } from '../../sip/api.js';
+import type { JournalEntryJson } from '../events.js';
 
 /** Why an operation was refused. `unavailable` maps to a retryable error (WS `error`, SIP 503). */
 export type MessagingErrorCode = 'invalid' | 'unavailable' | 'internal';

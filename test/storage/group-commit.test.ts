@@ -1,7 +1,7 @@
 /** Group commit: one transaction per event-loop turn, order kept, failures isolated. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GroupCommitter } from '../../src/journal/group-commit.js';
+import { GroupCommitter } from '../../src/storage/group-commit.js';
 
 test('writes submitted in one turn share one commit; results map back in order', async () => {
   const batches: number[][] = [];

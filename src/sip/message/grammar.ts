@@ -1,9 +1,9 @@
 /**
  * The grammar of individual SIP header values (RFC 3261 §20, §25.1; RFC 2617/7616 auth parameters;
- * RFC 8599 push parameters): name-addr / addr-spec with display names, generic parameters, Via,
- * CSeq, Max-Forwards, Call-ID, Contact lists (incl. `*`), Route lists, WWW-/Proxy-Authenticate
- * challenges and Authorization credentials, Content-Type, and a comma split that respects quoted
- * strings and angle brackets.
+ * RFC 8599 push parameters): name-addr / addr-spec with display names, generic parameters,
+ * CSeq, Max-Forwards, Call-ID, Contact lists (incl. `*`), Route lists, Content-Type, a comma split
+ * that respects quoted strings and angle brackets, and the lexical scanners that `via-header.ts`
+ * (Via) and `auth-header.ts` (challenges and credentials) build on.
  *
  * Header values arrive here already unfolded (the parser turned every CRLF+WSP into a space), so
  * LWS/SWS in the ABNF is just runs of SP/HTAB. Every function is a hand-written index scanner
@@ -20,18 +20,17 @@ import type { SipUri, Uri } from './uri.js';
 const { C_TOKEN, C_WORD, CHARS } = cs;
 const allIn = cs.allIn;
 const formatUri = uris.formatUri;
-const isValidHost = uris.isValidHost;
 const parseUri = uris.parseUri;
 const checkUri = uris.checkUri;
 
 /** Header / URI parameters: names lower-cased; values unquoted; null for a parameter without value. */
 export type Params = Map<string, string | null>;
 
-function isWs(c: number): boolean {
+export function isWs(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-function skipWs(s: string, i: number): number {
+export function skipWs(s: string, i: number): number {
   while (i < s.length && isWs(s.charCodeAt(i))) i++;
   return i;
 }
@@ -40,7 +39,7 @@ function isTokenChar(c: number): boolean {
   return c < 128 && (CHARS[c]! & C_TOKEN) !== 0;
 }
 
-function scanToken(s: string, i: number): number {
+export function scanToken(s: string, i: number): number {
   while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
   return i;
 }
@@ -145,7 +144,7 @@ function hasUpper(s: string): boolean {
  * gen-value = token / host / quoted-string. Stops at the first character that is neither
  * whitespace nor ";" and returns its index, or -1 when malformed.
  */
-function scanParamsInto(s: string, i: number, params: Params | null): number {
+export function scanParamsInto(s: string, i: number, params: Params | null): number {
   for (;;) {
     const j = skipWs(s, i);
     if (s.charCodeAt(j) !== 59) return j;
@@ -353,21 +352,8 @@ export function pushParams(contact: NameAddr): Record<string, string> {
   return out;
 }
 
-export interface Via {
-  /** `SIP/2.0` (protocol name and version joined, upper-cased). */
-  protocol: string;
-  /** Transport token upper-cased: UDP, TCP, TLS, SCTP, WS, WSS, ... */
-  transport: string;
-  host: string;
-  port?: number;
-  params: Params;
-  branch?: string;
-  received?: string;
-  /** `rport` with a value → number; present without value → null; absent → undefined. */
-  rport?: number | null;
-}
-
-function parseDigits(s: string, max: number): number | undefined {
+/** A decimal number of at most 12 digits, at most `max`; undefined otherwise. */
+export function parseDigits(s: string, max: number): number | undefined {
   if (s.length === 0 || s.length > 12) return undefined;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -376,136 +362,6 @@ function parseDigits(s: string, max: number): number | undefined {
     n = n * 10 + c;
   }
   return n <= max ? n : undefined;
-}
-
-function upper(t: string): string {
-  switch (t) {
-    case 'UDP':
-    case 'TCP':
-    case 'TLS':
-    case 'WS':
-    case 'WSS':
-      return t;
-    default:
-      return t.toUpperCase();
-  }
-}
-
-/** Scan one via-parm from `s[i]`. */
-/** Reused by validation-only scans so that checking a Via allocates no Map. */
-const SCRATCH_PARAMS: Params = new Map();
-
-/**
- * Scan one via-parm from `s[i]`; pushes the parsed Via onto `out` (or only validates when null).
- * Returns the index after it, or -1 when malformed.
- */
-function scanViaInto(s: string, i: number, out: Via[] | null): number {
-  // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
-  i = skipWs(s, i);
-  const e1 = scanToken(s, i);
-  if (e1 === i) return -1;
-  const p1 = i;
-  i = skipWs(s, e1);
-  if (s.charCodeAt(i) !== 47) return -1;
-  i = skipWs(s, i + 1);
-  const e2 = scanToken(s, i);
-  if (e2 === i) return -1;
-  const p2 = i;
-  i = skipWs(s, e2);
-  if (s.charCodeAt(i) !== 47) return -1;
-  i = skipWs(s, i + 1);
-  const e3 = scanToken(s, i);
-  if (e3 === i) return -1;
-  const p3 = i;
-  i = e3;
-  const j = skipWs(s, i);
-  if (j === i) return -1;
-  i = j;
-  let hostEnd: number;
-  if (s.charCodeAt(i) === 91) {
-    hostEnd = s.indexOf(']', i);
-    if (hostEnd < 0) return -1;
-    hostEnd++;
-  } else {
-    hostEnd = i;
-    while (hostEnd < s.length) {
-      const c = s.charCodeAt(hostEnd);
-      if (c === 58 || c === 59 || c === 44 || isWs(c)) break;
-      hostEnd++;
-    }
-  }
-  const host = s.slice(i, hostEnd);
-  if (!isValidHost(host)) return -1;
-  i = skipWs(s, hostEnd);
-  let port: number | undefined;
-  if (s.charCodeAt(i) === 58) {
-    const ps = skipWs(s, i + 1);
-    let pe = ps;
-    while (pe < s.length && s.charCodeAt(pe) >= 48 && s.charCodeAt(pe) <= 57) pe++;
-    port = parseDigits(s.slice(ps, pe), 65535);
-    if (port === undefined) return -1;
-    i = pe;
-  }
-  const params: Params = out ? new Map() : SCRATCH_PARAMS;
-  if (!out) params.clear();
-  const end = scanParamsInto(s, i, params);
-  if (end < 0) return -1;
-  const branch = params.get('branch');
-  if (branch !== undefined && (branch === null || !allIn(branch, 0, branch.length, C_TOKEN))) return -1;
-  const received = params.get('received');
-  if (received !== undefined && (received === null || isIP(received.startsWith('[') ? received.slice(1, -1) : received) === 0)) return -1;
-  const r = params.get('rport');
-  let rport: number | null | undefined;
-  if (r === null) rport = null;
-  else if (r !== undefined) {
-    rport = parseDigits(r, 65535);
-    if (rport === undefined) return -1;
-  }
-  const ttl = params.get('ttl');
-  if (ttl !== undefined && (ttl === null || parseDigits(ttl, 255) === undefined)) return -1;
-  const maddr = params.get('maddr');
-  if (maddr !== undefined && (maddr === null || !isValidHost(maddr))) return -1;
-  if (!out) return end;
-  const pname = s.slice(p1, e1);
-  const pversion = s.slice(p2, e2);
-  const protocol = pname === 'SIP' && pversion === '2.0' ? 'SIP/2.0' : `${pname.toUpperCase()}/${pversion}`;
-  const via: Via = { protocol, transport: upper(s.slice(p3, e3)), host, params };
-  if (port !== undefined) via.port = port;
-  if (branch != null) via.branch = branch;
-  if (received != null) via.received = received;
-  if (rport !== undefined) via.rport = rport;
-  out.push(via);
-  return end;
-}
-
-function scanViaList(value: string, out: Via[] | null): boolean {
-  let i = 0;
-  for (;;) {
-    const end = scanViaInto(value, i, out);
-    if (end < 0) return false;
-    i = skipWs(value, end);
-    if (i === value.length) return true;
-    if (value.charCodeAt(i) !== 44) return false;
-    i++;
-  }
-}
-
-/** Parse a Via header field value (one or more comma-separated via-parms). */
-export function parseVia(value: string): Via[] | undefined {
-  const out: Via[] = [];
-  return scanViaList(value, out) ? out : undefined;
-}
-
-/** True when `value` is a valid Via header field value (builds nothing). */
-export function isValidVia(value: string): boolean {
-  return scanViaList(value, null);
-}
-
-/** The top-most Via of a message's Via header field values. */
-export function topVia(values: string[]): Via | undefined {
-  const first = values[0];
-  if (first === undefined) return undefined;
-  return parseVia(first)?.[0];
 }
 
 export interface CSeq {
@@ -578,63 +434,6 @@ export function parseContentType(value: string): ContentType | undefined {
   return { mediaType: `${type}/${subtype}`, type, subtype, params: p.params };
 }
 
-/** A challenge (WWW-/Proxy-Authenticate) or credentials (Authorization / Proxy-Authorization). */
-export interface AuthValue {
-  /** Auth scheme as written (`Digest`); compare case-insensitively. */
-  scheme: string;
-  /** auth-params, names lower-cased, values unquoted. */
-  params: Map<string, string>;
-}
-
-/**
- * Parse `scheme LWS auth-param *(COMMA auth-param)` (RFC 3261 §25.1 challenge / credentials,
- * RFC 7616 §3.3). Values may be tokens or quoted strings. A scheme followed by a non-param token
- * list (e.g. a token68) is kept as the single parameter `""`.
- */
-export function parseAuth(value: string): AuthValue | undefined {
-  let i = skipWs(value, 0);
-  const se = scanToken(value, i);
-  if (se === i) return undefined;
-  const scheme = value.slice(i, se);
-  const params = new Map<string, string>();
-  i = skipWs(value, se);
-  if (i === value.length) return { scheme, params };
-  if (i === se) return undefined;
-  for (;;) {
-    const ns = i;
-    const ne = scanToken(value, ns);
-    if (ne === ns) return undefined;
-    let j = skipWs(value, ne);
-    if (value.charCodeAt(j) !== 61) {
-      // token68-style credentials: keep the rest verbatim
-      params.set('', value.slice(ns).trim());
-      return { scheme, params };
-    }
-    j = skipWs(value, j + 1);
-    let v: string;
-    if (value.charCodeAt(j) === 34) {
-      const q = scanQuoted(value, j);
-      if (!q) return undefined;
-      v = q.value;
-      j = q.end;
-    } else {
-      const ve = scanToken(value, j);
-      if (ve === j) return undefined;
-      v = value.slice(j, ve);
-      j = ve;
-    }
-    params.set(value.slice(ns, ne).toLowerCase(), v);
-    j = skipWs(value, j);
-    if (j === value.length) return { scheme, params };
-    if (value.charCodeAt(j) !== 44) return undefined;
-    i = skipWs(value, j + 1);
-  }
-}
-
-/** Alias documenting intent: parse a WWW-Authenticate / Proxy-Authenticate value. */
-export const parseChallenge = parseAuth;
-/** Alias documenting intent: parse an Authorization / Proxy-Authorization value. */
-export const parseCredentials = parseAuth;
 
 /** Format a name-addr: `"Display" <uri>;params` (display name quoted when present). */
 export function formatNameAddr(na: { displayName?: string; uri: string | Uri; params?: Map<string, string | null> }): string {

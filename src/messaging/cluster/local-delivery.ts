@@ -15,8 +15,7 @@
  * With one instance this changes nothing: both copies reach it, the first announces, the second is a
  * duplicate already announced.
  */
-import type { MessagingEvents } from './events.js';
-import type { ParsedMessage } from './parse.js';
+import type { InboundMessage } from '../inbound.js';
 
 const MAX_REMEMBERED = 20_000;
 
@@ -44,36 +43,37 @@ class Generation {
 }
 
 /**
- * What was announced recently: the newest `MAX_REMEMBERED / 2` to `MAX_REMEMBERED` keys. Two
+ * What this process announced recently (one instance per messaging context, i.e. per event bus and
+ * server; `create.ts` makes it): the newest `MAX_REMEMBERED / 2` to `MAX_REMEMBERED` keys. Two
  * generations of half the size each; when the current one is full it becomes the old one and the old
  * one is forgotten — the same keys as dropping the oldest half of one set when it is full, without
  * deleting ten thousand entries one by one.
  */
-interface Memory {
-  current: Generation;
-  old: Generation;
-}
+export class LocalAnnouncements {
+  private current = new Generation();
+  private old = new Generation();
 
-const announced = new WeakMap<MessagingEvents, Memory>();
-
-/** Is this copy addressed to a contact of ours (a registered WS binding), not the storage copy? */
-export function isContactCopy(msg: ParsedMessage): boolean {
-  const app = msg.request.headers.get('x-sylk-app');
-  return app === undefined || app.trim() === '';
+  /**
+   * True the first time `(kind, account, id)` is asked: the caller emits the live event. Later calls
+   * (another copy of the same MESSAGE) return false.
+   */
+  first(kind: string, account: string, id: string): boolean {
+    if (this.current.has(kind, account, id) || this.old.has(kind, account, id)) return false;
+    if (this.current.size >= MAX_REMEMBERED / 2) {
+      this.old = this.current;
+      this.current = new Generation();
+    }
+    this.current.add(kind, account, id);
+    return true;
+  }
 }
 
 /**
- * True the first time this process asks for `(kind, account, id)` on this event bus: the caller emits
- * the live event. Later calls (another copy of the same MESSAGE) return false.
+ * Is this copy addressed to a contact of ours (a registered WS binding), not the storage copy? Only a
+ * SIP request (its side-car) can be one.
  */
-export function firstLocally(events: MessagingEvents, kind: string, account: string, id: string): boolean {
-  let memory = announced.get(events);
-  if (!memory) announced.set(events, (memory = { current: new Generation(), old: new Generation() }));
-  if (memory.current.has(kind, account, id) || memory.old.has(kind, account, id)) return false;
-  if (memory.current.size >= MAX_REMEMBERED / 2) {
-    memory.old = memory.current;
-    memory.current = new Generation();
-  }
-  memory.current.add(kind, account, id);
-  return true;
+export function isContactCopy(msg: InboundMessage): boolean {
+  if (!msg.sip) return false;
+  const app = msg.sip.request.headers.get('x-sylk-app');
+  return app === undefined || app.trim() === '';
 }
