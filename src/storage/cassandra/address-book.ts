@@ -1,26 +1,14 @@
 /**
  * Cassandra table of the address books (`src/journal/address-book.ts`; `sylkrtc-websocket.md` §11):
  * `sylk_address_books`, one partition per account holding the book as JSON text and its version.
- * Part of the schema model (`schema.ts`), so `sylk-db dbinit` creates it. The compare-and-set is a
+ * Part of the schema model (`ADDRESS_BOOK_TABLE` in `schema.ts`), so `sylk-db dbinit` creates it. The compare-and-set is a
  * lightweight transaction (`INSERT … IF NOT EXISTS` for the first version, `UPDATE … IF version = ?`
  * after); reads are linearizable (LOCAL_SERIAL), so a server sees what another one just wrote.
  */
 import cassandra from 'cassandra-driver';
 import type { Client } from 'cassandra-driver';
 import type { AddressBookTable, StoredAddressBook } from '../../journal/address-book.js';
-import type { TableDefinition } from './schema.js';
-
-export const ADDRESS_BOOK_TABLE: TableDefinition = {
-  name: 'sylk_address_books',
-  columns: [
-    ['account', 'text'],
-    ['book', 'text'],
-    ['version', 'int'],
-  ],
-  primaryKey: 'account',
-  options: [],
-  original: false,
-};
+import { ADDRESS_BOOK_TABLE } from './schema.js';
 
 export class CassandraAddressBookTable implements AddressBookTable {
   private readonly table: string;

@@ -15,7 +15,6 @@
  * - `sylk_address_books`: the address book of each account (`address-book.ts`).
  */
 import type { Client } from 'cassandra-driver';
-import { ADDRESS_BOOK_TABLE } from './address-book.js';
 
 /** One table of the model: its CQL definition, columns (for `update`) and table options. */
 export interface TableDefinition {
@@ -54,6 +53,19 @@ export function pushTokensTableName(options: SchemaOptions): string {
   const name = options.pushTokensTable && options.pushTokensTable.length > 0 ? options.pushTokensTable : 'push_tokens';
   return checkIdentifier(name, 'table');
 }
+
+/** The address books (`address-book.ts`). */
+export const ADDRESS_BOOK_TABLE: TableDefinition = {
+  name: 'sylk_address_books',
+  columns: [
+    ['account', 'text'],
+    ['book', 'text'],
+    ['version', 'int'],
+  ],
+  primaryKey: 'account',
+  options: [],
+  original: false,
+};
 
 /**
  * The model, in `sylk-db dbinit`'s order (push tokens, accounts, journal, id map, public keys), then
