@@ -68,7 +68,8 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  setLogLevel(args.debug ? 'debug' : config.Server.log_level);
+  if (args.logLevel !== undefined) setLogLevel(args.logLevel, true);
+  else setLogLevel(config.Server.log_level);
   log.info({ version: programVersion(), files: config.meta.filesRead }, 'starting sylk-server');
   const configLog = logger.child({ module: 'config' });
   for (const advice of configAdvice(config)) configLog.warn(advice);

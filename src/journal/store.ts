@@ -17,6 +17,7 @@
  * Change policy: other areas code against this interface; it only changes additively.
  */
 import type { AccountStore } from './local-accounts.js';
+import type { AddressBookTable } from './address-book.js';
 import type {
   Account,
   ApiToken,
@@ -63,6 +64,8 @@ export interface JournalStore {
    * database. Unrelated to the account *records* below (last login, API token).
    */
   readonly localAccounts: AccountStore;
+  /** The address books kept in this store (`address-book.ts`; one table per engine, `storage/<engine>/address-book.ts`). */
+  addressBooks(): AddressBookTable;
 
   // ---------------------------------------------------------------- journal entries
 

@@ -7,6 +7,7 @@
  * what is engine-specific: connections, the group commit of adds, administration and lifecycle.
  */
 import type { AccountStore } from '../journal/local-accounts.js';
+import type { AddressBookTable } from '../journal/address-book.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../journal/store.js';
 import type {
   Account,
@@ -69,6 +70,7 @@ export abstract class TableStore implements JournalStore {
   abstract expire(olderThan: Date): Promise<ExpireResult>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
+  abstract addressBooks(): AddressBookTable;
 
   // ------------------------------------------------------------------ entries
 

@@ -19,5 +19,5 @@ export {
 export { GuessLimitedAuthenticator } from './limited-auth.js';
 export { ConnectionRegistry } from './registry.js';
 export { domainAllowed } from './context.js';
-export { FileAddressBookStore, MemoryAddressBookStore, type AddressBookStore } from './addressbook.js';
+export { MemoryAddressBookStore, TableAddressBookStore, type AddressBookStore } from './addressbook.js';
 export { SUBPROTOCOL, WS_PATH } from './protocol.js';

@@ -158,11 +158,15 @@ describe('sylk-db remove', () => {
     await withStore(path, async (s) => assert.equal(await s.countEntries('alice@example.com'), 10));
   });
 
-  test('remove all: journal, account, push tokens, keys', async () => {
+  test('remove all: journal, account, push tokens, keys, address book', async () => {
     const path = await seeded();
+    await withStore(path, async (s) => {
+      assert.ok(await s.addressBooks().write('alice@example.com', '{"contacts":[],"groups":[],"policies":[]}', 0));
+      assert.ok(await s.addressBooks().write('bob@example.com', '{"contacts":[],"groups":[],"policies":[]}', 0));
+    });
     const r = await sylkDb(['--store', `sqlite:${path}`, 'remove', 'all', 'alice@example.com'], fakeIo(['y']));
     assert.equal(r.code, 0);
-    for (const re of [/Removed 10 messages from alice@example.com/, /Removed alice@example.com from accounts/, /Removed 2 push tokens from alice@example.com/, /Removed public Key from alice@example.com/]) {
+    for (const re of [/Removed 10 messages from alice@example.com/, /Removed alice@example.com from accounts/, /Removed 2 push tokens from alice@example.com/, /Removed public Key from alice@example.com/, /Removed address book from alice@example.com/]) {
       assert.match(r.text, re);
     }
     await withStore(path, async (s) => {
@@ -171,6 +175,8 @@ describe('sylk-db remove', () => {
       assert.equal(await s.getPrivateKeyMessage('alice@example.com'), null);
       assert.deepEqual(await s.listPushTokens('alice@example.com'), []);
       assert.equal(await s.countEntries('bob@example.com'), 3);
+      assert.equal(await s.addressBooks().read('alice@example.com'), null);
+      assert.equal((await s.addressBooks().read('bob@example.com'))?.version, 1);
     });
   });
 

@@ -99,12 +99,21 @@ test('close() lets a request in flight finish, then refuses connections', async 
 });
 
 test('close() cuts connections that outlive the grace period', async () => {
-  const { s, base } = await start((srv) => srv.app.get('/hang', () => new Promise(() => undefined)));
+  let arrived!: () => void;
+  const inside = new Promise<void>((r) => (arrived = r));
+  const { s, base } = await start((srv) =>
+    srv.app.get('/hang', () => {
+      arrived();
+      return new Promise(() => undefined);
+    }),
+  );
   const pending = fetch(`${base}/hang`).then(
     () => 'answered',
     () => 'cut',
   );
-  await new Promise((r) => setTimeout(r, 50));
+  // Close only once the request is in the handler (a fixed wait let a loaded machine start the close
+  // first, and the request then got fastify's 503 for requests arriving while closing).
+  await inside;
   const t0 = Date.now();
   await s.close();
   assert.ok(Date.now() - t0 < 3000);

@@ -2,9 +2,9 @@
  * The RFC 4475 torture messages with the verdict our parser gives each, shared by the parser tests
  * and the transport tests (which send them over UDP/TCP).
  *
- * The groups come from ../shared/testdata/rfc4475/README.md (read and checked against the files
- * here); the per-file verdict follows the RFC's text for each case. Where the RFC allows either
- * outcome we pick one and say why (`note`). `expectAccept` is the parser's verdict; `expectStatus`
+ * The messages are in test/fixtures/rfc4475/ (extracted from the RFC's own base64 archive); the
+ * groups come from its README.md (read and checked against the files there); the per-file verdict
+ * follows the RFC's text for each case. Where the RFC allows either outcome we pick one and say why (`note`). `expectAccept` is the parser's verdict; `expectStatus`
  * the status a request that fails to parse gets (responses that fail are dropped: no status);
  * `appStatus` is what a complete element would answer an accepted message at the application layer.
  */
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const TORTURE_DIR = process.env.SYLK_RFC4475_DIR ?? fileURLToPath(new URL('../../../shared/testdata/rfc4475', import.meta.url));
+export const TORTURE_DIR = fileURLToPath(new URL('../fixtures/rfc4475', import.meta.url));
 
 export interface TortureCase {
   file: string;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeContext, settle, type FakeWs } from './fakes.js';
 import type { Connection } from '../../src/sylkrtc/connection.js';
+import { openStore } from '../../src/storage/index.js';
+import { TableAddressBookStore } from '../../src/sylkrtc/addressbook.js';
 
 const ALICE_HA1 = '93dfce8dfebfae8af4a726982429d23a';
 const BOB_HA1 = '37593d991414f52c30246c60c7798431';
@@ -264,21 +266,68 @@ test('address book: fetch has all three arrays; update echoes the object to all 
   req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'update', type: 'group', data: { id: 'g', name: 'G', contacts: [] }, transaction: '3' });
   req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'add', type: 'groupMember', data: {}, transaction: '4' });
   await settle();
-  const all = a1.ws.take();
-  // validation failures are answered on receipt (§1.10), ahead of the queued requests
-  assert.equal(all[0]!.transaction, '4');
-  assert.equal(all[0]!.sylkrtc, 'error');
-  const f1 = all.slice(1);
+  const f1 = a1.ws.take();
   const stored = { ...contact, defaultUri: uri };
   assert.deepEqual(f1[0], { sylkrtc: 'ack', transaction: '2' });
   assert.deepEqual(f1[1], { sylkrtc: 'account-event', account: 'alice@example.com', event: 'addressbook-updated', type: 'contact', action: 'add', contact: stored });
   assert.deepEqual(f1[2], { sylkrtc: 'ack', transaction: '3' });
-  assert.deepEqual(f1[3], { sylkrtc: 'account-event', account: 'alice@example.com', event: 'addressbook-update-failed', type: 'group', action: 'update', error: 'group g not found', id: 'g' });
-  assert.equal(f1.length, 4);
+  // `retryable` (react-native-sylkrtc 2.0.2): a missing object will not appear by trying again.
+  assert.deepEqual(f1[3], {
+    sylkrtc: 'account-event',
+    account: 'alice@example.com',
+    event: 'addressbook-update-failed',
+    type: 'group',
+    action: 'update',
+    error: 'group g not found',
+    id: 'g',
+    retryable: false,
+  });
+  // groupMember is a known type now (react-native-sylkrtc 2.0); its data is validated like any object.
+  assert.deepEqual(f1[4], { sylkrtc: 'error', transaction: '4', error: "Mandatory property 'groupId' of 'GroupMember' object is missing" });
+  assert.equal(f1.length, 5);
   assert.deepEqual(a2.ws.take(), [f1[1]]);
   req(a2.conn, { sylkrtc: 'account-fetch-addressbook', account: 'alice@example.com', transaction: '5' });
   await settle();
   assert.deepEqual((a2.ws.take()[1]!.addressbook as { contacts: unknown[] }).contacts, [stored]);
+
+  // groupMember add: the group's update goes to every device, the contact copied into the group.
+  req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'add', type: 'group', data: { id: 'g', name: 'G', contacts: [] }, transaction: '6' });
+  req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'add', type: 'groupMember', data: { groupId: 'g', contactId: 'c' }, transaction: '7' });
+  await settle();
+  const group = { id: 'g', name: 'G', attributes: {}, contacts: [stored] };
+  const memberEvent = { sylkrtc: 'account-event', account: 'alice@example.com', event: 'addressbook-updated', type: 'group', action: 'update', group };
+  assert.deepEqual(a1.ws.take().slice(2), [{ sylkrtc: 'ack', transaction: '7' }, memberEvent]);
+  assert.deepEqual(a2.ws.take()[1], memberEvent);
+  req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'add', type: 'groupMember', data: { groupId: 'g', contactId: 'c' }, transaction: '8' });
+  await settle();
+  assert.deepEqual(a1.ws.take(), [
+    { sylkrtc: 'ack', transaction: '8' },
+    {
+      sylkrtc: 'account-event',
+      account: 'alice@example.com',
+      event: 'addressbook-update-failed',
+      type: 'groupMember',
+      action: 'add',
+      error: 'contact c is already in group g',
+      id: 'g',
+      retryable: false,
+    },
+  ]);
+});
+
+test('address book: a storage failure is an update failure marked retryable', async () => {
+  const h = makeContext({ 'alice@example.com': ALICE_HA1 });
+  const store = await openStore({ engine: 'sqlite', path: ':memory:' }, { retentionDays: 0 });
+  h.ctx.addressBook = new TableAddressBookStore(store.addressBooks());
+  await store.close(); // every read and write of the book now fails
+  const a1 = h.connect();
+  await login(a1.conn, a1.ws, 'alice@example.com', ALICE_HA1);
+  req(a1.conn, { sylkrtc: 'account-update-addressbook', account: 'alice@example.com', action: 'add', type: 'policy', data: { id: 'p', name: 'P', uri: 'x@example.com', dialog: { policy: 'allow', subscribe: false }, presence: { policy: 'allow', subscribe: false } }, transaction: '1' });
+  await settle();
+  assert.deepEqual(a1.ws.take(), [
+    { sylkrtc: 'ack', transaction: '1' },
+    { sylkrtc: 'account-event', account: 'alice@example.com', event: 'addressbook-update-failed', type: 'policy', action: 'add', error: 'Internal error', id: 'p', retryable: true },
+  ]);
 });
 
 test('fan-out: message to every authenticated device exactly once, with each binding\'s own account string', async () => {

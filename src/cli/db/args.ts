@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 
 export type Command =
   | { name: 'help'; topic: string | null }
+  | { name: 'version' }
   | { name: 'dbinit' }
   | { name: 'remove'; what: 'all' | 'messages' | 'api_token' | 'push_token' | 'public_key'; account: string; contact: string | null }
   | { name: 'show'; account: string }
@@ -31,7 +32,7 @@ export interface Invocation {
 export class UsageError extends Error {}
 
 export const HELP: Record<string, string> = {
-  main: `usage: sylk-db [-h] [--config-dir PATH] [--store URL] [--yes] <command> ...
+  main: `usage: sylk-db [-h] [-v] [--config-dir PATH] [--store URL] [--yes] <command> ...
 
 SylkServer messaging storage maintenance.
 
@@ -52,6 +53,7 @@ commands:
 
 options:
   -h, --help         show this help (also after a command)
+  -v, --version      show the version and exit
   --config-dir PATH  local configuration directory (config.ini, webrtcgateway.ini)
   --store URL        use this store instead of the configured one
                      (sqlite:<path>, postgres://..., cassandra://host[,host]/keyspace)
@@ -122,6 +124,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         'config-dir': { type: 'string' },
         store: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
@@ -145,6 +148,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     yes: values.yes === true,
   };
   const [cmd, ...rest] = positionals;
+  if (values.version && !values.help) return { ...base, command: { name: 'version' } };
   if (values.help || cmd === undefined) return { ...base, command: { name: 'help', topic: cmd ?? null } };
   const extra = (max: number): void => {
     if (rest.length > max) throw new UsageError(`${cmd}: unexpected argument ${rest[max]}`);

@@ -45,7 +45,7 @@ async function warnAndConfirm(ctx: CommandContext, banner: string, warning: stri
 
 const short = (token: string): string => token.slice(0, 20);
 
-export async function runCommand(cmd: Exclude<Command, { name: 'help' } | { name: 'dbinit' }>, ctx: CommandContext): Promise<number> {
+export async function runCommand(cmd: Exclude<Command, { name: 'help' } | { name: 'version' } | { name: 'dbinit' }>, ctx: CommandContext): Promise<number> {
   switch (cmd.name) {
     case 'remove':
       return remove(cmd, ctx);
@@ -76,6 +76,7 @@ async function remove(cmd: Extract<Command, { name: 'remove' }>, ctx: CommandCon
       await store.removePublicKey(account);
       out.info(`Removed public Key from ${account}`);
       if (await store.removePrivateKeyMessage(account)) out.info(`Removed private key message from ${account}`);
+      if (await store.addressBooks().remove(account.toLowerCase())) out.info(`Removed address book from ${account}`);
       return 0;
     }
     case 'messages': {

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import type { JournalStore } from '../../journal/store.js';
 import { describeStore, openStore, parseStoreUrl, type StoreSpec } from '../../storage/index.js';
 import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
+import { programVersion } from '../server/version.js';
 import { HELP, parseCommandLine, UsageError, type Invocation } from './args.js';
 import { runCommand } from './commands.js';
 import { dbinit } from './dbinit.js';
@@ -34,6 +35,10 @@ export async function runSylkDb(argv: readonly string[], io: CliIo = processIo()
     io.err(`sylk-db: error: ${err.message}`);
     io.err(`Try 'sylk-db --help'.`);
     return 2;
+  }
+  if (inv.command.name === 'version') {
+    io.out(`sylk-db ${programVersion()}`);
+    return 0;
   }
   if (inv.command.name === 'help') {
     io.out(HELP[inv.command.topic ?? 'main'] ?? HELP.main!);

@@ -40,7 +40,7 @@ import { PushNotifier, startManagementServer, type ManagementServer } from '../.
 import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore } from '../../storage/index.js';
 import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
-import { ConnectionRegistry, FileAddressBookStore, SylkRtcGateway } from '../../sylkrtc/index.js';
+import { ConnectionRegistry, SylkRtcGateway, TableAddressBookStore } from '../../sylkrtc/index.js';
 import { watchShm, type ShmWatch } from '../../storage/sqlite/shm-watch.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
@@ -253,7 +253,9 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
     webOrigins,
     pingIntervalSec,
     limits,
-    addressBook: new FileAddressBookStore(addressBookDir),
+    // In the journal store (shared by every instance on it); the former per-account JSON files in
+    // addressBookDir are imported on first use.
+    addressBook: new TableAddressBookStore(store.addressBooks(), { legacyDir: addressBookDir }),
   });
   gateway.attach(http);
   stack.onStop('websocket', () => gateway.close());

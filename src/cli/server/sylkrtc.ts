@@ -29,7 +29,7 @@ export interface SylkRtcSettings {
   sipDomains: readonly string[] | '*';
   webOrigins: readonly string[] | '*';
   pingIntervalSec: number;
-  /** Directory of the file address book. */
+  /** Directory of the former one-file-per-account address books (imported into the store). */
   addressBookDir: string;
   /** What a client may hold before it authenticates (`sylkrtc/limits.ts`). */
   limits: ConnectionLimits;
@@ -46,7 +46,6 @@ export function sylkRtcSettingsFromConfig(config: Pick<Config, 'General' | 'File
       maxUnauthenticatedAccounts: g.websocket_max_unauthenticated_accounts,
       maxPasswordLength: g.websocket_max_password_length,
     },
-    // Instances sharing a store do not share these files.
     addressBookDir: join(config.FileStorage.storage_dir, 'addressbook'),
   };
 }

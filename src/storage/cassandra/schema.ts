@@ -13,6 +13,7 @@
  * - `sylk_accounts_by_api_token`: token → account, for HTTP authentication by token.
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
  * - `sylk_local_accounts`: the credentials of standalone mode (`local-accounts.ts`).
+ * - `sylk_address_books`: the address book of each account (`address-book.ts`).
  */
 import type { Client } from 'cassandra-driver';
 
@@ -67,6 +68,19 @@ export const LOCAL_ACCOUNTS_TABLE: TableDefinition = {
     ['disabled', 'boolean'],
   ],
   primaryKey: 'aor',
+  options: [],
+  original: false,
+};
+
+/** The address books (`address-book.ts`). */
+export const ADDRESS_BOOK_TABLE: TableDefinition = {
+  name: 'sylk_address_books',
+  columns: [
+    ['account', 'text'],
+    ['book', 'text'],
+    ['version', 'int'],
+  ],
+  primaryKey: 'account',
   options: [],
   original: false,
 };
@@ -210,6 +224,7 @@ export function schemaTables(options: SchemaOptions = {}): TableDefinition[] {
       original: false,
     },
     LOCAL_ACCOUNTS_TABLE,
+    ADDRESS_BOOK_TABLE,
   ];
 }
 

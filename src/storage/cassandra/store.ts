@@ -50,6 +50,8 @@ import { Accounts } from './accounts.js';
 import { CassandraAccountStore } from './local-accounts.js';
 import type { AccountStore } from '../../journal/local-accounts.js';
 import { CreatedAtClock } from './clock.js';
+import type { AddressBookTable } from '../../journal/address-book.js';
+import { CassandraAddressBookTable } from './address-book.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
 import { MAX_TTL, str, tableNames, type Client, type CqlDb, type Params, type Row, type Tables } from './db.js';
 import { EntryAdder, validEntry, type Outcome } from './entries-add.js';
@@ -86,6 +88,7 @@ export class CassandraStore extends TableStore {
   /** Local accounts (standalone mode), `local-accounts.ts`. */
   readonly localAccounts: AccountStore;
   private closed = false;
+  private readonly keyspace: string;
 
   constructor(
     private readonly client: Client,
@@ -93,9 +96,9 @@ export class CassandraStore extends TableStore {
     private readonly ownsClient = false,
   ) {
     super();
-    const keyspace = checkIdentifier(options.keyspace, 'keyspace');
-    this.t = tableNames(keyspace, options);
-    this.localAccounts = new CassandraAccountStore(client, keyspace, () => this.checkOpen());
+    this.keyspace = checkIdentifier(options.keyspace, 'keyspace');
+    this.t = tableNames(this.keyspace, options);
+    this.localAccounts = new CassandraAccountStore(client, this.keyspace, () => this.checkOpen());
     const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
     const now = options.now ?? Date.now;
     this.db = {
@@ -116,6 +119,11 @@ export class CassandraStore extends TableStore {
     this.pushTokens = new PushTokens(this.db);
     this.committer = new GroupCommitter<Op, Outcome>({ commit: (ops) => this.commit(ops), maxBatch: options.maxBatch });
   }
+  /** The address books, in this keyspace (`address-book.ts`). */
+  addressBooks(): AddressBookTable {
+    return new CassandraAddressBookTable(this.client, this.keyspace);
+  }
+
 
   // ------------------------------------------------------------------ plumbing
 

@@ -30,6 +30,8 @@ import type { AccountStore } from '../../journal/local-accounts.js';
 import { ident, type PgDb } from './db.js';
 import { PgEntries } from './entries.js';
 import { PgKeys } from './keys.js';
+import type { AddressBookTable } from '../../journal/address-book.js';
+import { ensureAddressBookTable, PostgresAddressBookTable } from './address-book.js';
 import { migrate } from './migrations.js';
 import { PgPushTokens } from './push-tokens.js';
 
@@ -113,10 +115,16 @@ export class PostgresStore extends TableStore {
     try {
       if (this.options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(this.options.schema)}`);
       await migrate(client);
+      await ensureAddressBookTable(client);
     } finally {
       client.release();
     }
     this.stopRetention = startRetention((d) => this.expire(d), this.options);
+  }
+
+  /** The address books, in this database (`address-book.ts`). */
+  addressBooks(): AddressBookTable {
+    return new PostgresAddressBookTable(this.pool);
   }
 
   // ------------------------------------------------------------------ group commit

@@ -31,6 +31,8 @@ import { startRetention, type RetentionOptions } from '../retention.js';
 import { accountPage, ACCOUNT_TABLES } from '../sql-entry.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openConnection, type ConnectionSettings } from './connection.js';
+import type { AddressBookTable } from '../../journal/address-book.js';
+import { ensureAddressBookTable, SqliteAddressBookTable } from './address-book.js';
 import { migrate } from './migrations.js';
 import { SqliteAccounts } from './accounts.js';
 import { SqliteAccountStore } from './local-accounts.js';
@@ -137,6 +139,7 @@ export class SqliteStore extends TableStore {
     };
     this.db = openConnection(options.path, settings);
     migrate(this.db);
+    ensureAddressBookTable(this.db);
     this.listAccountsStmt = this.db.prepare(LIST_ACCOUNTS);
     const tables: SqliteDb = { db: this.db, write: (op) => this.write(op), checkOpen: () => this.checkOpen() };
     this.entries = new SqliteEntries(tables);
@@ -182,6 +185,11 @@ export class SqliteStore extends TableStore {
   private write<K extends WriteOp['t']>(op: Extract<WriteOp, { t: K }>): Promise<WriteResults[K]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return this.committer.submit(op) as Promise<WriteResults[K]>;
+  }
+
+  /** The address books, in this store's file (`address-book.ts`). */
+  addressBooks(): AddressBookTable {
+    return new SqliteAddressBookTable((op) => this.write(op));
   }
 
   private checkOpen(): void {

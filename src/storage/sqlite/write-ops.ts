@@ -23,6 +23,7 @@ import {
   type PushToken,
 } from '../../journal/types.js';
 import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues as pushSqlEntryValues, PRIVATE_KEY_COLUMNS, PUSH_TOKEN_COLUMNS, type SqlEntryRow } from '../sql-entry.js';
+import { addressBookExecutor, type AddressBookOp, type AddressBookResults } from './address-book.js';
 
 /**
  * Journal entries to insert, in the flat layout of `sql-entry.ts` (`ENTRY_FIELDS` per entry) with
@@ -69,10 +70,11 @@ export type WriteOp =
   | { t: 'removePushTokensByToken'; account: string; token: string }
   | { t: 'removePushTokens'; account: string }
   | { t: 'expireBatch'; olderThan: number; batch: number }
-  | { t: 'expireTokens'; now: number };
+  | { t: 'expireTokens'; now: number }
+  | AddressBookOp;
 
 /** What each op resolves to (all structured-clone safe). */
-export interface WriteResults {
+export interface WriteResults extends AddressBookResults {
   addMany: boolean[];
   updateState: UpdateStateResult | null;
   removeMessage: JournalEntry | null;
@@ -198,8 +200,14 @@ export function createWriteExecutor(db: DB): WriteExecutor {
   const entryById = (account: string, messageId: string): EntryRow | undefined =>
     s.entryById.get(account, messageId, account) as EntryRow | undefined;
 
+  const addressBook = addressBookExecutor(db);
+
   const apply = (op: WriteOp): unknown => {
     switch (op.t) {
+      case 'readAddressBook':
+      case 'writeAddressBook':
+      case 'removeAddressBook':
+        return addressBook(op);
       case 'addMany': {
         const inserted: boolean[] = [];
         for (let i = 0; i < op.entries.length; i += ENTRY_FIELDS) inserted.push(insertEntry(op.entries, i, op.now));
