@@ -16,6 +16,7 @@
  *
  * Change policy: other areas code against this interface; it only changes additively.
  */
+import type { BindingStore } from '../registrar/bindings.js';
 import type {
   Account,
   ApiToken,
@@ -56,6 +57,9 @@ export interface ExpireResult {
 export interface JournalStore {
   /** Engine name (`sqlite`, `postgres`, `cassandra`), for logs and `sylk-db`. */
   readonly engine: string;
+
+  /** The registrar's bindings (`standalone.md` §3); every engine has them, test doubles may not. */
+  readonly registrations?: BindingStore;
 
   // ---------------------------------------------------------------- journal entries
 

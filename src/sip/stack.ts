@@ -359,7 +359,7 @@ export class SipStack implements SipClient {
     }
 
     if (!isReliable(flow.protocol)) this.deferTrying(r);
-    const incoming: IncomingRequest = { request: req, source: flow.remote };
+    const incoming: IncomingRequest = { request: req, source: flow.remote, flow };
     let p: Promise<ResponseSpec>;
     try {
       p = handler(incoming);
@@ -497,7 +497,7 @@ export class SipStack implements SipClient {
     countRequest('out', out.method);
     let targets: SendTarget[];
     try {
-      targets = await this.resolve(out);
+      targets = out.target ? [out.target] : await this.resolve(out);
     } catch (err) {
       log.warn({ err: (err as Error).message, uri: out.uri }, 'no next hop for outgoing SIP request');
       targets = [];

@@ -93,6 +93,19 @@ export class TransportLayer {
   private readonly ports: Partial<Record<TransportProtocol, number>> = {};
   private listening = false;
   onMessage: MessageSink = () => {};
+  private readonly closeListeners = new Set<(conn: Connection) => void>();
+
+  /** Call `listener` whenever a stream/WebSocket connection closes (a registrar drops its bindings). */
+  onConnectionClosed(listener: (conn: Connection) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** The open connection to `proto:ip:port`, if any. */
+  connectionTo(target: TransportAddress): Connection | undefined {
+    const c = this.byKey.get(connectionKey(target.protocol, target.address, target.port));
+    return c && !c.closed ? c : undefined;
+  }
 
   constructor(private readonly options: TransportLayerOptions) {}
 
@@ -303,6 +316,13 @@ export class TransportLayer {
     conn.onClose = () => {
       this.all.delete(conn);
       if (this.byKey.get(key) === conn) this.byKey.delete(key);
+      for (const l of this.closeListeners) {
+        try {
+          l(conn);
+        } catch (err) {
+          log.error({ err }, 'connection close listener failed');
+        }
+      }
     };
   }
 

@@ -38,6 +38,8 @@ import {
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
 import { migrate } from './migrations.js';
+import type { BindingStore } from '../../registrar/bindings.js';
+import { PostgresBindings } from './registrations.js';
 
 export interface PostgresStoreOptions extends RetentionOptions {
   /** `postgres://user:pass@host:port/db`; when absent, libpq environment variables (PGHOST, ...). */
@@ -79,6 +81,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 export class PostgresStore implements JournalStore {
   readonly engine = 'postgres';
+  /** The registrar's bindings (standalone mode, `registrations.ts`). */
+  readonly registrations: BindingStore;
   private readonly pool: pg.Pool;
   private readonly committer: GroupCommitter<Op, unknown>;
   private stopRetention: () => void = () => undefined;
@@ -93,6 +97,7 @@ export class PostgresStore implements JournalStore {
     if (options.schema) config.options = `-c search_path=${ident(options.schema)}`;
     this.pool = new pg.Pool(config);
     this.pool.on('error', () => undefined); // idle client errors: the next query reports them
+    this.registrations = new PostgresBindings(this.pool);
     this.committer = new GroupCommitter<Op, unknown>({
       commit: (ops) => this.commit(ops),
       maxBatch: options.maxBatch,

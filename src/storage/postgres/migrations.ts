@@ -10,6 +10,7 @@
  * `private_keys`, `push_tokens`. `disposition` is JSON text (null = no notification requested).
  */
 import type { PoolClient } from 'pg';
+import { REGISTRATIONS_MIGRATION } from './registrations.js';
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
@@ -82,6 +83,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'index for since queries',
     sql: `CREATE INDEX entries_account_created ON entries (account, created_at, seq);`,
   },
+  { version: 3, name: 'registrar bindings (standalone mode)', sql: REGISTRATIONS_MIGRATION },
 ];
 
 /** Arbitrary constant key of the advisory lock taken while migrating. */

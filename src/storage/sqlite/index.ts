@@ -46,6 +46,8 @@ import { openConnection, type ConnectionSettings } from './connection.js';
 import { migrate } from './migrations.js';
 import { pushEntryValues, type EntryValues, type WriteOp, type WriteResults } from './write-ops.js';
 import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
+import type { BindingStore } from '../../registrar/bindings.js';
+import { SqliteBindings } from './registrations.js';
 
 const log = logger.child({ module: 'storage.sqlite' });
 
@@ -115,6 +117,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 export class SqliteStore implements JournalStore {
   readonly engine = 'sqlite';
+  /** The registrar's bindings (standalone mode, `registrations.ts`). */
+  readonly registrations: BindingStore;
   private readonly db: DB;
   private readonly writer: Writer;
   private readonly committer: GroupCommitter<WriteOp, unknown>;
@@ -135,6 +139,7 @@ export class SqliteStore implements JournalStore {
     };
     this.db = openConnection(options.path, settings);
     migrate(this.db);
+    this.registrations = new SqliteBindings(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.s = {
       idSeq: p('SELECT seq FROM message_ids WHERE account = ? AND message_id = ?'),
