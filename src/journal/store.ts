@@ -16,6 +16,7 @@
  *
  * Change policy: other areas code against this interface; it only changes additively.
  */
+import type { AccountStore } from '../accounts/types.js';
 import type { BindingStore } from '../registrar/bindings.js';
 import type {
   Account,
@@ -58,6 +59,11 @@ export interface JournalStore {
   /** Engine name (`sqlite`, `postgres`, `cassandra`), for logs and `sylk-db`. */
   readonly engine: string;
 
+  /**
+   * The local accounts of standalone mode (`accounts/types.ts`, `standalone.md` §2), in the same
+   * database. Unrelated to the account *records* below (last login, API token).
+   */
+  readonly accounts: AccountStore;
   /** The registrar's bindings (`standalone.md` §3); every engine has them, test doubles may not. */
   readonly registrations?: BindingStore;
 

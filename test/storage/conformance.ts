@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { JournalStore } from '../../src/journal/store.js';
 import type { JournalEntry, NewJournalEntry, PushToken } from '../../src/journal/types.js';
+import { runAccountConformance } from './conformance-accounts.js';
 
 export interface ConformanceOptions {
   /** Does `expire()` delete entries by `createdAt` (SQL engines)? Default true. */
@@ -62,6 +63,8 @@ export function runConformance(name: string, makeStore: () => Promise<JournalSto
     after(async () => {
       await store?.close();
     });
+
+    runAccountConformance(() => store);
 
     describe('entries', () => {
       test('add stores every field and getEntry returns it', async () => {

@@ -12,8 +12,10 @@
  * - `sylk_api_tokens`: the exact expiry of the API token (`chat_accounts.api_token` only has a TTL).
  * - `sylk_accounts_by_api_token`: token → account, for HTTP authentication by token.
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
+ * - `sylk_local_accounts`: the credentials of standalone mode (`accounts.ts`).
  */
 import type { Client } from 'cassandra-driver';
+import { LOCAL_ACCOUNTS_TABLE } from './accounts.js';
 
 /** One table of the model: its CQL definition, columns (for `update`) and table options. */
 export interface TableDefinition {
@@ -191,6 +193,7 @@ export function schemaTables(options: SchemaOptions = {}): TableDefinition[] {
       options: [],
       original: false,
     },
+    LOCAL_ACCOUNTS_TABLE,
   ];
 }
 

@@ -40,6 +40,7 @@
  * original overwrites blindly too).
  */
 import cassandra from 'cassandra-driver';
+import type { AccountStore } from '../../accounts/types.js';
 import { GroupCommitter } from '../../journal/group-commit.js';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
@@ -62,6 +63,7 @@ import {
   type QueryResult,
   type UnreadCounts,
 } from '../../journal/types.js';
+import { CassandraAccountStore } from './accounts.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
 import { checkIdentifier, ensureSchema, ORIGINAL_API_TOKEN_TTL_SECONDS, pushTokensTableName, schemaTables, type SchemaOptions } from './schema.js';
 
@@ -186,6 +188,8 @@ function ttlOf(row: Row): number {
 
 export class CassandraStore implements JournalStore {
   readonly engine = 'cassandra';
+  /** Local accounts (standalone mode), `accounts.ts`. */
+  readonly accounts: AccountStore;
   private readonly ks: string;
   private readonly t: {
     journal: string;
@@ -214,6 +218,7 @@ export class CassandraStore implements JournalStore {
     private readonly ownsClient = false,
   ) {
     this.ks = checkIdentifier(options.keyspace, 'keyspace');
+    this.accounts = new CassandraAccountStore(client, this.ks, () => this.checkOpen());
     const q = (t: string): string => `${this.ks}.${t}`;
     this.t = {
       journal: q('chat_messages_by_timestamp'),

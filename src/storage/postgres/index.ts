@@ -16,6 +16,7 @@
  */
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
+import type { AccountStore } from '../../accounts/types.js';
 import { GroupCommitter } from '../../journal/group-commit.js';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
@@ -37,6 +38,7 @@ import {
 } from '../../journal/types.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
+import { PostgresAccountStore } from './accounts.js';
 import { migrate } from './migrations.js';
 import type { BindingStore } from '../../registrar/bindings.js';
 import { PostgresBindings } from './registrations.js';
@@ -81,6 +83,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 export class PostgresStore implements JournalStore {
   readonly engine = 'postgres';
+  /** Local accounts (standalone mode), `accounts.ts`. */
+  readonly accounts: AccountStore;
   /** The registrar's bindings (standalone mode, `registrations.ts`). */
   readonly registrations: BindingStore;
   private readonly pool: pg.Pool;
@@ -97,6 +101,10 @@ export class PostgresStore implements JournalStore {
     if (options.schema) config.options = `-c search_path=${ident(options.schema)}`;
     this.pool = new pg.Pool(config);
     this.pool.on('error', () => undefined); // idle client errors: the next query reports them
+    this.accounts = new PostgresAccountStore((sql, params) => {
+      this.checkOpen();
+      return this.pool.query(sql, params);
+    });
     this.registrations = new PostgresBindings(this.pool);
     this.committer = new GroupCommitter<Op, unknown>({
       commit: (ops) => this.commit(ops),

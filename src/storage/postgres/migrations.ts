@@ -8,8 +8,10 @@
  * of several servers so that `seq` order equals commit order and cursors never skip an entry),
  * `message_ids` (the id map; its primary key makes `add` idempotent), `accounts`, `public_keys`,
  * `private_keys`, `push_tokens`. `disposition` is JSON text (null = no notification requested).
+ * `local_accounts` (migration 3): the credentials of standalone mode (`accounts.ts`).
  */
 import type { PoolClient } from 'pg';
+import { LOCAL_ACCOUNTS_SQL } from './accounts.js';
 import { REGISTRATIONS_MIGRATION } from './registrations.js';
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -83,7 +85,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'index for since queries',
     sql: `CREATE INDEX entries_account_created ON entries (account, created_at, seq);`,
   },
-  { version: 3, name: 'registrar bindings (standalone mode)', sql: REGISTRATIONS_MIGRATION },
+  { version: 3, name: 'local accounts', sql: LOCAL_ACCOUNTS_SQL },
+  { version: 4, name: 'registrar bindings (standalone mode)', sql: REGISTRATIONS_MIGRATION },
 ];
 
 /** Arbitrary constant key of the advisory lock taken while migrating. */

@@ -22,6 +22,7 @@
 import type { Database as DB, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AccountStore } from '../../accounts/types.js';
 import { GroupCommitter } from '../../journal/group-commit.js';
 import type { AccountPage, ExpireResult, JournalStore, UpdateStateResult } from '../../journal/store.js';
 import type {
@@ -41,6 +42,7 @@ import type {
 import { logger } from '../../util/logger.js';
 import { startRetention, type RetentionOptions } from '../retention.js';
 import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
+import { SqliteAccountStore } from './accounts.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openConnection, type ConnectionSettings } from './connection.js';
 import { migrate } from './migrations.js';
@@ -117,6 +119,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 export class SqliteStore implements JournalStore {
   readonly engine = 'sqlite';
+  /** Local accounts (standalone mode), `accounts.ts`. */
+  readonly accounts: AccountStore;
   /** The registrar's bindings (standalone mode, `registrations.ts`). */
   readonly registrations: BindingStore;
   private readonly db: DB;
@@ -139,6 +143,7 @@ export class SqliteStore implements JournalStore {
     };
     this.db = openConnection(options.path, settings);
     migrate(this.db);
+    this.accounts = new SqliteAccountStore(this.db, () => this.checkOpen());
     this.registrations = new SqliteBindings(this.db);
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.s = {
