@@ -39,6 +39,8 @@ import { SylkRtcGateway } from '../../sylkrtc/server.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
 import { sipStackOptionsFromConfig } from './sip.js';
+import { createStandaloneSip, isStandalone, type StandaloneSip } from './standalone-sip.js';
+import { GuessLimiter } from '../../accounts/guess-limiter.js';
 
 export interface ComposeOptions {
   /** Program version (health report, User-Agent). */
@@ -63,6 +65,10 @@ export interface Parts {
   pushManagement?: ManagementServer;
   sip?: SipStack;
   messaging?: Messaging;
+  /** Standalone mode: the registrar, the in-process router and SIP delivery (`standalone-sip.ts`). */
+  standaloneSip?: StandaloneSip;
+  /** The guessing limiter of every credential check of this instance (`standalone.md` §5). */
+  limiter?: GuessLimiter;
   http?: HttpServer;
   gateway?: SylkRtcGateway;
 }
@@ -140,12 +146,16 @@ async function startPush(parts: Parts, stack: StopStack, store: JournalStore): P
   return push;
 }
 
-function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
+function createMessagingLayer(parts: Parts, stack: StopStack, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
   const { config } = parts;
+  // Standalone mode: this server is also the registrar and the proxy (standalone.md §3).
+  const standalone = isStandalone(config)
+    ? createStandaloneSip({ config, sip, store, limiter: (parts.limiter ??= new GuessLimiter()), log: parts.logger.child({ module: 'registrar' }) })
+    : undefined;
   const messaging = createMessaging({
     config,
     store,
-    client: sip,
+    client: standalone?.router ?? sip,
     version,
     // Until the web server listens (a MESSAGE may come first), use the configured port.
     webBaseUrl: () => webBaseUrl(config, parts.http?.server.listening ? parts.http.port() : config.WebServer.local_port),
@@ -159,7 +169,11 @@ function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, 
         messageId: m.message_id,
       }),
   });
-  sip.setHandler(messaging.handler);
+  if (standalone) {
+    standalone.attach(messaging);
+    stack.onStop('registrar', async () => standalone.stop());
+    parts.standaloneSip = standalone;
+  } else sip.setHandler(messaging.handler);
   parts.messaging = messaging;
   return messaging;
 }
@@ -230,7 +244,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     // 3.–5. SIP stack and the messaging pipeline as its request handler.
     const sip = new SipStack(sipStackOptionsFromConfig(config, options.version));
     parts.sip = sip;
-    const messaging = createMessagingLayer(parts, sip, store, push, options.version);
+    const messaging = createMessagingLayer(parts, stack, sip, store, push, options.version);
     await startSip(parts, stack, sip);
     // 6. Web server and the WebSocket API (stopped before the web server: registered after it).
     const http = createWeb(parts, options);
