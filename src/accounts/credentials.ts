@@ -9,6 +9,9 @@ import { computeHa1 } from '../sip/digest.js';
 import type { AccountAor } from './aor.js';
 import type { Ha1Pair, LocalAccount } from './types.js';
 
+/** The parts of an account the checks read. */
+export type AccountSecrets = Pick<LocalAccount, 'aor' | 'ha1Md5' | 'ha1Sha256'>;
+
 /** The shortest password `sylk-db account add|passwd` and sign-up accept (`standalone.md` §6). */
 export const MIN_PASSWORD_LENGTH = 8;
 
@@ -33,12 +36,12 @@ function partsOf(aor: string): { user: string; domain: string } {
 }
 
 /** Does `password` (plaintext) match the account? */
-export function passwordMatches(account: LocalAccount, password: string): boolean {
+export function passwordMatches(account: AccountSecrets, password: string): boolean {
   return sameHex(ha1sFor(partsOf(account.aor), password).ha1Sha256, account.ha1Sha256);
 }
 
 /** Does `ha1` (an HA1 a client computed: MD5, or SHA-256 by its length) match the account? */
-export function ha1Matches(account: LocalAccount, ha1: string): boolean {
+export function ha1Matches(account: AccountSecrets, ha1: string): boolean {
   if (!/^[0-9a-fA-F]+$/.test(ha1)) return false;
   if (ha1.length === 32) return sameHex(ha1, account.ha1Md5);
   if (ha1.length === 64) return sameHex(ha1, account.ha1Sha256);
@@ -46,7 +49,7 @@ export function ha1Matches(account: LocalAccount, ha1: string): boolean {
 }
 
 /** The stored HA1 for a digest algorithm name (`MD5`, `SHA-256`, their `-sess` forms), or undefined. */
-export function ha1ForAlgorithm(account: LocalAccount, algorithm: string | undefined): string | undefined {
+export function ha1ForAlgorithm(account: AccountSecrets, algorithm: string | undefined): string | undefined {
   const base = (algorithm ?? 'MD5').toUpperCase().replace(/-SESS$/, '');
   if (base === 'MD5') return account.ha1Md5;
   if (base === 'SHA-256') return account.ha1Sha256;

@@ -7,8 +7,8 @@
  * Keys resolve in table order, sections in file order (config.ini, webrtcgateway.ini, auth.ini), so a
  * derived default may read any key listed before it (`ctx.get(section, key)`).
  *
- * Our additions (marked below): SIP limits in `[SIP]`, the `[Storage]` and `[Push]` sections of
- * webrtcgateway.ini. The original reads only the keys it knows, so a file with our additions still
+ * Our additions (marked below): `[Server] mode`, SIP limits in `[SIP]`, the `[Storage]`, `[Push]`
+ * and `[Accounts]` sections of webrtcgateway.ini. The original reads only the keys it knows, so a file with our additions still
  * works with SylkServer.
  */
 import { join } from 'node:path';
@@ -44,9 +44,14 @@ export const LOG_LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as c
 
 export const STORAGE_BACKENDS = ['sqlite', 'postgres', 'cassandra'] as const;
 
+/** `[Server] mode` (`standalone.md` §1): behind a SIP proxy (SylkServer's way), or the whole service. */
+export const SERVER_MODES = ['proxy', 'standalone'] as const;
+
 // ------------------------------------------------------------------------------------------ config.ini
 
 const Server = {
+  // --- sylk-messaging addition (standalone.md §1): absent = proxy, as SylkServer ---
+  mode: oneOf(SERVER_MODES, 'proxy'),
   /** Unknown application names are rejected (warning) and `conference` stays, as in the original. */
   default_application: oneOf(APPLICATIONS, 'conference'),
   application_map: appMap({ echo: 'echo' }),
@@ -175,6 +180,12 @@ const Storage = {
   group_commit: bool(true),
 };
 
+/** sylk-messaging addition (`standalone.md` §6): local accounts of standalone mode. */
+const Accounts = {
+  /** `POST /webrtcgateway/accounts` creates accounts (rate-limited per client address). */
+  allow_signup: bool(false),
+};
+
 // ------------------------------------------------------------------------------------------- auth.ini
 
 const ExternalAuth = {
@@ -199,7 +210,7 @@ export const roomSection = {
 /** Files, in reading order, and their fixed sections, in resolution order. */
 export const SCHEMA = {
   'config.ini': { Server, SIP, WebServer, ThorNetwork, MSRP },
-  'webrtcgateway.ini': { General, Janus, Cassandra, FileStorage, Storage, Push: pushSection },
+  'webrtcgateway.ini': { General, Janus, Cassandra, FileStorage, Storage, Push: pushSection, Accounts },
   'auth.ini': { ExternalAuth },
 } satisfies Record<string, Record<string, Record<string, Field<unknown>>>>;
 

@@ -26,3 +26,9 @@ export async function removeTransferFiles(root: string, account: string, contact
   const dir = transferDir(root, account, contact, transferId);
   if (dir) await rm(dir, { recursive: true, force: true });
 }
+
+/** Delete every uploaded file in `account`'s layout (`sylk-db account remove`); missing is fine. */
+export async function removeAccountFiles(root: string, account: string): Promise<void> {
+  const ha = aorHash(account);
+  await rm(join(root, ha[0]!, ha), { recursive: true, force: true });
+}

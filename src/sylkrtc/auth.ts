@@ -9,12 +9,15 @@
  *   proxy's 200 proves the credentials. A final 401/407 (the stack already retried once with the
  *   credentials) is reported as "904 No matching challenge", the text the original's SIP stack gave, so
  *   the apps show "Wrong account or password"; other failures as "CODE REASON".
- * - {@link LocalCredentialAuthenticator}: for a standalone mode without a proxy, compares the HA1 (or
- *   a clear-text password's HA1, realm = domain) with a stored one.
+ * - {@link LocalCredentialAuthenticator}: standalone mode (`standalone.md` §4), compares the HA1 (or
+ *   a clear-text password's HA1, realm = domain) with the stored account's.
+ *
+ * Either is wrapped in `GuessLimitedAuthenticator` (`limited-auth.ts`, `standalone.md` §5).
  */
 import { randomUUID } from 'node:crypto';
 import type { DigestCredentials, SipClient } from '../sip/api.js';
-import { computeHa1 } from '../sip/digest.js';
+import { ha1Matches, passwordMatches } from '../accounts/credentials.js';
+import type { LocalAccount } from '../accounts/types.js';
 import { logger } from '../util/logger.js';
 import { WS_CONTACT_PARAM } from '../messaging/sync-relay.js';
 import { splitAor } from './aor.js';
@@ -31,6 +34,8 @@ export interface AuthSubject {
   userAgent: string | null;
   /** Opaque id of the connection (makes each binding's Contact unique). */
   connectionId: string;
+  /** The client's address (the WebSocket peer), for the guessing limits (`standalone.md` §5). */
+  remoteAddress: string;
 }
 
 export type AuthEvent = { state: 'registered' } | { state: 'failed'; reason: string };
@@ -76,7 +81,8 @@ export interface SipRegistrationOptions {
   retryMs?: number;
 }
 
-const WRONG_CREDENTIALS = '904 No matching challenge';
+/** The answer to wrong credentials, an unknown account and a blocked guesser alike (§4.3). */
+export const WRONG_CREDENTIALS = '904 No matching challenge';
 
 function grantedExpires(headers: { get(n: string): string | undefined; getAll(n: string): string[] }, contactMarker: string, asked: number): number {
   for (const value of headers.getAll('contact')) {
@@ -212,12 +218,21 @@ export class SipRegistrationAuthenticator implements AccountAuthenticator {
 
 // ------------------------------------------------------------------ local check
 
+/** What the local check needs of a stored account (`accounts/types.ts` `LocalAccount`). */
+export type StoredCredentials = Pick<LocalAccount, 'aor' | 'ha1Md5' | 'ha1Sha256' | 'disabled'>;
+
 export interface LocalCredentialOptions {
-  /** The stored HA1 for `user@domain` (realm = domain), or null for an unknown user. */
-  lookupHa1(aor: string): Promise<string | null>;
+  /** The account for a binding's AOR (realm = its domain), or null when there is none. */
+  lookup(aor: string): Promise<StoredCredentials | null>;
 }
 
-/** Standalone mode (§4.3 "Recommended"): compare with a stored HA1; no SIP traffic. */
+/**
+ * Standalone mode (`standalone.md` §4, §4.3 "verify the credentials yourself"): `account-add`'s
+ * password is an HA1 (32 hex digits, MD5, realm = domain) or, for `ha1: false` clients, the
+ * plaintext; it is compared with the stored account's. Unknown, disabled and wrong all answer the
+ * same `904`, so nothing tells whether the account exists. No SIP traffic. Guessing limits are the
+ * job of `GuessLimitedAuthenticator` around it.
+ */
 export class LocalCredentialAuthenticator implements AccountAuthenticator {
   constructor(private readonly opts: LocalCredentialOptions) {}
 
@@ -226,10 +241,12 @@ export class LocalCredentialAuthenticator implements AccountAuthenticator {
     void (async () => {
       let event: AuthEvent;
       try {
-        const stored = await this.opts.lookupHa1(subject.aor);
-        const { user, domain } = splitAor(subject.aor);
-        const given = HA1_RE.test(subject.password) ? subject.password : computeHa1(user, domain, subject.password);
-        event = stored !== null && stored.toLowerCase() === given ? { state: 'registered' } : { state: 'failed', reason: WRONG_CREDENTIALS };
+        const account = await this.opts.lookup(subject.aor);
+        const ok =
+          account !== null &&
+          !account.disabled &&
+          ((HA1_RE.test(subject.password) && ha1Matches(account, subject.password)) || passwordMatches(account, subject.password));
+        event = ok ? { state: 'registered' } : { state: 'failed', reason: WRONG_CREDENTIALS };
       } catch (err) {
         log.error({ err }, 'credential lookup failed');
         event = { state: 'failed', reason: '500 Internal Server Error' };

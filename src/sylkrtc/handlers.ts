@@ -124,7 +124,7 @@ const accountRegister: Handler<'account-register'> = async (ctx, conn, req) => {
       if (old) await old.stop({ keepBinding: true });
       if (gen !== b.generation || conn.closed) return;
       b.session = ctx.authenticator.start(
-        { aor: b.aor, password: b.password, displayName: b.displayName, userAgent: b.userAgent, connectionId: conn.id },
+        { aor: b.aor, password: b.password, displayName: b.displayName, userAgent: b.userAgent, connectionId: conn.id, remoteAddress: conn.remoteAddress },
         (ev) => void onAuthEvent(ctx, b, gen, ev),
       );
     })();

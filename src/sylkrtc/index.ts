@@ -15,6 +15,7 @@ export {
   type AuthSubject,
   type SipRegistrationOptions,
 } from './auth.js';
+export { GuessLimitedAuthenticator } from './limited-auth.js';
 export { ConnectionRegistry, defaultRegistry, isDeviceOnline } from './registry.js';
 export { FileAddressBookStore, MemoryAddressBookStore, type AddressBookStore } from './addressbook.js';
 export { SUBPROTOCOL, WS_PATH } from './protocol.js';

@@ -16,7 +16,7 @@ class FakeSip implements SipClient {
   }
 }
 
-const subject = { aor: 'alice@example.com', password: '93dfce8dfebfae8af4a726982429d23a', displayName: 'Alice', userAgent: 'UA', connectionId: 'c1' };
+const subject = { aor: 'alice@example.com', password: '93dfce8dfebfae8af4a726982429d23a', displayName: 'Alice', userAgent: 'UA', connectionId: 'c1', remoteAddress: '192.0.2.1' };
 
 test('credentials: HA1 by default, clear text otherwise', () => {
   assert.deepEqual(credentialsFor('alice@example.com', subject.password), { username: 'alice', ha1: subject.password });
@@ -81,7 +81,8 @@ test('REGISTER: final 401 → 904 reason; other failures as CODE REASON; no refr
 });
 
 test('local authenticator compares HA1 (or the clear-text password\'s HA1)', async () => {
-  const auth = new LocalCredentialAuthenticator({ lookupHa1: async (aor) => (aor === 'alice@example.com' ? subject.password : null) });
+  const stored = { aor: 'alice@example.com', ha1Md5: subject.password, ha1Sha256: ha1('alice', 'example.com', 'wonderland', 'SHA-256'), disabled: false };
+  const auth = new LocalCredentialAuthenticator({ lookup: async (aor) => (aor === 'alice@example.com' ? stored : null) });
   const run = (password: string, aor = 'alice@example.com') =>
     new Promise<AuthEvent>((resolve) => auth.start({ ...subject, aor, password }, resolve));
   assert.deepEqual(await run(subject.password), { state: 'registered' });

@@ -20,9 +20,9 @@ import { ForkingProxy } from './forking-proxy.js';
 import { startSippProxy, type Sipp } from './sipp.js';
 
 export const PASSWORD = 'secret';
-export const ha1Of = (aor: string): string => {
+export const ha1Of = (aor: string, algorithm = 'MD5'): string => {
   const [user, domain] = aor.split('@') as [string, string];
-  return computeHa1(user, domain, PASSWORD);
+  return computeHa1(user, domain, PASSWORD, algorithm);
 };
 
 export interface Harness {
@@ -71,7 +71,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     stack.setHandler(messaging.handler);
     const authenticator: AccountAuthenticator = opts.sippPort
       ? new SipRegistrationAuthenticator({ sip: stack, contactHost: `127.0.0.1:${sipPort}` })
-      : new LocalCredentialAuthenticator({ lookupHa1: async (aor) => ha1Of(aor) });
+      : new LocalCredentialAuthenticator({ lookup: async (aor) => ({ aor, ha1Md5: ha1Of(aor), ha1Sha256: ha1Of(aor, 'SHA-256'), disabled: false }) });
     const http = createHttpServer({ host: '127.0.0.1', port: 0, serverHeader: 'test' });
     const gw = new SylkRtcGateway({
       service: messaging.service,

@@ -11,7 +11,15 @@ export type Command =
   | { name: 'show'; account: string }
   | { name: 'export'; account: string; output: string | null }
   | { name: 'import'; input: string }
-  | { name: 'migrate'; to: string; state: string; restart: boolean };
+  | { name: 'migrate'; to: string; state: string; restart: boolean }
+  | AccountCommand;
+
+/** `sylk-db account ...` (`standalone.md` §2): the local accounts of standalone mode. */
+export type AccountCommand =
+  | { name: 'account'; action: 'add'; account: string; passwordStdin: boolean; displayName: string | null }
+  | { name: 'account'; action: 'passwd'; account: string; passwordStdin: boolean }
+  | { name: 'account'; action: 'list'; domain: string | null; json: boolean }
+  | { name: 'account'; action: 'disable' | 'enable' | 'remove'; account: string };
 
 export interface Invocation {
   configDir: string | null;
@@ -39,6 +47,8 @@ commands:
   import [FILE]                       read what export wrote (default: standard input)
   migrate --to URL [--state FILE] [--restart]
                                       copy everything to another store (resumable)
+  account add|passwd|list|disable|enable|remove ...
+                                      local accounts of standalone mode (sylk-db account --help)
 
 options:
   -h, --help         show this help (also after a command)
@@ -73,7 +83,26 @@ Copy every account (record, token, keys, push tokens, journal with created_at) f
 store to URL. Progress goes to stderr; the position is saved in the state file (default
 ./sylk-db-migrate.json) after every page, so an interrupted run resumes where it stopped.
 --restart ignores a saved position. Ids of removed entries are not copied.`,
+  account: `usage: sylk-db account <action> ...
+
+Local accounts of standalone mode ([Server] mode = standalone): who may register SIP devices and
+log in over the WebSocket API. Only the digest HA1s (MD5 and SHA-256, realm = domain) are stored.
+
+  account add <aor> [--password-stdin] [--display-name NAME]
+                                create an account (password asked twice on a terminal)
+  account passwd <aor> [--password-stdin]
+                                set a new password
+  account list [--domain D] [--json]
+                                list the accounts
+  account disable <aor>         refuse its logins and registrations (data kept)
+  account enable <aor>          allow them again
+  account remove <aor> [--yes]  remove the account and its journal, keys, tokens and files
+
+--password-stdin reads the password from the first line of standard input. A new account's domain
+must be one of [General] sip_domains unless that is *. Passwords have at least 8 characters.`,
 };
+
+const ACCOUNT_ACTIONS = ['add', 'passwd', 'list', 'disable', 'enable', 'remove'] as const;
 
 const REMOVE_WHAT = ['all', 'messages', 'api_token', 'push_token', 'public_key'] as const;
 
@@ -100,6 +129,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         state: { type: 'string' },
         restart: { type: 'boolean' },
         output: { type: 'string', short: 'o' },
+        'password-stdin': { type: 'boolean' },
+        'display-name': { type: 'string' },
+        domain: { type: 'string' },
+        json: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -116,13 +149,14 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   const extra = (max: number): void => {
     if (rest.length > max) throw new UsageError(`${cmd}: unexpected argument ${rest[max]}`);
   };
-  const onlyFor = (opt: 'to' | 'state' | 'restart' | 'output', command: string): void => {
+  const onlyFor = (opt: 'to' | 'state' | 'restart' | 'output' | 'password-stdin' | 'display-name' | 'domain' | 'json', command: string): void => {
     if (values[opt] !== undefined && cmd !== command) throw new UsageError(`--${opt} only applies to ${command}`);
   };
   onlyFor('to', 'migrate');
   onlyFor('state', 'migrate');
   onlyFor('restart', 'migrate');
   onlyFor('output', 'export');
+  for (const opt of ['password-stdin', 'display-name', 'domain', 'json'] as const) onlyFor(opt, 'account');
   switch (cmd) {
     case 'dbinit':
       extra(0);
@@ -155,7 +189,45 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         ...base,
         command: { name: 'migrate', to: values.to, state: values.state ?? 'sylk-db-migrate.json', restart: values.restart === true },
       };
+    case 'account':
+      return { ...base, command: parseAccountCommand(rest, values) };
     default:
       throw new UsageError(`unknown command ${cmd}`);
+  }
+}
+
+function parseAccountCommand(
+  rest: readonly string[],
+  values: { 'password-stdin'?: boolean; 'display-name'?: string; domain?: string; json?: boolean },
+): AccountCommand {
+  const action = rest[0];
+  if (!action || !(ACCOUNT_ACTIONS as readonly string[]).includes(action)) {
+    throw new UsageError(`account: expected one of ${ACCOUNT_ACTIONS.join(', ')}${action ? `, got ${action}` : ''}`);
+  }
+  const only = (allowed: readonly string[]): void => {
+    for (const opt of ['password-stdin', 'display-name', 'domain', 'json'] as const) {
+      if (values[opt] !== undefined && !allowed.includes(opt)) throw new UsageError(`--${opt} does not apply to account ${action}`);
+    }
+  };
+  const extra = (max: number): void => {
+    if (rest.length > max) throw new UsageError(`account ${action}: unexpected argument ${rest[max]}`);
+  };
+  if (action === 'list') {
+    only(['domain', 'json']);
+    extra(1);
+    return { name: 'account', action, domain: values.domain ?? null, json: values.json === true };
+  }
+  const account = checkAccount(rest[1]);
+  extra(2);
+  switch (action) {
+    case 'add':
+      only(['password-stdin', 'display-name']);
+      return { name: 'account', action, account, passwordStdin: values['password-stdin'] === true, displayName: values['display-name'] ?? null };
+    case 'passwd':
+      only(['password-stdin']);
+      return { name: 'account', action, account, passwordStdin: values['password-stdin'] === true };
+    default:
+      only([]);
+      return { name: 'account', action: action as 'disable' | 'enable' | 'remove', account };
   }
 }

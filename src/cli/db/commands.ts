@@ -8,6 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { JournalStore } from '../../journal/store.js';
 import { isUnread } from '../../journal/types.js';
 import { describeStore, openStore, type StoreSpec } from '../../storage/index.js';
+import { runAccountCommand, type AccountCommandOptions } from './account.js';
 import type { Command } from './args.js';
 import { CliExit, confirm, Output, pickNumber, type CliIo } from './io.js';
 import { accountRecords, emptyStats, parseRecord, RecordApplier, type ApplyStats } from './transfer.js';
@@ -19,6 +20,8 @@ export interface CommandContext {
   spec: StoreSpec;
   /** Opens the source store (once). */
   store(): Promise<JournalStore>;
+  /** For `account` (from the configuration). */
+  accounts: AccountCommandOptions;
 }
 
 /** Has the account any data at all? (Unknown accounts are an error for destructive commands.) */
@@ -54,6 +57,8 @@ export async function runCommand(cmd: Exclude<Command, { name: 'help' } | { name
       return importRecords(cmd.input, ctx);
     case 'migrate':
       return migrate(cmd, ctx);
+    case 'account':
+      return runAccountCommand(cmd, { io: ctx.io, out: ctx.out, yes: ctx.yes, store: ctx.store, options: ctx.accounts });
   }
 }
 

@@ -11,6 +11,8 @@ export interface CliIo {
   err(line: string): void;
   /** Ask one line; resolves null at end of input (or Ctrl-C). */
   ask(prompt: string): Promise<string | null>;
+  /** Ask one line without echoing it (passwords); absent when standard input is not a terminal. */
+  askSecret?(prompt: string): Promise<string | null>;
   /** Raw stdout write (export data), no newline added. */
   write(chunk: string): Promise<void>;
   /** Read the lines of `path` (`-` = stdin). */
@@ -116,6 +118,7 @@ export function processIo(): CliIo {
       const next = await lines!.next();
       return next.done ? null : next.value;
     },
+    ...(process.stdin.isTTY ? { askSecret: readHidden } : {}),
     write: (chunk) =>
       new Promise<void>((resolve, reject) => {
         process.stdout.write(chunk, (err) => (err ? reject(err) : resolve()));
@@ -127,4 +130,31 @@ export function processIo(): CliIo {
       for await (const line of r) yield line;
     },
   };
+}
+
+/** Read one line from the terminal in raw mode, echoing nothing; null on Ctrl-C or Ctrl-D. */
+function readHidden(prompt: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    process.stdout.write(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let text = '';
+    const done = (value: string | null): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.write('\n');
+      resolve(value);
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(text);
+        if (ch === '\u0003' || (ch === '\u0004' && text === '')) return done(null);
+        if (ch === '\u007f' || ch === '\b') text = [...text].slice(0, -1).join('');
+        else if (ch >= ' ') text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }

@@ -44,7 +44,8 @@ export async function runSylkDb(argv: readonly string[], io: CliIo = processIo()
     const config = (options.loadConfig ?? defaultLoad)(inv.configDir);
     const files = config.meta.filesRead;
     // Informational lines go to stderr for export, whose stdout is data.
-    const info = command.name === 'export' ? (s: string) => io.err(s) : (s: string) => out.info(s);
+    const dataOnStdout = command.name === 'export' || (command.name === 'account' && command.action === 'list' && command.json);
+    const info = dataOnStdout ? (s: string) => io.err(s) : (s: string) => out.info(s);
     if (files.length > 0) info(`Reading configuration from ${files.join(', ')}`);
     else info('Not reading any configuration files (using internal defaults)');
     for (const w of config.meta.warnings) io.err(`WARNING ${w.message}`);
@@ -64,6 +65,10 @@ export async function runSylkDb(argv: readonly string[], io: CliIo = processIo()
       out,
       yes: inv.yes,
       spec,
+      accounts: {
+        domains: config.General.sip_domains.includes('*') ? '*' : config.General.sip_domains.map((d) => d.toLowerCase()),
+        fileTransferDir: config.General.file_transfer_dir,
+      },
       store: async () => {
         if (!store) {
           try {
