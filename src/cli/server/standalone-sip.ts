@@ -17,7 +17,7 @@ import type { Logger } from '../../util/logger.js';
 
 /** `[Server] mode = standalone`. */
 export function isStandalone(config: Pick<Config, 'Server'>): boolean {
-  return (config.Server as { mode?: unknown }).mode === 'standalone';
+  return config.Server.mode === 'standalone';
 }
 
 export interface StandaloneSip {
