@@ -78,6 +78,8 @@ export interface RunningServer {
   readonly store: JournalStore;
   readonly sip: SipStack;
   readonly messaging: Messaging;
+  /** Standalone mode's registrar, router and SIP delivery; undefined in proxy mode. */
+  readonly standaloneSip: StandaloneSip | undefined;
   readonly push: PushNotifier;
   readonly pushManagement: ManagementServer;
   readonly http: HttpServer;
@@ -261,6 +263,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       store,
       sip,
       messaging,
+      standaloneSip: parts.standaloneSip,
       push,
       pushManagement: parts.pushManagement!,
       http,
