@@ -5,12 +5,13 @@
  * for a wrong password (`403` on SIP, `904` on the WebSocket) — until the oldest of those failures
  * has left the window. Refused attempts do not count as failures (so the block ends on time); a
  * success clears the pair's failures and is never delayed. Counters live in this process (per
- * instance), bounded by `maxKeys` (the oldest pairs are forgotten first).
+ * instance), bounded by `maxKeys` (the oldest pairs are forgotten first), in a `WindowCounter`.
  *
  * One limiter serves every credential check of an instance: REGISTER and MESSAGE digest checks,
  * the WebSocket `account-register` (standalone: checked locally; proxy mode: before the REGISTER is
  * relayed from the server's own address, where the proxy can no longer tell guessers apart).
  */
+import { WindowCounter } from '../util/window-counter.js';
 
 export interface GuessLimiterOptions {
   /** Failures allowed within the window (default 5). */
@@ -29,61 +30,40 @@ export const DEFAULT_GUESS_WINDOW_MS = 60_000;
 export class GuessLimiter {
   readonly maxFailures: number;
   readonly windowMs: number;
-  private readonly maxKeys: number;
-  private readonly now: () => number;
-  /** key → times of the recent failures, oldest first (at most maxFailures). */
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures: WindowCounter;
   /** Attempts refused without a check, since start (metrics, tests). */
   refused = 0;
 
   constructor(options: GuessLimiterOptions = {}) {
     this.maxFailures = options.maxFailures ?? DEFAULT_GUESS_MAX_FAILURES;
     this.windowMs = options.windowMs ?? DEFAULT_GUESS_WINDOW_MS;
-    this.maxKeys = options.maxKeys ?? 100_000;
-    this.now = options.now ?? Date.now;
+    this.failures = new WindowCounter({
+      limit: this.maxFailures,
+      windowMs: this.windowMs,
+      maxKeys: options.maxKeys ?? 100_000,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   private static key(account: string, address: string): string {
     return `${account.toLowerCase()}\n${address}`;
   }
 
-  /** The failures of the pair still inside the window (pruned in place). */
-  private recent(key: string, now: number): number[] | undefined {
-    const times = this.failures.get(key);
-    if (!times) return undefined;
-    while (times.length > 0 && now - times[0]! >= this.windowMs) times.shift();
-    if (times.length === 0) {
-      this.failures.delete(key);
-      return undefined;
-    }
-    return times;
-  }
-
   /** Is the pair blocked now (a check must not be made)? Counts the refusal when it is. */
   blocked(account: string, address: string): boolean {
-    const times = this.recent(GuessLimiter.key(account, address), this.now());
-    if (times !== undefined && times.length >= this.maxFailures) {
-      this.refused++;
-      return true;
-    }
-    return false;
+    if (!this.failures.full(GuessLimiter.key(account, address))) return false;
+    this.refused++;
+    return true;
   }
 
   /** Record a failed check. */
   failure(account: string, address: string): void {
-    const key = GuessLimiter.key(account, address);
-    const now = this.now();
-    const times = this.recent(key, now) ?? [];
-    times.push(now);
-    if (times.length > this.maxFailures) times.shift();
-    this.failures.delete(key); // re-insert: Map order = least recently failed first
-    this.failures.set(key, times);
-    if (this.failures.size > this.maxKeys) this.evict(now);
+    this.failures.add(GuessLimiter.key(account, address));
   }
 
   /** Record a successful check: the pair's failures are forgotten. */
   success(account: string, address: string): void {
-    this.failures.delete(GuessLimiter.key(account, address));
+    this.failures.clear(GuessLimiter.key(account, address));
   }
 
   /**
@@ -101,16 +81,5 @@ export class GuessLimiter {
   /** Number of pairs remembered. */
   get size(): number {
     return this.failures.size;
-  }
-
-  private evict(now: number): void {
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= this.maxKeys) return;
-      this.recent(key, now);
-    }
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= this.maxKeys) return;
-      this.failures.delete(key);
-    }
   }
 }

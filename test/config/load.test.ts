@@ -356,4 +356,19 @@ test('the sample configuration in config/ loads without warnings and binds 127.0
   assert.equal(c.General.http_management_interface.host, '127.0.0.1');
   assert.equal(c.Storage.backend, 'sqlite');
   assert.ok(c.Storage.sqlite_path.startsWith('/srv/sylk/var/'), 'SQLite under ./var');
+  assert.equal(c.Server.mode, 'standalone', 'npm start is a working service without a proxy');
+  assert.equal(c.Accounts.allow_signup, false);
+});
+
+test('[Server] mode: absent → proxy (SylkServer behaviour); standalone; anything else warns and keeps proxy', () => {
+  assert.equal(loadConfig({ ...base, configDir: dir({}) }).Server.mode, 'proxy');
+  const c = loadConfig({ ...base, configDir: dir({ 'config.ini': '[Server]\nmode = standalone\n', 'webrtcgateway.ini': '[Accounts]\nallow_signup = yes\n' }) });
+  assert.equal(c.Server.mode, 'standalone');
+  assert.equal(c.Accounts.allow_signup, true);
+  assert.match(formatConfig(c), /\[Server\]\n; \S+config\.ini:2\nmode = standalone\n/);
+  const bad = loadConfig({ ...base, configDir: dir({ 'config.ini': '[Server]\nmode = registrar\n' }) });
+  assert.equal(bad.Server.mode, 'proxy');
+  assert.equal(bad.meta.warnings.length, 1);
+  assert.match(bad.meta.warnings[0]!.message, /mode/);
+  assert.match(formatConfig(loadConfig({ ...base, configDir: dir({}) })), /\[Server\]\n; default\nmode = proxy\n/);
 });

@@ -9,7 +9,8 @@
  *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
  *   5. SIP stack listening
  *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
- *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws;
+ *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
+ *                           (login per `[Server] mode`, `accounts.ts`), sign-up when allowed;
  *                           file-transfer routes ── EXTENSION POINT
  *
  * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
@@ -22,22 +23,24 @@
  * later steps need into `parts`, and register its stop with `stack.onStop`.
  */
 import { join } from 'node:path';
-import { formatProxyAddress, webBaseUrl, type Config } from '../../config/index.js';
+import { webBaseUrl, type Config } from '../../config/index.js';
 import { HealthChecks, registerHealthRoute } from '../../http/health.js';
 import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
+import { registerSignupRoute } from '../../http/signup.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
+import { GuessLimiter } from '../../accounts/guess-limiter.js';
 import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
 import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
-import { SipRegistrationAuthenticator } from '../../sylkrtc/auth.js';
 import { isDeviceOnline } from '../../sylkrtc/registry.js';
 import { FileAddressBookStore } from '../../sylkrtc/addressbook.js';
 import { SylkRtcGateway } from '../../sylkrtc/server.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
+import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } from './accounts.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { createStandaloneSip, isStandalone, type StandaloneSip } from './standalone-sip.js';
 import { GuessLimiter } from '../../accounts/guess-limiter.js';
@@ -60,6 +63,10 @@ export interface Parts {
   /** The composition's own logger. */
   readonly log: Logger;
   readonly health: HealthChecks;
+  /** `[Server] mode`, `[Accounts]`, served domains (`accounts.ts`). */
+  readonly accounts: AccountsOptions;
+  /** The instance's guessing limits (`standalone.md` §5), shared by every credential check. */
+  readonly guessLimiter: GuessLimiter;
   store?: JournalStore;
   push?: PushNotifier;
   pushManagement?: ManagementServer;
@@ -87,6 +94,9 @@ export interface RunningServer {
   /** Where the web server listens (the real port when `local_port = 0`). */
   readonly web: { host: string; port: number };
   readonly health: HealthChecks;
+  /** `[Server] mode`: `proxy` or `standalone`. */
+  readonly mode: AccountsOptions['mode'];
+  readonly guessLimiter: GuessLimiter;
   /** Stop everything in reverse start order; resolves when done (idempotent). */
   stop(): Promise<void>;
 }
@@ -201,18 +211,13 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
   return http;
 }
 
-/** The sylkRTC WebSocket API; accounts authenticate by registering with the SIP proxy on their behalf. */
+/**
+ * The sylkRTC WebSocket API; accounts authenticate against the local accounts (standalone) or by
+ * registering with the SIP proxy on their behalf (proxy), behind the guessing limits either way.
+ */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
   const { config } = parts;
-  const ports = sip.ports();
-  const transport = ports.udp !== undefined ? 'udp' : ports.tcp !== undefined ? 'tcp' : 'tls';
-  const contactPort = ports[transport];
-  const authenticator = new SipRegistrationAuthenticator({
-    sip,
-    contactHost: `${config.SIP.local_ip}${contactPort !== undefined ? `:${contactPort}` : ''}`,
-    contactTransport: transport,
-    ...(config.General.outbound_sip_proxy ? { nextHop: formatProxyAddress(config.General.outbound_sip_proxy) } : {}),
-  });
+  const authenticator = createAuthenticator(config, parts.accounts, { sip, accounts: store.accounts, limiter: parts.guessLimiter });
   const list = (l: readonly string[]): readonly string[] | '*' => (l.includes('*') ? '*' : l);
   const gateway = new SylkRtcGateway({
     service: messaging.service,
@@ -236,7 +241,14 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
 export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
   const root = options.logger ?? logger;
   const log = root.child({ module: 'server' });
-  const parts: Parts = { config, logger: root, log, health: new HealthChecks(options.version) };
+  const parts: Parts = {
+    config,
+    logger: root,
+    log,
+    health: new HealthChecks(options.version),
+    accounts: accountsOptionsFromConfig(config),
+    guessLimiter: new GuessLimiter(),
+  };
   const stack = new StopStack(log);
   try {
     // 1. Journal store.
@@ -254,10 +266,15 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     const gateway = attachGateway(parts, stack, http, sip, messaging, store);
     // Journal history for SIP devices; CORS for the origins allowed on the WebSocket API.
     await registerHistoryRoutes(http.app, { store, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.history' }) });
+    // Sign-up of local accounts, only when allowed (standalone.md §6).
+    if (parts.accounts.allowSignup) {
+      const a = parts.accounts;
+      await registerSignupRoute(http.app, { accounts: store.accounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
+    }
     //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
     const web = await http.listen();
 
-    log.info({ web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
+    log.info({ mode: parts.accounts.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
     return {
       config,
       store,
@@ -270,6 +287,8 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       gateway,
       web,
       health: parts.health,
+      mode: parts.accounts.mode,
+      guessLimiter: parts.guessLimiter,
       stop: () => stack.run(),
     };
   } catch (err) {
