@@ -43,7 +43,6 @@ import { registry } from '../../util/metrics.js';
 import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } from './accounts.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { createStandaloneSip, isStandalone, type StandaloneSip } from './standalone-sip.js';
-import { GuessLimiter } from '../../accounts/guess-limiter.js';
 
 export interface ComposeOptions {
   /** Program version (health report, User-Agent). */
@@ -74,8 +73,6 @@ export interface Parts {
   messaging?: Messaging;
   /** Standalone mode: the registrar, the in-process router and SIP delivery (`standalone-sip.ts`). */
   standaloneSip?: StandaloneSip;
-  /** The guessing limiter of every credential check of this instance (`standalone.md` §5). */
-  limiter?: GuessLimiter;
   http?: HttpServer;
   gateway?: SylkRtcGateway;
 }
@@ -162,7 +159,7 @@ function createMessagingLayer(parts: Parts, stack: StopStack, sip: SipStack, sto
   const { config } = parts;
   // Standalone mode: this server is also the registrar and the proxy (standalone.md §3).
   const standalone = isStandalone(config)
-    ? createStandaloneSip({ config, sip, store, limiter: (parts.limiter ??= new GuessLimiter()), log: parts.logger.child({ module: 'registrar' }) })
+    ? createStandaloneSip({ config, sip, store, limiter: parts.guessLimiter, log: parts.logger.child({ module: 'registrar' }) })
     : undefined;
   const messaging = createMessaging({
     config,
