@@ -1,7 +1,7 @@
 /**
  * The registrar's digest authentication (`standalone.md` §3 and §5; RFC 3261 §22, RFC 7616, RFC
  * 8760): challenges for REGISTER (`401` + `WWW-Authenticate`) and for MESSAGE (`407` +
- * `Proxy-Authenticate`) offering SHA-256 then MD5 with `qop=auth`, realm = the account's domain, and
+ * `Proxy-Authenticate`) offering MD5 and SHA-256 with `qop=auth`, realm = the account's domain, and
  * the check of the credentials a device answers with against the local account's stored HA1s.
  *
  * Order of the check: credentials for another realm or none → challenge; the guessing limiter
@@ -19,8 +19,14 @@ import type { GuessLimiter } from '../accounts/guess-limiter.js';
 import type { AccountStore, LocalAccount } from '../accounts/types.js';
 import type { NonceManager } from './nonces.js';
 
-/** Algorithms offered, most preferred first (RFC 8760 §2.4). */
-const ALGORITHMS = ['SHA-256', 'MD5'] as const;
+/**
+ * Algorithms offered, in this order. RFC 8760 §2.4 would list SHA-256 first, but a UAC uses the
+ * first challenge it supports, and SIP clients in the field (sipp 3.6, many phones) take the first
+ * challenge whatever its algorithm and fail on SHA-256: compatibility first (DESIGN.md decision 6).
+ * Clients that only do SHA-256 (RFC 8760 §2.4 "MUST ignore" the ones they do not support) use the
+ * second.
+ */
+const ALGORITHMS = ['MD5', 'SHA-256'] as const;
 
 export interface DigestAuthDeps {
   accounts: AccountStore;

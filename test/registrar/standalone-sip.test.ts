@@ -45,7 +45,7 @@ after(async () => {
 });
 
 describe('REGISTER', () => {
-  test('is challenged (401, SHA-256 then MD5, qop=auth) and with credentials binds the contact (200 lists it)', async () => {
+  test('is challenged (401, MD5 and SHA-256, qop=auth) and with credentials binds the contact (200 lists it)', async () => {
     const d = await device('alice@example.com', 'alice-password', 'udp');
     const bare = await d.stack.send({
       method: 'REGISTER',
@@ -60,8 +60,8 @@ describe('REGISTER', () => {
     assert.deepEqual(
       challenges.map((c) => [c.algorithm, c.realm, c.qop]),
       [
-        ['SHA-256', 'example.com', ['auth']],
         ['MD5', 'example.com', ['auth']],
+        ['SHA-256', 'example.com', ['auth']],
       ],
     );
     const ok = await d.register(s.udpPort, { expires: 600 });
@@ -76,7 +76,7 @@ describe('REGISTER', () => {
     assert.equal(b[0]!.instanceId, s.server.standaloneSip!.registrar.instanceId);
   });
 
-  test('an MD5 answer is accepted too; the same nonce count again is a replay (challenged, stale)', async () => {
+  test('a SHA-256 answer is accepted too; the same nonce count again is a replay (challenged, stale)', async () => {
     const d = await device('bob@example.com', 'bob-password', 'udp');
     const base = {
       method: 'REGISTER' as const,
@@ -86,14 +86,14 @@ describe('REGISTER', () => {
       nextHop: `127.0.0.1:${s.udpPort};transport=udp`,
     };
     const first = await d.stack.send({ ...base, headers: [['Contact', d.contact]] });
-    const md5 = first.response.headers.getAll('www-authenticate').map((v) => parseDigestChallenge(v)!).find((c) => c.algorithm === 'MD5')!;
-    const auth = digestAuthorization(md5, { username: 'bob', password: 'bob-password' }, { method: 'REGISTER', uri: 'sip:example.com', nc: 1, cnonce: 'abc' })!;
+    const sha = first.response.headers.getAll('www-authenticate').map((v) => parseDigestChallenge(v)!).find((c) => c.algorithm === 'SHA-256')!;
+    const auth = digestAuthorization(sha, { username: 'bob', password: 'bob-password' }, { method: 'REGISTER', uri: 'sip:example.com', nc: 1, cnonce: 'abc' })!;
     const ok = await d.stack.send({ ...base, headers: [['Contact', d.contact], ['Authorization', auth]], cseq: 2, callId: first.callId });
     assert.equal(ok.response.status, 200);
     const replay = await d.stack.send({ ...base, headers: [['Contact', d.contact], ['Authorization', auth]], cseq: 3, callId: first.callId });
     assert.equal(replay.response.status, 401);
     assert.ok(replay.response.headers.getAll('www-authenticate').every((v) => parseDigestChallenge(v)!.stale));
-    const next = digestAuthorization(md5, { username: 'bob', password: 'bob-password' }, { method: 'REGISTER', uri: 'sip:example.com', nc: 2, cnonce: 'abd' })!;
+    const next = digestAuthorization(sha, { username: 'bob', password: 'bob-password' }, { method: 'REGISTER', uri: 'sip:example.com', nc: 2, cnonce: 'abd' })!;
     const again = await d.stack.send({ ...base, headers: [['Contact', d.contact], ['Authorization', next]], cseq: 4, callId: first.callId });
     assert.equal(again.response.status, 200);
   });
