@@ -82,7 +82,8 @@ export class DeviceSender {
     }
     const result = await deps.client.send(out);
     const status = result.response.status;
-    if (status >= 300) {
+    if (status < 300) deps.log.debug({ aor: binding.aor, contact: binding.contact, status }, 'delivered to a device');
+    else {
       deps.log.debug({ aor: binding.aor, contact: binding.contact, status }, 'delivery to a device failed');
       if (status === 410 && binding.instanceId !== deps.instanceId) await this.drop(binding, 'flow gone at its instance');
     }

@@ -19,19 +19,23 @@ import type { GuessLimiter } from '../accounts/guess-limiter.js';
 import type { AccountStore, LocalAccount } from '../accounts/types.js';
 import type { NonceManager } from './nonces.js';
 
+/** The algorithms a challenge can offer. */
+export const DIGEST_ALGORITHMS = ['MD5', 'SHA-256'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
+
 /**
- * Algorithms offered, in this order. RFC 8760 §2.4 would list SHA-256 first, but a UAC uses the
- * first challenge it supports, and SIP clients in the field (sipp 3.6, many phones) take the first
- * challenge whatever its algorithm and fail on SHA-256: compatibility first (DESIGN.md decision 6).
- * Clients that only do SHA-256 (RFC 8760 §2.4 "MUST ignore" the ones they do not support) use the
- * second.
+ * Default offer, in this order. RFC 8760 §2.4 would list SHA-256 first, but SIP clients in the
+ * field (sipp 3.6, many phones) take the first challenge whatever its algorithm and fail on SHA-256:
+ * compatibility first (DESIGN.md decision 6). Clients that prefer SHA-256 pick the second.
  */
-const ALGORITHMS = ['MD5', 'SHA-256'] as const;
+export const DEFAULT_DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256'];
 
 export interface DigestAuthDeps {
   accounts: AccountStore;
   nonces: NonceManager;
   limiter: GuessLimiter;
+  /** Algorithms offered, in order (default `DEFAULT_DIGEST_ALGORITHMS`). */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 export type AuthOutcome =
@@ -50,7 +54,7 @@ export class DigestAuthenticator {
   challenge(kind: AuthKind, realm: string, stale = false): ResponseSpec {
     const name = kind === 'register' ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const nonce = this.deps.nonces.issue();
-    const headers = ALGORITHMS.map((algorithm) => [name, digestChallenge({ realm, nonce, algorithm, qop: ['auth'], stale })] as const);
+    const headers = (this.deps.algorithms ?? DEFAULT_DIGEST_ALGORITHMS).map((algorithm) => [name, digestChallenge({ realm, nonce, algorithm, qop: ['auth'], stale })] as const);
     return kind === 'register'
       ? { status: 401, reason: 'Unauthorized', headers }
       : { status: 407, reason: 'Proxy Authentication Required', headers };

@@ -18,7 +18,7 @@ import type { Connection } from '../sip/transport/types.js';
 import type { Logger } from '../util/logger.js';
 import type { BindingStore } from './bindings.js';
 import { DeviceSender } from './device-sender.js';
-import { DigestAuthenticator } from './digest-auth.js';
+import { DigestAuthenticator, type DigestAlgorithm } from './digest-auth.js';
 import { relayToFlow, routedFlowToken } from './edge.js';
 import { FlowTable } from './flows.js';
 import { gateDeviceMessage } from './message-gate.js';
@@ -29,6 +29,7 @@ import { RegisterHandler } from './register.js';
 export { MIN_EXPIRES, DEFAULT_EXPIRES, MAX_EXPIRES } from './register.js';
 export type { Binding, BindingStore } from './bindings.js';
 export { DeviceSender } from './device-sender.js';
+export { DIGEST_ALGORITHMS, type DigestAlgorithm } from './digest-auth.js';
 
 export interface RegistrarOptions {
   accounts: AccountStore;
@@ -43,6 +44,8 @@ export interface RegistrarOptions {
   /** `host:port;transport=x` where the other instances reach this one (known once SIP listens). */
   instanceHop: () => string;
   log: Logger;
+  /** Digest algorithms offered in challenges, in order (default MD5, SHA-256). */
+  algorithms?: readonly DigestAlgorithm[];
   /** Nonce lifetime (default 5 min). */
   nonceLifetimeMs?: number;
   /** Period of the purge of expired bindings (default 60 s; 0 = none). */
@@ -64,7 +67,7 @@ export class Registrar {
     const domains = o.sipDomains === '*' ? null : new Set(o.sipDomains.map((d) => d.toLowerCase()));
     this.servesDomain = (d) => domains === null || domains.has(d.toLowerCase());
     this.nonces = new NonceManager({ lifetimeMs: o.nonceLifetimeMs });
-    this.auth = new DigestAuthenticator({ accounts: o.accounts, nonces: this.nonces, limiter: o.limiter });
+    this.auth = new DigestAuthenticator({ accounts: o.accounts, nonces: this.nonces, limiter: o.limiter, ...(o.algorithms ? { algorithms: o.algorithms } : {}) });
     this.devices = new DeviceSender({ client: o.client, bindings: o.bindings, flows: this.flows, instanceId: this.instanceId, log: o.log });
     this.register = new RegisterHandler({
       bindings: o.bindings,

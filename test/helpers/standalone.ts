@@ -26,7 +26,7 @@ export interface StandaloneServer {
   stop(): Promise<void>;
 }
 
-export async function startStandalone(opts: { postgresUrl?: string; name?: string; extraServer?: string[] } = {}): Promise<StandaloneServer> {
+export async function startStandalone(opts: { postgresUrl?: string; name?: string; extraServer?: string[]; accounts?: string[] } = {}): Promise<StandaloneServer> {
   const dir = mkdtempSync(join(tmpdir(), `sylk-standalone-${opts.name ?? 'x'}-`));
   writeFileSync(
     join(dir, 'config.ini'),
@@ -53,6 +53,8 @@ export async function startStandalone(opts: { postgresUrl?: string; name?: strin
       '[General]',
       'sip_domains = example.com',
       'http_management_interface = 127.0.0.1:0',
+      '[Accounts]',
+      ...(opts.accounts ?? []),
       '[FileStorage]',
       `storage_dir = ${dir}`,
       '[Storage]',

@@ -11,13 +11,25 @@ import type { JournalStore } from '../../journal/store.js';
 import type { Messaging } from '../../messaging/index.js';
 import { SipDelivery } from '../../messaging/standalone/delivery.js';
 import { StandaloneRouter } from '../../messaging/standalone/router.js';
-import { Registrar } from '../../registrar/index.js';
+import { DIGEST_ALGORITHMS, Registrar, type DigestAlgorithm } from '../../registrar/index.js';
 import type { SipStack } from '../../sip/stack.js';
 import type { Logger } from '../../util/logger.js';
 
 /** `[Server] mode = standalone`. */
 export function isStandalone(config: Pick<Config, 'Server'>): boolean {
   return config.Server.mode === 'standalone';
+}
+
+/** `[Accounts] digest_algorithms` → the registrar's list; an unknown or empty list stops the start. */
+export function digestAlgorithms(values: readonly string[]): DigestAlgorithm[] {
+  const out: DigestAlgorithm[] = [];
+  for (const v of values) {
+    const a = DIGEST_ALGORITHMS.find((x) => x.toLowerCase() === v.trim().toLowerCase());
+    if (!a) throw new Error(`[Accounts] digest_algorithms: unknown algorithm ${JSON.stringify(v)} (expected ${DIGEST_ALGORITHMS.join(', ')})`);
+    if (!out.includes(a)) out.push(a);
+  }
+  if (out.length === 0) throw new Error('[Accounts] digest_algorithms is empty');
+  return out;
 }
 
 export interface StandaloneSip {
@@ -34,7 +46,9 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
   if (!store.registrations) throw new Error(`the ${store.engine} store keeps no registrations: standalone mode needs them`);
   const domains = config.General.sip_domains.map((d) => d.toLowerCase());
   const host = config.SIP.local_ip.includes(':') ? `[${config.SIP.local_ip}]` : config.SIP.local_ip;
+  const algorithms = digestAlgorithms(config.Accounts.digest_algorithms);
   const registrar = new Registrar({
+    algorithms,
     accounts: store.accounts,
     bindings: store.registrations,
     limiter: deps.limiter,

@@ -6,7 +6,8 @@
  * - an `incoming` entry (the recipient's copy) is sent to each registered contact of the recipient:
  *   the request as the sending device sent it when it came from a device (`registrar/origin.ts`),
  *   else a CPIM MESSAGE (`RFC 3862`, with the IMDN Message-ID and disposition) as a WebSocket
- *   client's message travels in proxy mode;
+ *   client's message travels in proxy mode — and to a device that answers `415` (no CPIM: plain SIP
+ *   phones) the content itself with its own type;
  * - an `outgoing` entry (the sender's copy) is sent as a replica to each of the sender's contacts
  *   except the device it came from: no CPIM, `X-Replicated-Message: yes`, `X-Sylk-To-Sip: yes`
  *   (`sip-messaging.md` §6.3.6).
@@ -31,7 +32,7 @@ const NOT_DELIVERED = new Set<string>([
 
 export interface SipDeliveryOptions {
   events: MessagingEvents;
-  devices: Pick<DeviceSender, 'sendToAccount'>;
+  devices: Pick<DeviceSender, 'sendToAccount' | 'send'>;
   log: Logger;
 }
 
@@ -60,7 +61,7 @@ export class SipDelivery {
   private onAppended({ account, entry }: JournalAppendedEvent): void {
     if (NOT_DELIVERED.has(entry.content_type)) return;
     const origin = deviceOrigin();
-    let p: Promise<unknown>;
+    let p: Promise<unknown> | undefined;
     if (entry.direction === 'incoming') {
       let req: DeviceRequest;
       if (origin && origin.aor === entry.contact) {
@@ -82,8 +83,13 @@ export class SipDelivery {
           content: entry.content,
         });
         req = { from: `<sip:${entry.contact}>`, to: `<sip:${account}>`, contentType: 'message/cpim', body: Buffer.from(body, 'utf8') };
+        // A device that does not take CPIM (415, e.g. plain SIP phones) gets the content itself.
+        const plain: DeviceRequest = { ...req, contentType: textType(entry.content_type), body: Buffer.from(entry.content, 'utf8') };
+        p = this.o.devices
+          .sendToAccount(account, req)
+          .then((results) => Promise.all(results.filter((r) => r.status === 415).map((r) => this.o.devices.send(r.binding, plain))));
       }
-      p = this.o.devices.sendToAccount(account, req);
+      p ??= this.o.devices.sendToAccount(account, req);
     } else {
       const exclude = origin && origin.aor === account ? origin.flow : undefined;
       const req: DeviceRequest = {
