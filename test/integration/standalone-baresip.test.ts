@@ -53,19 +53,74 @@ after(async () => {
   await s.stop();
 });
 
+const sentText = (p: Baresip, text: string): RegExp => new RegExp(`sip:[^:\s]+@example\.com: "${text}"`);
+
 describe('baresip ↔ sylkRTC WebSocket client, standalone', () => {
-  test('dbg', async () => {
-    const bob = await phone('bob@example.com', 'bob-password', 'tcp', 'alice@example.com');
-    await new Promise((r) => setTimeout(r, 3000)); console.log(bob.output());
-    await until('bob registered', async () => (await bindings('bob@example.com')).length === 1);
-    const alice = await wsLogin('alice@example.com', 'alice-password');
+  let alice: WsClient;
+  let bob1: Baresip;
+  let bob2: Baresip;
+
+  before(async () => {
+    // Bob has two phones: over TCP and over UDP.
+    bob1 = await phone('bob@example.com', 'bob-password', 'tcp', 'alice@example.com');
+    bob2 = await phone('bob@example.com', 'bob-password', 'udp', 'alice@example.com');
+    await until('both phones registered', async () => (await bindings('bob@example.com')).length === 2);
+    alice = await wsLogin('alice@example.com', 'alice-password');
+    assert.equal(alice.events('registration-state').at(-1)?.state, 'registered');
+  });
+  after(() => alice?.close());
+
+  test('a WebSocket message reaches both of the recipient\'s phones', async () => {
     const id = randomUUID();
-    await alice.request({ sylkrtc: 'account-message', account: 'alice@example.com', uri: 'bob@example.com', message_id: id, content: 'hello baresip', content_type: 'text/plain', timestamp: new Date().toISOString() });
-    await new Promise((r) => setTimeout(r, 1500));
-    bob.message('hello websocket');
-    await new Promise((r) => setTimeout(r, 1500));
-    console.log(bob.output());
-    console.log(JSON.stringify(alice.events()));
-    alice.close();
+    await alice.request({ sylkrtc: 'account-message', account: 'alice@example.com', uri: 'bob@example.com', message_id: id, content: 'hello phones', content_type: 'text/plain', timestamp: new Date().toISOString() });
+    for (const p of [bob1, bob2]) {
+      const m = await p.waitFor(/(sip:[^:\s]+): "hello phones"/);
+      assert.equal(m[1], 'sip:alice@example.com');
+    }
+    const [d] = await alice.waitForEvent('disposition-notification', (e) => e.message_id === id);
+    assert.equal(d!.state, 'accepted');
+  });
+
+  test('a phone\'s message reaches the WebSocket client, and the sender\'s other phone gets the replica', async () => {
+    const before2 = bob2.output().length;
+    bob1.message('hello from the phone');
+    const [m] = await alice.waitForEvent('message', (e) => e.content === 'hello from the phone');
+    assert.deepEqual(m!.sender, { uri: 'bob@example.com', display_name: null });
+    assert.equal(m!.content_type, 'text/plain');
+    // The replica shows on bob's second phone as a message from bob (to alice).
+    await bob2.waitFor(/sip:bob@example\.com: "hello from the phone"/, 10_000, before2);
+    // ... and not on the phone that sent it.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.doesNotMatch(bob1.output(), /sip:bob@example\.com: "hello from the phone"/);
+    // Stored in both journals.
+    const bobJournal = await s.server.store.query('bob@example.com', { afterId: null, since: null, limit: 50 });
+    assert.ok(bobJournal.entries.some((e) => e.content === 'hello from the phone' && e.direction === 'outgoing' && e.contact === 'alice@example.com'));
+  });
+
+  test('offline: with no phone registered the message waits in the journal and the account\'s sync returns it', async () => {
+    await bob1.stop();
+    await bob2.stop();
+    phones.splice(phones.indexOf(bob1), 1);
+    phones.splice(phones.indexOf(bob2), 1);
+    // bob1's TCP connection closed: its binding is gone; bob2 (UDP) unregistered on exit.
+    await until('no bob binding left', async () => (await bindings('bob@example.com')).length === 0);
+    const id = randomUUID();
+    await alice.request({ sylkrtc: 'account-message', account: 'alice@example.com', uri: 'bob@example.com', message_id: id, content: 'while you were away', content_type: 'text/plain', timestamp: new Date().toISOString() });
+    const bobWs = await wsLogin('bob@example.com', 'bob-password');
+    try {
+      const sync = await bobWs.request({ sylkrtc: 'account-sync-conversations', account: 'bob@example.com', transaction: randomUUID() });
+      assert.equal(sync.sylkrtc, 'ack', JSON.stringify(sync));
+      const [page] = await bobWs.waitForEvent('sync-conversations');
+      const messages = (page!.messages ?? []) as { message_id: string; content: string }[];
+      assert.ok(messages.some((m) => m.message_id === id && m.content === 'while you were away'), JSON.stringify(page));
+    } finally {
+      bobWs.close();
+    }
+  });
+
+  test('a phone with a wrong password is refused (403) and gets no binding', async () => {
+    const wrong = await phone('alice@example.com', 'not-alices-password', 'tcp', 'bob@example.com');
+    await wrong.waitFor(/403 Forbidden/);
+    assert.equal((await bindings('alice@example.com')).length, 0);
   });
 });
