@@ -53,7 +53,6 @@ after(async () => {
   await s.stop();
 });
 
-const sentText = (p: Baresip, text: string): RegExp => new RegExp(`sip:[^:\s]+@example\.com: "${text}"`);
 
 describe('baresip ↔ sylkRTC WebSocket client, standalone', () => {
   let alice: WsClient;
