@@ -18,6 +18,8 @@ export interface NonceOptions {
   now?: () => number;
   /** Signing key (default: 32 random bytes). */
   key?: Buffer;
+  /** Most nonces whose counts are remembered (default 200 000); see `rotate`. */
+  maxTracked?: number;
 }
 
 export type NonceCheck = 'ok' | 'stale' | 'invalid' | 'replayed';
@@ -32,11 +34,15 @@ export class NonceManager {
   private current = new Map<string, number>();
   private previous = new Map<string, number>();
   private rotatedAt: number;
+  /** Nonces issued before this are stale: their counts may have been forgotten. */
+  private minIssued = 0;
+  private readonly maxTracked: number;
 
   constructor(options: NonceOptions = {}) {
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.now = options.now ?? Date.now;
     this.key = options.key ?? randomBytes(32);
+    this.maxTracked = options.maxTracked ?? 200_000;
     this.rotatedAt = this.now();
   }
 
@@ -61,7 +67,7 @@ export class NonceManager {
     const issued = parseInt(parts[0]!, 36);
     const age = this.now() - issued;
     if (!Number.isFinite(issued) || age < -5_000) return 'invalid';
-    if (age > this.lifetimeMs) return 'stale';
+    if (age > this.lifetimeMs || issued < this.minIssued) return 'stale';
     return 'ok';
   }
 
@@ -78,10 +84,16 @@ export class NonceManager {
     return true;
   }
 
-  /** Forget counts of nonces that have expired anyway (a nonce lives at most one lifetime). */
+  /**
+   * Forget the older generation of counts once the current one is a lifetime old (its nonces have
+   * expired anyway) or holds half of `maxTracked` (a burst). The counts forgotten were recorded
+   * before the current generation began, so every nonce issued before then is from now on stale —
+   * it can no longer be replayed, and its client is simply challenged again.
+   */
   private rotate(): void {
     const now = this.now();
-    if (now - this.rotatedAt < this.lifetimeMs) return;
+    if (now - this.rotatedAt < this.lifetimeMs && this.current.size < this.maxTracked / 2) return;
+    this.minIssued = this.rotatedAt;
     this.previous = this.current;
     this.current = new Map();
     this.rotatedAt = now;
