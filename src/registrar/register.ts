@@ -83,7 +83,7 @@ export class RegisterHandler {
       if (request.headers.getAll('contact').length > 1) return bad('Contact * must be alone');
       if (headerExpires !== 0) return bad('Contact * requires Expires: 0');
       await bindings.removeBindings(aor);
-      return this.ok(aor, now, false);
+      return this.ok([], now, false);
     }
 
     const callId = request.headers.get('call-id') ?? '';
@@ -98,9 +98,9 @@ export class RegisterHandler {
       }
       plan.push({ contact: c, expires: Math.min(expires, MAX_EXPIRES), id: bindingKey(c) });
     }
-    if (plan.length === 0) return this.ok(aor, now, false); // a query (§10.2.3)
-
     const existing = await bindings.listBindings(aor, now);
+    if (plan.length === 0) return this.ok(existing, now, false); // a query (§10.2.3)
+
     for (const p of plan) {
       const old = existing.find((b) => b.key === p.id.key || (p.id.regId === null && b.regId === null && uriEquals(b.contact, p.contact.uri)));
       if (old && old.callId === callId && old.cseq >= cseq) return { status: 500, reason: 'Out of order REGISTER (CSeq not above the binding)' };
@@ -111,9 +111,12 @@ export class RegisterHandler {
     if (flow.connection) flow.accounts.add(aor);
     const userAgent = request.headers.get('user-agent') ?? null;
     let outbound = false;
+    // The bindings after this request, for the 200 (computed here rather than read back).
+    const current = new Map(existing.map((b) => [b.key, b]));
     for (const p of plan) {
       if (p.expires === 0) {
         await bindings.removeBinding(aor, p.id.key);
+        current.delete(p.id.key);
         continue;
       }
       if (p.id.regId !== null) outbound = true;
@@ -136,14 +139,14 @@ export class RegisterHandler {
         userAgent,
       };
       await bindings.putBinding(binding);
+      current.set(binding.key, binding);
     }
     const supported = request.headers.getAll('supported').join(',').toLowerCase();
-    return this.ok(aor, now, outbound && /\boutbound\b/.test(supported));
+    return this.ok([...current.values()], now, outbound && /\boutbound\b/.test(supported));
   }
 
   /** `200` with every current binding as a Contact with its remaining seconds (§10.3 step 8). */
-  private async ok(aor: string, now: Date, outbound: boolean): Promise<ResponseSpec> {
-    const current = await this.deps.bindings.listBindings(aor, now);
+  private ok(current: readonly Binding[], now: Date, outbound: boolean): ResponseSpec {
     const headers: [string, string][] = current.map((b) => [
       'Contact',
       `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt.getTime() - now.getTime()) / 1000))}${b.sipInstance !== null ? `;+sip.instance="${b.sipInstance}"` : ''}${b.regId !== null ? `;reg-id=${b.regId}` : ''}`,
