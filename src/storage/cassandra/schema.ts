@@ -13,9 +13,11 @@
  * - `sylk_accounts_by_api_token`: token → account, for HTTP authentication by token.
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
  * - `sylk_local_accounts`: the credentials of standalone mode (`accounts.ts`).
+ * - `sylk_registrations`, `sylk_registrations_by_flow`: the registrar's bindings (`registrations.ts`).
  */
 import type { Client } from 'cassandra-driver';
 import { LOCAL_ACCOUNTS_TABLE } from './accounts.js';
+import { REGISTRATIONS_BY_FLOW_TABLE, REGISTRATIONS_TABLE } from './registrations.js';
 
 /** One table of the model: its CQL definition, columns (for `update`) and table options. */
 export interface TableDefinition {
@@ -194,6 +196,8 @@ export function schemaTables(options: SchemaOptions = {}): TableDefinition[] {
       original: false,
     },
     LOCAL_ACCOUNTS_TABLE,
+    REGISTRATIONS_TABLE,
+    REGISTRATIONS_BY_FLOW_TABLE,
   ];
 }
 

@@ -64,6 +64,8 @@ import {
   type UnreadCounts,
 } from '../../journal/types.js';
 import { CassandraAccountStore } from './accounts.js';
+import type { BindingStore } from '../../registrar/bindings.js';
+import { CassandraBindings } from './registrations.js';
 import { connectCassandra, type CassandraConnectionOptions } from './connect.js';
 import { checkIdentifier, ensureSchema, ORIGINAL_API_TOKEN_TTL_SECONDS, pushTokensTableName, schemaTables, type SchemaOptions } from './schema.js';
 
@@ -190,6 +192,8 @@ export class CassandraStore implements JournalStore {
   readonly engine = 'cassandra';
   /** Local accounts (standalone mode), `accounts.ts`. */
   readonly accounts: AccountStore;
+  /** The registrar's bindings (standalone mode), `registrations.ts`. */
+  readonly registrations: BindingStore;
   private readonly ks: string;
   private readonly t: {
     journal: string;
@@ -219,6 +223,7 @@ export class CassandraStore implements JournalStore {
   ) {
     this.ks = checkIdentifier(options.keyspace, 'keyspace');
     this.accounts = new CassandraAccountStore(client, this.ks, () => this.checkOpen());
+    this.registrations = new CassandraBindings(client, this.ks, () => this.checkOpen());
     const q = (t: string): string => `${this.ks}.${t}`;
     this.t = {
       journal: q('chat_messages_by_timestamp'),
