@@ -15,13 +15,19 @@ import type { FlowTable } from './flows.js';
 /** Headers of the relayed request that are not copied (the stack writes its own). */
 const NOT_COPIED = new Set(['via', 'route', 'record-route', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type', 'user-agent']);
 
-/** The flow token of the request's top Route, if it has one with a user part. */
+/** What `flows.ts` tokens look like (16 random bytes, base64url). */
+const TOKEN = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * The flow token of the request's top Route (`sip:<token>@host;lr`), if it has one; a device's own
+ * Route set (its outbound proxy, no user part) is not one.
+ */
 export function routedFlowToken(request: SipRequest): string | undefined {
   const route = request.headers.get('route');
   if (route === undefined) return undefined;
   const first = parseNameAddr(route.split(',')[0]!.trim());
   const uri = first ? parseSipUri(first.uri) : undefined;
-  return uri?.user !== undefined && uri.params.has('lr') ? uri.user : undefined;
+  return uri?.user !== undefined && uri.params.has('lr') && TOKEN.test(uri.user) ? uri.user : undefined;
 }
 
 /** Send `request` on to the device over the flow `token`; resolves with the answer for the sender. */
