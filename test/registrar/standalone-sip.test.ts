@@ -209,3 +209,69 @@ describe('MESSAGE from devices', () => {
     assert.ok(alice.entries.some((e) => e.content === 'hello bob' && e.direction === 'outgoing'));
   });
 });
+
+describe('SIP over WebSocket devices (RFC 7118)', () => {
+  test('a device registers over a WebSocket and receives messages on it', async () => {
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${s.wsPort}/sip`, 'sip');
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const frames: string[] = [];
+    let wake: (() => void) | undefined;
+    ws.on('message', (data) => {
+      frames.push(data.toString());
+      wake?.();
+    });
+    const next = async (pred: (f: string) => boolean): Promise<string> => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const f = frames.find(pred);
+        if (f) {
+          frames.splice(frames.indexOf(f), 1);
+          return f;
+        }
+        if (Date.now() > deadline) throw new Error(`no such frame; got ${frames.join('\n---\n')}`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 100);
+        });
+      }
+    };
+    const register = (cseq: number, auth?: string): string =>
+      [
+        'REGISTER sip:example.com SIP/2.0',
+        `Via: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bKws${cseq}`,
+        'Max-Forwards: 70',
+        'From: <sip:carol@example.com>;tag=wsdev',
+        'To: <sip:carol@example.com>',
+        'Call-ID: ws-register-1',
+        `CSeq: ${cseq} REGISTER`,
+        'Contact: <sip:carol@df7jal23ls0d.invalid;transport=ws>;expires=600',
+        ...(auth ? [`Authorization: ${auth}`] : []),
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    ws.send(register(1));
+    const challenge = await next((f) => f.startsWith('SIP/2.0 401'));
+    const md5 = /WWW-Authenticate: (Digest [^\r\n]*algorithm=MD5[^\r\n]*)/i.exec(challenge)![1]!;
+    ws.send(register(2, digestAuthorization(md5, { username: 'carol', password: 'carol-password' }, { method: 'REGISTER', uri: 'sip:example.com' })));
+    const ok = await next((f) => f.startsWith('SIP/2.0 200'));
+    assert.match(ok, /Contact: <sip:carol@df7jal23ls0d\.invalid;transport=ws>;expires=(600|599)/);
+    const [b] = (await bindings('carol@example.com')).filter((x) => x.transport === 'ws');
+    assert.ok(b);
+
+    const sender = await device('alice@example.com', 'alice-password', 'udp');
+    assert.equal((await sender.message(s.udpPort, 'carol@example.com', 'over the websocket')).response.status, 200);
+    const msg = await next((f) => f.startsWith('MESSAGE '));
+    assert.match(msg, /^MESSAGE sip:carol@df7jal23ls0d\.invalid;transport=ws SIP\/2\.0\r\n/);
+    assert.ok(msg.endsWith('over the websocket'));
+    const copy = msg.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l));
+    ws.send(['SIP/2.0 200 OK', ...copy, 'Content-Length: 0', '', ''].join('\r\n'));
+    await new Promise((r) => setTimeout(r, 100));
+    ws.close();
+    await until('the WebSocket binding to go', async () => (await bindings('carol@example.com')).every((x) => x.transport !== 'ws'));
+  });
+});
