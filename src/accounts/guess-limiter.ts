@@ -11,7 +11,11 @@
  * the WebSocket `account-register` (standalone: checked locally; proxy mode: before the REGISTER is
  * relayed from the server's own address, where the proxy can no longer tell guessers apart).
  */
+import { logger } from '../util/logger.js';
 import { WindowCounter } from '../util/window-counter.js';
+import { authFailures, authRefused } from './metrics.js';
+
+const log = logger.child({ module: 'accounts.guess-limiter' });
 
 export interface GuessLimiterOptions {
   /** Failures allowed within the window (default 5). */
@@ -53,12 +57,18 @@ export class GuessLimiter {
   blocked(account: string, address: string): boolean {
     if (!this.failures.full(GuessLimiter.key(account, address))) return false;
     this.refused++;
+    authRefused.inc();
     return true;
   }
 
   /** Record a failed check. */
   failure(account: string, address: string): void {
-    this.failures.add(GuessLimiter.key(account, address));
+    const key = GuessLimiter.key(account, address);
+    this.failures.add(key);
+    authFailures.inc();
+    if (this.failures.count(key) === this.maxFailures) {
+      log.warn({ account, address, seconds: Math.round(this.windowMs / 1000) }, 'too many failed logins: further attempts from this address are refused');
+    }
   }
 
   /** Record a successful check: the pair's failures are forgotten. */

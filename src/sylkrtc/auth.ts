@@ -226,6 +226,8 @@ export interface LocalCredentialOptions {
   lookup(aor: string): Promise<StoredCredentials | null>;
 }
 
+const NO_ACCOUNT: StoredCredentials = { aor: 'nobody@invalid', ha1Md5: '0'.repeat(32), ha1Sha256: '0'.repeat(64), disabled: true };
+
 /**
  * Standalone mode (`standalone.md` §4, §4.3 "verify the credentials yourself"): `account-add`'s
  * password is an HA1 (32 hex digits, MD5, realm = domain) or, for `ha1: false` clients, the
@@ -241,11 +243,11 @@ export class LocalCredentialAuthenticator implements AccountAuthenticator {
     void (async () => {
       let event: AuthEvent;
       try {
-        const account = await this.opts.lookup(subject.aor);
-        const ok =
-          account !== null &&
-          !account.disabled &&
-          ((HA1_RE.test(subject.password) && ha1Matches(account, subject.password)) || passwordMatches(account, subject.password));
+        const found = await this.opts.lookup(subject.aor);
+        // Unknown and disabled accounts are checked against a dummy, so they cost the same.
+        const account = found ?? NO_ACCOUNT;
+        const matches = (HA1_RE.test(subject.password) && ha1Matches(account, subject.password)) || passwordMatches(account, subject.password);
+        const ok = found !== null && !found.disabled && matches;
         event = ok ? { state: 'registered' } : { state: 'failed', reason: WRONG_CREDENTIALS };
       } catch (err) {
         log.error({ err }, 'credential lookup failed');

@@ -126,6 +126,9 @@ describe('WebSocket login, standalone mode', () => {
       for (let i = 0; i < 5; i++) assert.deepEqual(await c.login('bob@example.com', `guess ${i}`), ['registering', FAILED]);
       assert.deepEqual(await c.login('bob@example.com', 'wonderland'), ['registering', FAILED], 'blocked: not even checked');
       assert.ok(server.guessLimiter.refused >= 1);
+      const metrics = await (await fetch(`http://127.0.0.1:${server.web.port}/metrics`)).text();
+      assert.match(metrics, /^sylk_auth_guess_refused_total [1-9]/m, 'the refusals are visible to the operator');
+      assert.match(metrics, /^sylk_auth_failures_total ([5-9]|\d\d)/m);
       assert.deepEqual(await other.login('bob@example.com', 'wonderland'), ['registering', 'registered'], 'another address is not blocked');
       assert.deepEqual(await c.login('alice@example.com', 'wonderland'), ['registering', 'registered'], 'another account is not blocked');
     } finally {
@@ -162,6 +165,37 @@ describe('WebSocket login, proxy mode (REGISTER relayed to the proxy)', () => {
     } finally {
       c.close();
       other.close();
+    }
+  });
+});
+
+describe('WebSocket login, proxy mode, proxy unreachable', () => {
+  let server: RunningServer;
+  before(async () => {
+    // A TCP port nobody listens on: every REGISTER fails at once with a 503 from our stack.
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    server = await start('proxy', [`outbound_sip_proxy = 127.0.0.1:${port};transport=tcp`]);
+  });
+  after(() => server?.stop());
+
+  test('failures that say nothing about the password are not counted as guesses', async () => {
+    const c = await connect(server);
+    try {
+      for (let i = 0; i < 7; i++) {
+        const states = await c.login('dave@example.com', computeHa1('dave', 'example.com', 'secret'));
+        assert.equal(states[0], 'registering');
+        assert.match(states[1]!, /^failed: 5\d\d /, 'the proxy error, not 904');
+      }
+      assert.equal(server.guessLimiter.refused, 0);
+      assert.equal(server.guessLimiter.size, 0);
+    } finally {
+      c.close();
     }
   });
 });

@@ -190,6 +190,35 @@ describe('sylk-db account', () => {
     assert.equal(again.code, 1);
   });
 
+  test('export → import and migrate carry the local accounts (HA1s, display name, disabled flag)', async () => {
+    const src = storeArg();
+    assert.equal((await sylkDb([...src, 'account', 'add', 'alice@example.com', '--password-stdin', '--display-name', 'Alice'], fakeIo([], 'alice password\n'))).code, 0);
+    assert.equal((await sylkDb([...src, 'account', 'add', 'quiet@example.com', '--password-stdin'], fakeIo([], 'quiet password\n'))).code, 0);
+    assert.equal((await sylkDb([...src, 'account', 'disable', 'quiet@example.com'])).code, 0);
+    await withStore(src, (st) => seedAccount(st, 'alice@example.com', 3));
+    const original = await withStore(src, async (st) => [await st.accounts.getAccount('alice@example.com'), await st.accounts.getAccount('quiet@example.com')]);
+
+    const exp = await sylkDb([...src, 'export', 'alice@example.com']);
+    assert.equal(exp.code, 0);
+    const file = join(dir, 'alice.jsonl');
+    writeFileSync(file, exp.io.data);
+    const imported = storeArg();
+    const imp = await sylkDb([...imported, 'import', file]);
+    assert.equal(imp.code, 0, imp.text);
+    assert.match(imp.text, /1 local accounts/);
+    await withStore(imported, async (st) => assert.deepEqual(await st.accounts.getAccount('alice@example.com'), original[0]));
+
+    const target = join(dir, `migrated${++n}.sqlite`);
+    const mig = await sylkDb([...src, '--yes', 'migrate', '--to', `sqlite:${target}`, '--state', join(dir, `state${n}.json`)]);
+    assert.equal(mig.code, 0, mig.text);
+    assert.match(mig.text, /2 local accounts/);
+    await withStore(['--store', `sqlite:${target}`], async (st) => {
+      assert.deepEqual(await st.accounts.getAccount('alice@example.com'), original[0]);
+      assert.deepEqual(await st.accounts.getAccount('quiet@example.com'), original[1], 'an account without any data is copied too');
+      assert.equal(await st.countEntries('alice@example.com'), 3);
+    });
+  });
+
   test('arguments: unknown action and misplaced options exit 2; help', async () => {
     assert.equal((await sylkDb(['account', 'frobnicate', 'a@b.c'])).code, 2);
     assert.equal((await sylkDb(['account', 'list', '--password-stdin'])).code, 2);

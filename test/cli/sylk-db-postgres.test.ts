@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { passwordMatches } from '../../src/accounts/credentials.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
 import { SqliteStore } from '../../src/storage/sqlite/index.js';
 import { fakeIo, seedAccount, sylkDb } from './sylk-db-helpers.js';
@@ -79,6 +80,42 @@ describe('sylk-db on PostgreSQL', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('account add / passwd / disable / list / remove on the configured PostgreSQL store', async () => {
+    const { schema, storeUrl } = schemaUrl();
+    const cfg = mkdtempSync(join(dir, 'cfg-'));
+    writeFileSync(join(cfg, 'webrtcgateway.ini'), `[General]\nsip_domains = example.com\n[Storage]\nbackend = postgres\npostgres_url = ${storeUrl}\n`);
+    const add = await sylkDb(['--config-dir', cfg, 'account', 'add', 'alice@example.com', '--password-stdin', '--display-name', 'Alice'], fakeIo([], 'first password\n'));
+    assert.equal(add.code, 0, add.text);
+    assert.equal((await sylkDb(['--config-dir', cfg, 'account', 'add', 'alice@example.com', '--password-stdin'], fakeIo([], 'first password\n'))).code, 1);
+    assert.equal((await sylkDb(['--config-dir', cfg, 'account', 'add', 'bob@elsewhere.org', '--password-stdin'], fakeIo([], 'first password\n'))).code, 1);
+    assert.equal((await sylkDb(['--config-dir', cfg, 'account', 'passwd', 'alice@example.com', '--password-stdin'], fakeIo([], 'second password\n'))).code, 0);
+    assert.equal((await sylkDb(['--config-dir', cfg, 'account', 'disable', 'alice@example.com'])).code, 0);
+    const list = await sylkDb(['--config-dir', cfg, 'account', 'list', '--json']);
+    assert.deepEqual(
+      (JSON.parse(list.io.data) as Array<{ aor: string; display_name: string; disabled: boolean }>).map((r) => [r.aor, r.display_name, r.disabled]),
+      [['alice@example.com', 'Alice', true]],
+    );
+    const store = await openPostgresStore({ url, schema, retentionDays: 0 });
+    try {
+      const a = await store.accounts.getAccount('alice@example.com');
+      assert.ok(a && passwordMatches(a, 'second password'));
+      await seedAccount(store, 'alice@example.com', 4);
+    } finally {
+      await store.close();
+    }
+    const rm = await sylkDb(['--config-dir', cfg, '--yes', 'account', 'remove', 'alice@example.com']);
+    assert.equal(rm.code, 0, rm.text);
+    assert.match(rm.text, /Removed 4 messages from alice@example.com/);
+    const after = await openPostgresStore({ url, schema, retentionDays: 0 });
+    try {
+      assert.equal(await after.accounts.getAccount('alice@example.com'), null);
+      assert.equal(await after.countEntries('alice@example.com'), 0);
+      assert.equal(await after.getPublicKey('alice@example.com'), null);
+    } finally {
+      await after.close();
     }
   });
 });

@@ -11,7 +11,7 @@ import { describeStore, openStore, type StoreSpec } from '../../storage/index.js
 import { runAccountCommand, type AccountCommandOptions } from './account.js';
 import type { Command } from './args.js';
 import { CliExit, confirm, Output, pickNumber, type CliIo } from './io.js';
-import { accountRecords, emptyStats, parseRecord, RecordApplier, type ApplyStats } from './transfer.js';
+import { accountRecords, emptyStats, localAccountRecord, parseRecord, RecordApplier, type ApplyStats } from './transfer.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -215,7 +215,7 @@ async function exportAccount(account: string, output: string | null, ctx: Comman
 }
 
 function statsLine(s: ApplyStats): string {
-  return `${s.entries} entries added, ${s.duplicates} already present, ${s.accounts} accounts, ${s.apiTokens} API tokens, ${s.publicKeys} public keys, ${s.privateKeys} private keys, ${s.pushTokens} push tokens`;
+  return `${s.entries} entries added, ${s.duplicates} already present, ${s.accounts} accounts, ${s.apiTokens} API tokens, ${s.publicKeys} public keys, ${s.privateKeys} private keys, ${s.pushTokens} push tokens, ${s.localAccounts} local accounts`;
 }
 
 async function importRecords(input: string, ctx: CommandContext): Promise<number> {
@@ -264,7 +264,7 @@ async function migrate(cmd: Extract<Command, { name: 'migrate' }>, ctx: CommandC
   if (!cmd.restart && existsSync(cmd.state)) {
     const saved = JSON.parse(readFileSync(cmd.state, 'utf8')) as MigrateState;
     if (saved.to !== toName) throw new CliExit(1, `${cmd.state} belongs to a migration to ${saved.to}; use --state or --restart`);
-    state = saved;
+    state = { ...saved, stats: { ...emptyStats(), ...saved.stats } };
     ctx.out.progress(`resuming after ${state.current ? `${state.current.aor} entry ${state.current.afterId}` : state.doneThrough}`);
   }
   const save = (): void => {
@@ -313,6 +313,10 @@ async function migrate(cmd: Extract<Command, { name: 'migrate' }>, ctx: CommandC
       if (page.next === null) break;
       after = page.next;
     }
+    // Local accounts without any other data are not enumerated above: copy every one (idempotent).
+    const locals = new RecordApplier(target);
+    for (const a of await source.accounts.listAccounts()) await locals.apply(localAccountRecord(a));
+    state.stats.localAccounts += locals.stats.localAccounts;
     ctx.out.info(`Migrated to ${toName}: ${statsLine(state.stats)}`);
     const { rmSync } = await import('node:fs');
     rmSync(cmd.state, { force: true });

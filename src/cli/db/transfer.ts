@@ -11,10 +11,14 @@
  *   {"type":"public_key","aor":…,"key":…,"created_at":…}
  *   {"type":"private_key","account":…,"message_id":…,"contact":…,"direction":…,"content":…,"msg_timestamp":…,"created_at":…}
  *   {"type":"push_token","account":…,"app_id":…,"device_id":…,"platform":…,"token":…,"background_token":…|null,"silent":bool,"user_agent":…|null}
+ *   {"type":"local_account","aor":…,"ha1_md5":…,"ha1_sha256":…,"display_name":…|null,"created_at":…,"disabled":bool}
  *   {"type":"entry","account":…,"contact":…,"direction":…,"content_type":…,"content":…,"created_at":…,"message_id":…,"disposition":[…]|null,"state":…|null,"msg_timestamp":…}
+ * `local_account` (standalone mode's credentials, `standalone.md` §2) is created on import only when
+ * the target has no such account (a password changed there is kept).
  * Not exported: ids of removed entries (they only matter as cursors of the source store).
  */
 import { z } from 'zod';
+import type { LocalAccount } from '../../accounts/types.js';
 import type { JournalStore } from '../../journal/store.js';
 import { MESSAGE_STATES, type NewJournalEntry } from '../../journal/types.js';
 
@@ -24,6 +28,15 @@ const direction = z.enum(['incoming', 'outgoing', '']);
 export const RecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('header'), format: z.literal('sylk-db-export'), version: z.literal(1), account: z.string(), exported_at: iso }),
   z.object({ type: z.literal('account'), aor: z.string().min(1), last_login: iso.nullable() }),
+  z.object({
+    type: z.literal('local_account'),
+    aor: z.string().min(1),
+    ha1_md5: z.string().regex(/^[0-9a-f]{32}$/),
+    ha1_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    display_name: z.string().nullable(),
+    created_at: iso,
+    disabled: z.boolean(),
+  }),
   z.object({ type: z.literal('api_token'), aor: z.string().min(1), token: z.string().min(1), expires_at: iso }),
   z.object({ type: z.literal('public_key'), aor: z.string().min(1), key: z.string(), created_at: iso }),
   z.object({
@@ -80,6 +93,8 @@ export async function* accountRecords(
   }
   const account = await store.getAccount(aor);
   if (account) yield { type: 'account', aor, last_login: account.lastLogin?.toISOString() ?? null };
+  const local = await store.accounts.getAccount(aor);
+  if (local) yield localAccountRecord(local);
   const token = await store.getApiToken(aor);
   if (token) yield { type: 'api_token', aor, token: token.token, expires_at: token.expiresAt.toISOString() };
   const key = await store.getPublicKey(aor);
@@ -136,8 +151,22 @@ export async function* accountRecords(
   }
 }
 
+/** The export record of a local account. */
+export function localAccountRecord(a: LocalAccount): ExportRecord {
+  return {
+    type: 'local_account',
+    aor: a.aor,
+    ha1_md5: a.ha1Md5,
+    ha1_sha256: a.ha1Sha256,
+    display_name: a.displayName,
+    created_at: a.createdAt.toISOString(),
+    disabled: a.disabled,
+  };
+}
+
 export interface ApplyStats {
   accounts: number;
+  localAccounts: number;
   apiTokens: number;
   publicKeys: number;
   privateKeys: number;
@@ -147,7 +176,7 @@ export interface ApplyStats {
 }
 
 export function emptyStats(): ApplyStats {
-  return { accounts: 0, apiTokens: 0, publicKeys: 0, privateKeys: 0, pushTokens: 0, entries: 0, duplicates: 0 };
+  return { accounts: 0, localAccounts: 0, apiTokens: 0, publicKeys: 0, privateKeys: 0, pushTokens: 0, entries: 0, duplicates: 0 };
 }
 
 /**
@@ -189,6 +218,18 @@ export class RecordApplier {
         await this.store.addAccount(rec.aor, rec.last_login ? new Date(rec.last_login) : new Date());
         this.stats.accounts++;
         return;
+      case 'local_account': {
+        const added = await this.store.accounts.addAccount({
+          aor: rec.aor,
+          ha1Md5: rec.ha1_md5,
+          ha1Sha256: rec.ha1_sha256,
+          displayName: rec.display_name,
+          createdAt: new Date(rec.created_at),
+          disabled: rec.disabled,
+        });
+        if (added) this.stats.localAccounts++;
+        return;
+      }
       case 'api_token':
         if (Date.parse(rec.expires_at) <= Date.now()) return;
         if (await this.store.setApiToken(rec.aor, rec.token, new Date(rec.expires_at))) this.stats.apiTokens++;

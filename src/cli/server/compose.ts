@@ -63,7 +63,7 @@ export interface Parts {
   readonly log: Logger;
   readonly health: HealthChecks;
   /** `[Server] mode`, `[Accounts]`, served domains (`accounts.ts`). */
-  readonly accounts: AccountsOptions;
+  readonly accountOptions: AccountsOptions;
   /** The instance's guessing limits (`standalone.md` §5), shared by every credential check. */
   readonly guessLimiter: GuessLimiter;
   store?: JournalStore;
@@ -214,7 +214,7 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
  */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
   const { config } = parts;
-  const authenticator = createAuthenticator(config, parts.accounts, { sip, accounts: store.accounts, limiter: parts.guessLimiter });
+  const authenticator = createAuthenticator(config, parts.accountOptions, { sip, accounts: store.accounts, limiter: parts.guessLimiter });
   const list = (l: readonly string[]): readonly string[] | '*' => (l.includes('*') ? '*' : l);
   const gateway = new SylkRtcGateway({
     service: messaging.service,
@@ -243,7 +243,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     logger: root,
     log,
     health: new HealthChecks(options.version),
-    accounts: accountsOptionsFromConfig(config),
+    accountOptions: accountsOptionsFromConfig(config),
     guessLimiter: new GuessLimiter(),
   };
   const stack = new StopStack(log);
@@ -264,14 +264,14 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     // Journal history for SIP devices; CORS for the origins allowed on the WebSocket API.
     await registerHistoryRoutes(http.app, { store, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.history' }) });
     // Sign-up of local accounts, only when allowed (standalone.md §6).
-    if (parts.accounts.allowSignup) {
-      const a = parts.accounts;
+    if (parts.accountOptions.allowSignup) {
+      const a = parts.accountOptions;
       await registerSignupRoute(http.app, { accounts: store.accounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
     }
     //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
     const web = await http.listen();
 
-    log.info({ mode: parts.accounts.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
+    log.info({ mode: parts.accountOptions.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
     return {
       config,
       store,
@@ -284,7 +284,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       gateway,
       web,
       health: parts.health,
-      mode: parts.accounts.mode,
+      mode: parts.accountOptions.mode,
       guessLimiter: parts.guessLimiter,
       stop: () => stack.run(),
     };
