@@ -10,6 +10,7 @@
  * the client knows the password); unknown or disabled account or wrong response → a failure for the
  * limiter and `403` (the same answer, never saying which); a replayed nonce count → challenge.
  */
+import { randomBytes } from 'node:crypto';
 import type { ResponseSpec } from '../sip/api.js';
 import { digestChallenge, verifyDigest } from '../sip/digest.js';
 import { parseAuth } from '../sip/grammar.js';
@@ -46,6 +47,16 @@ export type AuthOutcome =
 export type AuthKind = 'register' | 'proxy';
 
 const FORBIDDEN: ResponseSpec = { status: 403, reason: 'Forbidden' };
+
+/** Stands in for a missing account (random secrets no password matches). */
+const DUMMY: LocalAccount = {
+  aor: 'dummy@invalid',
+  ha1Md5: randomBytes(16).toString('hex'),
+  ha1Sha256: randomBytes(32).toString('hex'),
+  displayName: null,
+  createdAt: new Date(0),
+  disabled: false,
+};
 
 export class DigestAuthenticator {
   constructor(private readonly deps: DigestAuthDeps) {}
@@ -88,19 +99,21 @@ export class DigestAuthenticator {
     const freshness = nonces.check(nonce);
     if (freshness === 'invalid') return { ok: false, response: this.challenge(kind, realm), reason: 'unknown nonce' };
     if (freshness === 'stale') return { ok: false, response: this.challenge(kind, realm, true), reason: 'stale nonce' };
-    const account = await this.deps.accounts.getAccount(aor);
-    const verdict =
-      account && !account.disabled
-        ? verifyDigest(value, {
-            method: request.method,
-            body: request.body,
-            realm,
-            lookup: (_user, _realm) => {
-              const ha1 = ha1ForAlgorithm(account, params.get('algorithm'));
-              return ha1 !== undefined ? { ha1 } : undefined;
-            },
-          })
-        : { ok: false as const, reason: account ? 'account disabled' : 'unknown account' };
+    const found = await this.deps.accounts.getAccount(aor);
+    // An unknown or disabled account is checked against a dummy secret, so that it costs the same
+    // time as a wrong password and the answer's timing does not tell whether the account exists.
+    const usable = found !== null && !found.disabled;
+    const account = usable ? found : DUMMY;
+    const checked = verifyDigest(value, {
+      method: request.method,
+      body: request.body,
+      realm,
+      lookup: () => {
+        const ha1 = ha1ForAlgorithm(account, params.get('algorithm'));
+        return ha1 !== undefined ? { ha1 } : undefined;
+      },
+    });
+    const verdict = usable ? checked : { ok: false as const, reason: found ? 'account disabled' : 'unknown account' };
     if (!verdict.ok) {
       limiter.failure(aor, address);
       return { ok: false, response: FORBIDDEN, reason: verdict.reason };
@@ -109,6 +122,6 @@ export class DigestAuthenticator {
     const nc = ncText !== undefined ? parseInt(ncText, 16) : undefined;
     if (!nonces.use(nonce, nc)) return { ok: false, response: this.challenge(kind, realm, true), reason: 'replayed nonce count' };
     limiter.success(aor, address);
-    return { ok: true, account: account! };
+    return { ok: true, account: found! };
   }
 }
