@@ -62,6 +62,12 @@ export class FlowTable {
     return f;
   }
 
+  /** The accounts registered with valid credentials over the (open) connection `conn`, if any. */
+  connectionAccounts(conn: Connection | undefined): ReadonlySet<string> | undefined {
+    if (!conn || conn.closed) return undefined;
+    return this.byConnection.get(conn.id)?.accounts;
+  }
+
   /** Has `aor` registered with valid credentials over the (open) connection `conn`? */
   connectionAuthenticates(conn: Connection | undefined, aor: string): LocalFlow | undefined {
     if (!conn || conn.closed) return undefined;

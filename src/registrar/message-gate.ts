@@ -3,8 +3,8 @@
  * from the account in its `From`. Authenticated either by the connection — a TCP/TLS/WebSocket
  * connection over which that account registered with valid credentials (RFC 5626 flows: the
  * connection is the authenticated session, as an XMPP stream is) — or else by digest: `407` challenge
- * on the From account (`digest-auth.ts`, guessing limits included); credentials of another account →
- * `403`. Then the request is handed on as the SIP proxy of proxy mode would (`sip-messaging.md` §2):
+ * on the From account (`digest-auth.ts`, guessing limits included); credentials of another account,
+ * or a From other than the account(s) the connection authenticated (without credentials) → `403`. Then the request is handed on as the SIP proxy of proxy mode would (`sip-messaging.md` §2):
  * the `X-Sylk-*` and replication headers a device may have put in are removed, `X-Sylk-From-Sip: yes`
  * (the sender's journal gets its copy) and `X-Sylk-App: webrtcgateway` (this application) added.
  */
@@ -35,6 +35,11 @@ export async function gateDeviceMessage(
   if (!account) return { ok: false, response: { status: 400, reason: 'Invalid From URI' } };
   if (!servesDomain(account.domain)) return { ok: false, response: { status: 403, reason: 'Forbidden (sender domain not served here)' } };
   let flow = flows.connectionAuthenticates(incoming.flow?.connection, account.aor);
+  const registered = flows.connectionAccounts(incoming.flow?.connection);
+  if (!flow && registered && registered.size > 0 && !request.headers.has('proxy-authorization')) {
+    // The connection is authenticated, as another account: a From that is not it is refused.
+    return { ok: false, response: { status: 403, reason: 'Forbidden (From is not the authenticated account)' } };
+  }
   if (!flow) {
     const verdict = await auth.authenticate('proxy', request, account.aor, source.address);
     if (!verdict.ok) return { ok: false, response: verdict.response };

@@ -197,6 +197,9 @@ describe('MESSAGE from devices', () => {
       assert.match(got!.request.headers.get('from')!, /<sip:alice@example\.com>/);
       assert.equal(got!.request.headers.get('x-replicated-message'), undefined);
     }
+    // On its authenticated connection, a1 may not send as someone else.
+    const spoof = await a1.stack.send({ method: 'MESSAGE', uri: 'sip:bob@example.com', from: '<sip:carol@example.com>', to: '<sip:bob@example.com>', contentType: 'text/plain', body: 'not carol', nextHop: `127.0.0.1:${s.tcpPort};transport=tcp` });
+    assert.equal(spoof.response.status, 403);
     const [replica] = await a2.waitFor(1);
     assert.equal(replica!.request.body.toString(), 'hello bob');
     assert.equal(replica!.request.headers.get('x-replicated-message'), 'yes');

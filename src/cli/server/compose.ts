@@ -6,7 +6,9 @@
  *   2. push                (src/push: `[Push]`, `[General]` sylk_push_url; management listener on
  *                           `[General]` http_management_interface)
  *   3. SIP stack           (src/sip: `[SIP]`), created, not yet listening
- *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
+ *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API;
+ *                           standalone mode: the registrar in front of it, the in-process router and
+ *                           SIP delivery (`standalone-sip.ts`)
  *   5. SIP stack listening
  *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
  *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
