@@ -225,6 +225,7 @@ async function main(): Promise<void> {
   process.env.SYLK_LOG_LEVEL ??= 'error';
   const { loadConfig } = await import('../src/config/index.js');
   const { createMessaging } = await import('../src/messaging/index.js');
+  const { messagingOptionsFromConfig } = await import('../src/cli/server/messaging.js');
   const { SipStack } = await import('../src/sip/stack.js');
   const { openSqliteStore } = await import('../src/storage/sqlite/index.js');
   type Store = import('../src/journal/store.js').JournalStore;
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
   await store.addAccount('bob@example.com');
   const config = loadConfig({ configDir: dir, systemDir: null, userDir: null, defaultIp: '127.0.0.1', cwd: dir, log: false });
   const stack = new SipStack({ host: '127.0.0.1', udpPort: 0 });
-  const messaging = createMessaging({ config, store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
+  const messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
   // Handler time, in µs: request handed to the messaging layer → its answer (after COMMIT).
   const handlerUs = createHistogram();
   stack.setHandler((req) => {

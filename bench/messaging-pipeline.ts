@@ -20,7 +20,8 @@ import { join } from 'node:path';
 process.env.SYLK_LOG_LEVEL ??= 'error';
 const { loadConfig } = await import('../src/config/index.js');
 const { createMessaging } = await import('../src/messaging/index.js');
-const { parseMessage } = await import('../src/sip/parser.js');
+const { messagingOptionsFromConfig } = await import('../src/cli/server/messaging.js');
+const { parseMessage } = await import('../src/sip/message/parser.js');
 const { openSqliteStore } = await import('../src/storage/sqlite/index.js');
 type IncomingRequest = import('../src/sip/api.js').IncomingRequest;
 type SipClient = import('../src/sip/api.js').SipClient;
@@ -76,7 +77,7 @@ const config = loadConfig({ configDir: dir, systemDir: null, userDir: null, defa
 const client: SipClient = {
   send: () => Promise.reject(new Error('no outgoing SIP in this benchmark')),
 } as unknown as SipClient;
-const messaging = createMessaging({ config, store, client, webBaseUrl: () => 'http://127.0.0.1:10888' });
+const messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client, webBaseUrl: () => 'http://127.0.0.1:10888' });
 if (listeners) {
   messaging.events.on('message', () => undefined);
   messaging.events.on('sync-message-add', () => undefined);

@@ -3,8 +3,8 @@
  * forks it to SylkServer), on one core. Prints ops/s for parse alone, serialize alone, and the
  * round trip. Goal: ≥ 200k round trips per second. Run: `npx tsx bench/sip-parse.ts [seconds]`.
  */
-import { parseMessage } from '../src/sip/parser.js';
-import { serializeMessage } from '../src/sip/serializer.js';
+import { parseMessage } from '../src/sip/message/parser.js';
+import { serializeMessage } from '../src/sip/message/serializer.js';
 
 const cpim = [
   'From: Alice <sip:alice@example.com>',

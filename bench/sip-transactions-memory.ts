@@ -10,8 +10,8 @@
  * handler → 200; outbound datagrams are discarded), forces GC, and prints heap growth per
  * transaction.
  */
-import type { ParseResult } from '../src/sip/parser.js';
-import { parseMessage } from '../src/sip/parser.js';
+import type { ParseResult } from '../src/sip/message/parser.js';
+import { parseMessage } from '../src/sip/message/parser.js';
 import { SipStack } from '../src/sip/stack.js';
 import type { Flow } from '../src/sip/transport/types.js';
 

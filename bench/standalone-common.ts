@@ -49,7 +49,7 @@ export async function startStandaloneServer(opts: { postgresUrl?: string; accoun
     tcpPort: ports.tcp!,
     async addAccount(aor, password) {
       const a = parseAccountAor(aor)!;
-      await server.store.accounts.addAccount({ aor: a.aor, ...ha1sFor(a, password) });
+      await server.store.localAccounts.addAccount({ aor: a.aor, ...ha1sFor(a, password) });
     },
     async stop() {
       await server.stop();

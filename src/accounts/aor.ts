@@ -4,7 +4,7 @@
  * SIP layer's parser, RFC 3261 §25.1). The one place that decides what an account name is, for
  * `sylk-db account`, the WebSocket login, the registrar and sign-up.
  */
-import { parseSipUri } from '../sip/uri.js';
+import { parseSipUri } from '../sip/message/uri.js';
 
 export interface AccountAor {
   /** `user@domain`, lower-cased. */

@@ -4,7 +4,7 @@
  * transports (which also restricts RFC 3263 lookups of outgoing MESSAGE targets).
  */
 import { isIP } from 'node:net';
-import type { Config } from './index.js';
+import type { Config } from './types.js';
 import type { SipTransportName } from './values.js';
 
 /**

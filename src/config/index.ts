@@ -17,7 +17,7 @@ import { logger } from '../util/logger.js';
 import { parseIni, type IniDocument } from './ini.js';
 import { SYSTEM_CONFIG_DIR, defaultLocalConfigDir, defaultRouteIPv4, userConfigDir, varDirectory } from './paths.js';
 import { IGNORED_SECTIONS, SCHEMA, authDomainSection, roomSection, type ConfigFileName } from './schema.js';
-import { ConfigValueError, type DefaultContext, type Field, type FieldValue } from './values.js';
+import { ConfigValueError, type DefaultContext, type Field } from './values.js';
 
 export * from './values.js';
 export { SCHEMA, APPLICATIONS, LOG_LEVELS, STORAGE_BACKENDS, type ConfigFileName } from './schema.js';
@@ -25,59 +25,8 @@ export { webBaseUrl, enabledSipTransports, configAdvice } from './derived.js';
 export { formatConfig } from './print.js';
 export { resolveNetworkList, networkListContains, type CidrEntry } from './network.js';
 
-type Schema = typeof SCHEMA;
-type SectionValues<S> = { readonly [K in keyof S]: FieldValue<S[K]> };
-type FileValues<F> = { readonly [S in keyof F]: SectionValues<F[S]> };
-
-/** All fixed sections of the three files, by section name (names are unique across the files). */
-export type ConfigSections = FileValues<Schema['config.ini']> & FileValues<Schema['webrtcgateway.ini']> & FileValues<Schema['auth.ini']>;
-
-export type ServerConfig = ConfigSections['Server'];
-export type SipConfig = ConfigSections['SIP'];
-export type WebServerConfig = ConfigSections['WebServer'];
-export type GeneralConfig = ConfigSections['General'];
-export type CassandraConfig = ConfigSections['Cassandra'];
-export type StorageConfig = ConfigSections['Storage'];
-export type PushConfig = ConfigSections['Push'];
-export type RoomConfig = SectionValues<typeof roomSection>;
-export type AuthDomainConfig = SectionValues<typeof authDomainSection>;
-
-/** Where one effective value came from. */
-export interface ValueSource {
-  readonly file: ConfigFileName;
-  /** Absolute path of the file that set it, or `default`. */
-  readonly origin: string;
-  /** Line in that file. */
-  readonly line?: number;
-}
-
-export interface ConfigWarning {
-  /** Path of the file concerned. */
-  readonly file: string;
-  readonly section?: string;
-  readonly key?: string;
-  readonly line?: number;
-  readonly message: string;
-}
-
-export interface ConfigMeta {
-  readonly dirs: { readonly system: string | null; readonly user: string | null; readonly local: string | null };
-  readonly varDir: string;
-  readonly defaultIp: string;
-  /** Every file read, in reading order. */
-  readonly filesRead: readonly string[];
-  /** `sources[section][key]` for every fixed section, room and auth domain. */
-  readonly sources: Readonly<Record<string, Readonly<Record<string, ValueSource>>>>;
-  readonly warnings: readonly ConfigWarning[];
-}
-
-export type Config = ConfigSections & {
-  /** `[room@domain]` sections of webrtcgateway.ini, by section name. */
-  readonly rooms: Readonly<Record<string, RoomConfig>>;
-  /** `[<domain>]` sections of auth.ini, by domain. */
-  readonly authDomains: Readonly<Record<string, AuthDomainConfig>>;
-  readonly meta: ConfigMeta;
-};
+export type * from './types.js';
+import type { Config, ConfigWarning, ValueSource } from './types.js';
 
 export interface LoadConfigOptions {
   /** The local directory (`--config-dir`); default: the script's directory rule. */

@@ -6,7 +6,7 @@
  * print as `<hidden>`, and a password inside `[Storage] postgres_url` as `***`.
  */
 import { SCHEMA, authDomainSection, roomSection, type ConfigFileName } from './schema.js';
-import type { Config, ValueSource } from './index.js';
+import type { Config, ValueSource } from './types.js';
 import type { Field } from './values.js';
 import { configAdvice } from './derived.js';
 

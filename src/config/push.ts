@@ -1,34 +1,39 @@
 /**
- * The `[Push]` section of `webrtcgateway.ini` (our addition): settings of the push providers
- * (`push.md`, `src/push/config.ts`). Owned by the push area. Each key is listed here so it is read
- * from every configuration directory, printed by `--print-config` and not warned about as unknown;
- * the values are kept as strings (empty = not set) and validated by `parsePushConfig()` of
- * `src/push/config.ts`, which owns their meaning and defaults. To make a key typed instead, replace
- * `str('')` by a field constructor from `values.ts` (e.g. `int(10, 1, 300)`).
+ * The `[Push]` section of `webrtcgateway.ini` (our addition; `push.md`): each key typed once, with
+ * the push layer's real defaults (`PUSH_DEFAULTS`, `defaultProvider` of `src/push/config.ts`), so
+ * `--print-config` shows the values in effect. The rules between keys (a provider needs its
+ * credentials) are checked when the composition root turns these values into push options
+ * (`pushOptions`, `src/cli/server/push.ts`). Keys resolve in table order: `provider` comes after the
+ * credentials its default depends on.
  * SylkServer's own push setting stays where it is (`[General] sylk_push_url`).
  */
-import { str, type Field } from './values.js';
+import { PROVIDER_NAMES, PUSH_DEFAULTS, defaultProvider } from '../push/config.js';
+import { bool, int, list, oneOf, optStr, seconds, type Field } from './values.js';
 
 export const pushSection = {
-  provider: str(''),
-  sylk_pushserver_apps: str(''),
-  apns_apps: str(''),
-  fcm_apps: str(''),
-  direct_apps: str(''),
-  disabled_apps: str(''),
-  skip_online_devices: str(''),
-  max_retries: str(''),
-  retry_base_delay: str(''),
-  retry_max_delay: str(''),
-  request_timeout: str(''),
-  apns_key_path: str(''),
-  apns_key_id: str(''),
-  apns_team_id: str(''),
-  apns_topic: str(''),
-  apns_sandbox: str(''),
-  apns_endpoint: str(''),
-  fcm_service_account_path: str(''),
-  fcm_project_id: str(''),
-  fcm_endpoint: str(''),
-  fcm_token_uri: str(''),
+  apns_key_path: optStr(),
+  apns_key_id: optStr(),
+  apns_team_id: optStr(),
+  /** Empty → the app id of each token. */
+  apns_topic: optStr(),
+  apns_sandbox: bool(PUSH_DEFAULTS.apns_sandbox),
+  apns_endpoint: optStr(),
+  fcm_service_account_path: optStr(),
+  /** Empty → `project_id` of the service-account file. */
+  fcm_project_id: optStr(),
+  fcm_endpoint: optStr(),
+  fcm_token_uri: optStr(),
+  provider: oneOf(PROVIDER_NAMES, (c) =>
+    defaultProvider(c.get('General', 'sylk_push_url') !== null, c.get('Push', 'apns_key_path') !== null, c.get('Push', 'fcm_service_account_path') !== null),
+  ),
+  sylk_pushserver_apps: list([]),
+  apns_apps: list([]),
+  fcm_apps: list([]),
+  direct_apps: list([]),
+  disabled_apps: list([]),
+  skip_online_devices: bool(PUSH_DEFAULTS.skip_online_devices),
+  max_retries: int(PUSH_DEFAULTS.max_retries, 0, PUSH_DEFAULTS.max_retries_limit),
+  retry_base_delay: seconds(PUSH_DEFAULTS.retry_base_delay),
+  retry_max_delay: seconds(PUSH_DEFAULTS.retry_max_delay),
+  request_timeout: seconds(PUSH_DEFAULTS.request_timeout),
 } satisfies Record<string, Field<unknown>>;

@@ -87,6 +87,20 @@ export function parseInteger(raw: string, min: number, max: number): number {
 export const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER): Field<number> =>
   field(`integer ${min}..${max}`, (raw) => parseInteger(raw, min, max), def, plain);
 
+/** A non-negative number of seconds (fractions allowed), e.g. `[Push] retry_base_delay = 0.5`. */
+export const seconds = (def: number): Field<number> =>
+  field(
+    'seconds',
+    (raw) => {
+      const v = raw.trim();
+      const n = v === '' ? Number.NaN : Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new ConfigValueError('expected a non-negative number of seconds');
+      return n;
+    },
+    def,
+    plain,
+  );
+
 /** A TCP/UDP port 0–65535 (0 = pick any free port). */
 export const port = (def: number): Field<number> => field('port', (raw) => parseInteger(raw, 0, 65535), def, plain);
 

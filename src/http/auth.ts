@@ -4,7 +4,7 @@
  * Anything else — missing, malformed (the original's 500, a quirk), other scheme — is simply "no
  * credentials". Tokens are compared in constant time.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { secretsEqual } from '../util/secrets.js';
 
 /** The token of an `Apikey` Authorization header, or null. */
 export function parseApikey(header: string | string[] | undefined): string | null {
@@ -15,9 +15,5 @@ export function parseApikey(header: string | string[] | undefined): string | nul
   return parts[1]!;
 }
 
-/** Constant-time equality of two tokens (hashed first, so lengths do not leak either). */
-export function tokensEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
+/** Constant-time equality of two tokens (`util/secrets.ts`). */
+export const tokensEqual = secretsEqual;

@@ -21,7 +21,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JournalStore } from '../journal/store.js';
 import { serializeEntries } from '../journal/serialize.js';
-import { aorOf } from '../sip/uri.js';
+import { canonicalAor } from '../util/aor.js';
 import type { Logger } from '../util/logger.js';
 import { logger as rootLogger } from '../util/logger.js';
 import { parseApikey, tokensEqual } from './auth.js';
@@ -70,7 +70,7 @@ export async function registerHistoryRoutes(app: FastifyInstance, deps: HistoryR
   const handler = async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply): Promise<FastifyReply> => {
     applyCors(request, reply, cors);
     const token = parseApikey(request.headers.authorization);
-    const account = aorOf(request.params.account.replace(/^sips?:/i, ''));
+    const account = canonicalAor(request.params.account);
     if (token === null || account === undefined) return unauthorized(reply);
     const limit = Math.min(request.query.limit ?? MAX_HISTORY_PAGE, MAX_HISTORY_PAGE);
     const lastId = request.params.last_id;

@@ -10,6 +10,7 @@
  * - An entry that cannot be serialized (invalid contact, state outside the allowed list) is skipped
  *   and reported to the caller instead of failing the whole batch (the original's quirk, §6).
  */
+import { stripScheme } from '../util/aor.js';
 import { isMessageState, type Direction, type JournalEntry, type MessageState, type NewJournalEntry } from './types.js';
 
 /** One entry as clients see it. */
@@ -44,12 +45,6 @@ export function isoTimestamp(d: Date): string {
     'T' + pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds());
   const ms = d.getUTCMilliseconds();
   return ms === 0 ? base + '+00:00' : base + (ms < 10 ? '.00' : ms < 100 ? '.0' : '.') + ms + '000+00:00';
-}
-
-/** Strip a leading `sip:`/`sips:` (case-insensitive). */
-export function stripScheme(contact: string): string {
-  const c = contact.charCodeAt(0);
-  return c === 115 || c === 83 ? contact.replace(/^sips?:/i, '') : contact; // only an `s`/`S` can start one
 }
 
 // Characters that cannot appear in a `sip:` URI even escaped by a sloppy client: controls, space,

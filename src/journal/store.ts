@@ -6,7 +6,7 @@
  * Contract shared by all engines (checked by `test/storage/conformance.ts`):
  * - **Durable before resolved.** A write's promise resolves only after its transaction committed.
  *   Writes issued in one event-loop turn are committed together (group commit, see
- *   `group-commit.ts`), and writes are applied in the order they were issued.
+ *   `storage/group-commit.ts`), and writes are applied in the order they were issued.
  * - **Reads see every write whose promise has resolved.** A read issued before an earlier write has
  *   resolved may or may not see it; callers await their writes.
  * - **Idempotent by message id** per account, enforced by the engine (unique key / LWT), never by a
@@ -16,8 +16,8 @@
  *
  * Change policy: other areas code against this interface; it only changes additively.
  */
-import type { AccountStore } from '../accounts/types.js';
-import type { BindingStore } from '../registrar/bindings.js';
+import type { AccountStore } from './local-accounts.js';
+import type { BindingStore } from './bindings.js';
 import type {
   Account,
   ApiToken,
@@ -60,11 +60,11 @@ export interface JournalStore {
   readonly engine: string;
 
   /**
-   * The local accounts of standalone mode (`accounts/types.ts`, `standalone.md` §2), in the same
+   * The local accounts of standalone mode (`local-accounts.ts`, `standalone.md` §2), in the same
    * database. Unrelated to the account *records* below (last login, API token).
    */
-  readonly accounts: AccountStore;
-  /** The registrar's bindings (`standalone.md` §3); every engine has them, test doubles may not. */
+  readonly localAccounts: AccountStore;
+  /** The registrar's bindings (`bindings.ts`, `standalone.md` §3); every engine has them, test doubles may not. */
   readonly registrations?: BindingStore;
 
   // ---------------------------------------------------------------- journal entries

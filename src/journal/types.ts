@@ -7,6 +7,7 @@
  * Cassandra `timestamp` columns), states are restricted to the serializable list (§2.2, §8.3).
  * Field names are camelCase here; the storage engines map them to the normative column names.
  */
+import { contentTypeRow, contentTypesWith, type KnownContentType } from './content-types.js';
 
 /** `incoming`, `outgoing`, or `''` for conversation markers (§2). */
 export type Direction = 'incoming' | 'outgoing' | '';
@@ -31,7 +32,10 @@ export function isMessageState(value: unknown): value is MessageState {
   return typeof value === 'string' && (MESSAGE_STATES as readonly string[]).includes(value);
 }
 
-/** Content types of the entries the server writes itself (§2.1). */
+/**
+ * Names of the content types of the entries the server writes itself (§2.1). What each type means
+ * (handler, unread, push, sync) is its row in `content-types.ts`, the one table; these are only names.
+ */
 export const CONTENT_TYPES = {
   imdn: 'message/imdn',
   messageRemove: 'application/sylk-message-remove',
@@ -40,10 +44,10 @@ export const CONTENT_TYPES = {
   fileTransfer: 'application/sylk-file-transfer',
   publicKey: 'text/pgp-public-key',
   privateKey: 'text/pgp-private-key',
-} as const;
+} as const satisfies Record<string, KnownContentType>;
 
-/** Content types that count as unread messages (§2.3). */
-export const UNREAD_CONTENT_TYPES: readonly string[] = ['text/plain', 'text/html', CONTENT_TYPES.fileTransfer];
+/** Content types that count as unread messages (§2.3): the `unread` rows of the table. */
+export const UNREAD_CONTENT_TYPES: readonly string[] = contentTypesWith('unread');
 
 /** Disposition values (IMDN notifications requested/outstanding). */
 export const DISPOSITION_POSITIVE_DELIVERY = 'positive-delivery';
@@ -79,7 +83,7 @@ export type NewJournalEntry = Omit<JournalEntry, 'createdAt'> & { createdAt?: Da
 export function isUnread(e: Pick<JournalEntry, 'account' | 'contact' | 'direction' | 'contentType' | 'disposition'>): boolean {
   return (
     e.direction === 'incoming' &&
-    UNREAD_CONTENT_TYPES.includes(e.contentType) &&
+    contentTypeRow(e.contentType).unread &&
     e.contact !== e.account &&
     e.disposition !== null &&
     e.disposition.includes(DISPOSITION_DISPLAY)

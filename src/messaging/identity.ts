@@ -4,12 +4,12 @@
  * original's quirk), and the JSON identity object `{"uri", "display_name"}`.
  *
  * The name-addr split (`"Display" <uri>;params` or `uri;params`) is a few lines here; the URI itself
- * is parsed by the SIP stack's `sip/uri.ts` (`aorOf`). `aorOfUri` remembers the AORs of the last few
+ * is parsed by the SIP stack's `sip/message/uri.ts` (`aorOf`). `aorOfUri` remembers the AORs of the last few
  * thousand URIs: every MESSAGE needs the AOR of its From, To and CPIM From, and the same parties write
  * again and again.
  */
 import { trimDisplayName, unescapeBackslashes } from '../payload/cpim.js';
-import { aorOf } from '../sip/uri.js';
+import { aorOf } from '../sip/message/uri.js';
 import type { Identity } from './events.js';
 
 export interface NameAddr {
@@ -73,10 +73,8 @@ export function aorOfHeader(value: string): string | undefined {
   return na ? aorOfUri(na.uri) : undefined;
 }
 
-/** Normalise an AOR given by a client or JSON body: `sip:`/`sips:` removed, host lower-cased. */
-export function normalizeAor(value: string): string | undefined {
-  return aorOf(value.replace(/^sips?:/i, ''));
-}
+/** Normalise an AOR given by a client or JSON body: `sip:`/`sips:` removed, host lower-cased (`util/aor.ts`). */
+export { canonicalAor as normalizeAor } from '../util/aor.js';
 
 export function identity(aor: string, displayName: string | null): Identity {
   return { uri: aor, display_name: displayName };

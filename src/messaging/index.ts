@@ -1,79 +1,35 @@
 /**
- * Wiring of the messaging layer from the configuration (what `sylk-server` calls once): the event bus,
- * the outbound MESSAGE sender, the SIP `RequestHandler` (pipeline) and the `MessagingService` for the
- * WebSocket layer, all sharing one context. Keys used: `[Server] default_application`,
- * `application_map`; `[SIP] local_ip`, `local_tcp_port`, `trusted_peers` (via the caller's
- * `TrustedPeers`); `[General] outbound_sip_proxy`, `local_sip_messages`, `file_transfer_dir`,
- * `filetransfer_expire_days`; the web base URL comes from the HTTP server (`webBaseUrl`).
+ * The messaging layer's facade: the one module other layers import (`sylkrtc/`, `http/`,
+ * `cli/server/`, a future file-upload route or registrar). Inside the layer:
+ * - `create.ts` wires it from the configuration (`createMessaging`);
+ * - `inbound.ts` + `dispatch.ts`: the one source-agnostic value and the one dispatch every message
+ *   goes through (classify by `journal/content-types.ts` → `handlers/` → journal → events);
+ * - `sip-ingress/`: SIP requests the proxy brings → `InboundMessage`; `outbound.ts`: MESSAGEs we send;
+ * - `service/`: the WebSocket operations (`contract.ts` the interface, `sylk-service.ts` the
+ *   implementation);
+ * - `cluster/`: instances sharing one store (sync relay, once-per-process local delivery);
+ * - `events.ts`: the event bus; `operations.ts`: journal operations shared by SIP and WS requests.
  */
-import type { Config } from '../config/index.js';
-import { DEFAULT_API_TOKEN_TTL_MS } from '../journal/types.js';
-import type { JournalStore } from '../journal/store.js';
-import type { RequestHandler, SipClient } from '../sip/api.js';
-import { logger } from '../util/logger.js';
-import type { MessagingContext } from './context.js';
-import { MessagingEvents } from './events.js';
-import { SylkMessagingService } from './messaging-service.js';
-import { Outbound } from './outbound.js';
-import { createMessagingPipeline } from './pipeline.js';
-import type { OnIncomingMessage } from './push-hook.js';
-import type { MessagingService } from './service.js';
-
-export { MessagingEvents } from './events.js';
-export type { MessagingService } from './service.js';
+export { createMessaging, type Messaging, type MessagingDeps, type MessagingOptions } from './create.js';
+export { createDispatch, type Dispatch, type DispatchOptions, type DispatchResult } from './dispatch.js';
+export { fromUriOf, toUriOf, type InboundMessage, type MessageSource, type SenderSide, type SipSideCar } from './inbound.js';
+export {
+  MessagingEvents,
+  type AccountMessageContent,
+  type DispositionNotificationEvent,
+  type Identity,
+  type IncomingMessageEvent,
+  type JournalAppendedEvent,
+  type JournalEntryJson,
+  type MessagingEventMap,
+  type MessagingEventName,
+  type MessagingListener,
+  type PublicKeyUpdatedEvent,
+  type SyncConversationReadEvent,
+  type SyncConversationRemoveEvent,
+  type SyncMessageAddEvent,
+  type SyncMessageRemoveEvent,
+} from './events.js';
+export * from './service/contract.js';
 export type { OnIncomingMessage, IncomingMessagePush } from './push-hook.js';
-
-export interface MessagingDeps {
-  config: Pick<Config, 'Server' | 'SIP' | 'General'>;
-  store: JournalStore;
-  client: SipClient;
-  /** `webBaseUrl(config, listeningPort)` once the HTTP server listens. */
-  webBaseUrl: () => string;
-  trustedPeers?: { allows(ip: string): boolean };
-  onIncomingMessage?: OnIncomingMessage;
-  events?: MessagingEvents;
-  version?: string;
-}
-
-export interface Messaging {
-  events: MessagingEvents;
-  service: MessagingService;
-  /** Give this to the SIP stack as its request handler. */
-  handler: RequestHandler;
-  outbound: Outbound;
-  context: MessagingContext;
-}
-
-export function createMessaging(deps: MessagingDeps): Messaging {
-  const log = logger.child({ module: 'messaging' });
-  const events = deps.events ?? new MessagingEvents();
-  const { config } = deps;
-  const outbound = new Outbound({
-    client: deps.client,
-    log,
-    localIp: config.SIP.local_ip,
-    localTcpPort: config.SIP.local_tcp_port,
-    localSipMessages: config.General.local_sip_messages,
-    outboundProxy: config.General.outbound_sip_proxy,
-    userAgent: `SylkServer-${deps.version ?? 'sylk-messaging'}`,
-  });
-  const context: MessagingContext = {
-    store: deps.store,
-    events,
-    outbound,
-    log,
-    ...(deps.onIncomingMessage ? { onIncomingMessage: deps.onIncomingMessage } : {}),
-    webBaseUrl: deps.webBaseUrl,
-    fileTransferDir: config.General.file_transfer_dir,
-    fileTransferExpireDays: config.General.filetransfer_expire_days,
-    apiTokenTtlMs: DEFAULT_API_TOKEN_TTL_MS,
-    now: () => new Date(),
-  };
-  const handler = createMessagingPipeline({
-    ctx: context,
-    ...(deps.trustedPeers ? { trustedPeers: deps.trustedPeers } : {}),
-    defaultApplication: config.Server.default_application,
-    applicationMap: config.Server.application_map,
-  });
-  return { events, service: new SylkMessagingService(context), handler, outbound, context };
-}
+export { WS_CONTACT_PARAM } from './cluster/sync-relay.js';

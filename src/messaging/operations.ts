@@ -6,18 +6,23 @@
  * Outgoing notices differ between the two paths and stay with the callers.
  */
 import { randomUUID } from 'node:crypto';
-import { serializeEntry } from '../journal/serialize.js';
+import { serializeEntry, type ClientEntry } from '../journal/serialize.js';
 import { CONTENT_TYPES, type Direction, type JournalEntry, type NewJournalEntry } from '../journal/types.js';
 import { formatTimestamp } from '../payload/datetime.js';
 import type { MessagingContext } from './context.js';
 import { removeTransferFiles } from './files.js';
 import { pyJson } from './json.js';
 
-/** Emit `journal-appended` for an entry that was inserted (serialized only when someone listens). */
-export function announceEntry(ctx: MessagingContext, entry: NewJournalEntry): void {
-  if (ctx.events.listenerCount('journal-appended') === 0) return;
+/**
+ * Emit `journal-appended` for an entry that was inserted (serialized only when someone listens).
+ * Returns the client form when it was computed (null: not serializable), undefined when not: the
+ * caller reuses it for the `message` event, so an entry is serialized at most once.
+ */
+export function announceEntry(ctx: MessagingContext, entry: NewJournalEntry): ClientEntry | null | undefined {
+  if (ctx.events.listenerCount('journal-appended') === 0) return undefined;
   const json = serializeEntry(entry);
   if (json) ctx.events.emit('journal-appended', { account: entry.account, entry: json });
+  return json;
 }
 
 /** A marker entry (§2.1 of journal-storage.md): fresh UUID, empty disposition, null state. */

@@ -14,7 +14,7 @@
  */
 import type { ProxyAddress } from '../config/values.js';
 import type { DigestCredentials, OutgoingRequest, OutgoingResult, SipClient } from '../sip/api.js';
-import { Headers } from '../sip/message.js';
+import { Headers } from '../sip/message/message.js';
 import type { Logger } from '../util/logger.js';
 
 export const APPLICATION_NAME = 'webrtcgateway';

@@ -1,6 +1,9 @@
 /**
- * Typed options of the push layer and their parser from plain INI sections, so wiring is one line:
- * `parsePushConfig(config.Push, config.General)` (the loader's sections; raw string maps work too).
+ * Typed options of the push layer (`PushConfig`), their defaults (one place: {@link PUSH_DEFAULTS},
+ * {@link defaultProvider}, which the `[Push]` section of the configuration schema, `config/push.ts`,
+ * uses for its fields) and {@link pushOptions}, which turns the typed `[Push]` values plus the push
+ * keys of `[General]` into options and checks the rules between keys. The composition root calls it
+ * (`src/cli/server/push.ts`); {@link parsePushConfig} does the same from raw string maps.
  *
  * Keys read from `[General]` (SylkServer's, `configuration.md` §3.1): `sylk_push_url`,
  * `http_management_interface` (default `127.0.0.1:20888`), `http_management_auth_secret`.
@@ -23,9 +26,58 @@
  * | `fcm_endpoint`, `fcm_token_uri` | `https://fcm.googleapis.com`, `token_uri` of the JSON | overrides (tests) |
  */
 
-export type ProviderName = 'sylk-pushserver' | 'apns' | 'fcm' | 'direct' | 'none';
+export const PROVIDER_NAMES = ['sylk-pushserver', 'apns', 'fcm', 'direct', 'none'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
-const PROVIDER_NAMES: readonly ProviderName[] = ['sylk-pushserver', 'apns', 'fcm', 'direct', 'none'];
+/** Defaults of the `[Push]` keys (seconds where the key is in seconds). */
+export const PUSH_DEFAULTS = {
+  skip_online_devices: false,
+  max_retries: 3,
+  max_retries_limit: 20,
+  retry_base_delay: 0.5,
+  retry_max_delay: 30,
+  request_timeout: 10,
+  apns_sandbox: false,
+  management: { host: '127.0.0.1', port: 20888 },
+} as const;
+
+/** Default `provider`: `sylk-pushserver` with `sylk_push_url`, else `direct` with APNs or FCM credentials, else `none`. */
+export function defaultProvider(hasSylkPushUrl: boolean, hasApns: boolean, hasFcm: boolean): ProviderName {
+  return hasSylkPushUrl ? 'sylk-pushserver' : hasApns || hasFcm ? 'direct' : 'none';
+}
+
+/** The typed values of the `[Push]` section (what `config/push.ts` produces). */
+export interface PushSettings {
+  readonly provider: ProviderName;
+  readonly sylk_pushserver_apps: readonly string[];
+  readonly apns_apps: readonly string[];
+  readonly fcm_apps: readonly string[];
+  readonly direct_apps: readonly string[];
+  readonly disabled_apps: readonly string[];
+  readonly skip_online_devices: boolean;
+  readonly max_retries: number;
+  /** Seconds. */
+  readonly retry_base_delay: number;
+  readonly retry_max_delay: number;
+  readonly request_timeout: number;
+  readonly apns_key_path: string | null;
+  readonly apns_key_id: string | null;
+  readonly apns_team_id: string | null;
+  readonly apns_topic: string | null;
+  readonly apns_sandbox: boolean;
+  readonly apns_endpoint: string | null;
+  readonly fcm_service_account_path: string | null;
+  readonly fcm_project_id: string | null;
+  readonly fcm_endpoint: string | null;
+  readonly fcm_token_uri: string | null;
+}
+
+/** The typed push keys of `[General]`. */
+export interface PushGeneralSettings {
+  readonly sylk_push_url: string | null;
+  readonly http_management_interface: { readonly host: string; readonly port: number };
+  readonly http_management_auth_secret: string | null;
+}
 
 export interface ApnsOptions {
   keyPath: string;
@@ -98,11 +150,11 @@ export function parseBool(value: string | undefined, key: string, fallback: bool
   throw new PushConfigError(`${key}: not a boolean: ${value}`);
 }
 
-function parseSeconds(value: string | undefined, key: string, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
+function parseSeconds(value: string | undefined, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new PushConfigError(`${key}: not a non-negative number: ${value}`);
-  return Math.round(n * 1000);
+  return n;
 }
 
 function parseList(value: string | undefined): string[] {
@@ -121,7 +173,61 @@ export function parseHostPort(value: string, defaultPort: number): { host: strin
   return { host: m[1]!, port };
 }
 
-/** Parse `[Push]` (and the push keys of `[General]`); throws {@link PushConfigError} on bad values. */
+/** Typed `[Push]` + `[General]` values → push options; throws {@link PushConfigError} when keys contradict. */
+export function pushOptions(push: PushSettings, general: PushGeneralSettings): PushConfig {
+  const sylkPushUrl = general.sylk_push_url;
+  let apns: ApnsOptions | null = null;
+  if (push.apns_key_path !== null) {
+    if (!push.apns_key_id || !push.apns_team_id) throw new PushConfigError('apns_key_path needs apns_key_id and apns_team_id');
+    apns = {
+      keyPath: push.apns_key_path,
+      keyId: push.apns_key_id,
+      teamId: push.apns_team_id,
+      topic: push.apns_topic,
+      sandbox: push.apns_sandbox,
+      endpoint: push.apns_endpoint,
+    };
+  }
+  const fcm: FcmOptions | null =
+    push.fcm_service_account_path === null
+      ? null
+      : { serviceAccountPath: push.fcm_service_account_path, projectId: push.fcm_project_id, endpoint: push.fcm_endpoint, tokenUri: push.fcm_token_uri };
+
+  const appProviders = new Map<string, ProviderName>();
+  const lists: Array<[readonly string[], ProviderName]> = [
+    [push.sylk_pushserver_apps, 'sylk-pushserver'],
+    [push.apns_apps, 'apns'],
+    [push.fcm_apps, 'fcm'],
+    [push.direct_apps, 'direct'],
+    [push.disabled_apps, 'none'],
+  ];
+  for (const [apps, name] of lists) for (const app of apps) appProviders.set(app, name);
+
+  const used = new Set<ProviderName>([push.provider, ...appProviders.values()]);
+  if (used.has('sylk-pushserver') && sylkPushUrl === null) throw new PushConfigError('provider sylk-pushserver needs [General] sylk_push_url');
+  if (used.has('apns') && !apns) throw new PushConfigError('provider apns needs apns_key_path, apns_key_id, apns_team_id');
+  if (used.has('fcm') && !fcm) throw new PushConfigError('provider fcm needs fcm_service_account_path');
+  if (used.has('direct') && !apns && !fcm) throw new PushConfigError('provider direct needs APNs or FCM credentials');
+
+  return {
+    sylkPushUrl,
+    provider: push.provider,
+    appProviders,
+    skipOnlineDevices: push.skip_online_devices,
+    maxRetries: push.max_retries,
+    retryBaseDelayMs: Math.round(push.retry_base_delay * 1000),
+    retryMaxDelayMs: Math.round(push.retry_max_delay * 1000),
+    requestTimeoutMs: Math.round(push.request_timeout * 1000),
+    apns,
+    fcm,
+    management: { host: general.http_management_interface.host, port: general.http_management_interface.port, secret: general.http_management_auth_secret },
+  };
+}
+
+/**
+ * Parse raw `[Push]` strings (and the push keys of `[General]`) with the same defaults as the
+ * configuration schema; throws {@link PushConfigError} naming the key on bad values.
+ */
 export function parsePushConfig(push: Readonly<Record<string, string>>, general: GeneralPushKeys = {}): PushConfig {
   const g: Record<string, string | null | undefined> = {
     sylk_push_url: general.sylk_push_url,
@@ -136,78 +242,52 @@ export function parsePushConfig(push: Readonly<Record<string, string>>, general:
       throw new PushConfigError(`sylk_push_url: not a URL: ${sylkPushUrl}`);
     }
   }
-
-  let apns: ApnsOptions | null = null;
-  const apnsKeyPath = get(push, 'apns_key_path');
-  if (apnsKeyPath !== undefined) {
-    const keyId = get(push, 'apns_key_id');
-    const teamId = get(push, 'apns_team_id');
-    if (!keyId || !teamId) throw new PushConfigError('apns_key_path needs apns_key_id and apns_team_id');
-    apns = {
-      keyPath: apnsKeyPath,
-      keyId,
-      teamId,
-      topic: get(push, 'apns_topic') ?? null,
-      sandbox: parseBool(get(push, 'apns_sandbox'), 'apns_sandbox', false),
-      endpoint: get(push, 'apns_endpoint') ?? null,
-    };
-  }
-
-  let fcm: FcmOptions | null = null;
-  const fcmPath = get(push, 'fcm_service_account_path');
-  if (fcmPath !== undefined) {
-    fcm = {
-      serviceAccountPath: fcmPath,
-      projectId: get(push, 'fcm_project_id') ?? null,
-      endpoint: get(push, 'fcm_endpoint') ?? null,
-      tokenUri: get(push, 'fcm_token_uri') ?? null,
-    };
-  }
+  const opt = (key: string): string | null => get(push, key) ?? null;
 
   const providerValue = get(push, 'provider');
   let provider: ProviderName;
   if (providerValue === undefined) {
-    provider = sylkPushUrl !== null ? 'sylk-pushserver' : apns || fcm ? 'direct' : 'none';
+    provider = defaultProvider(sylkPushUrl !== null, opt('apns_key_path') !== null, opt('fcm_service_account_path') !== null);
   } else if ((PROVIDER_NAMES as readonly string[]).includes(providerValue.toLowerCase())) {
     provider = providerValue.toLowerCase() as ProviderName;
   } else {
     throw new PushConfigError(`provider: one of ${PROVIDER_NAMES.join(', ')} expected, got ${providerValue}`);
   }
 
-  const appProviders = new Map<string, ProviderName>();
-  const lists: Array<[string, ProviderName]> = [
-    ['sylk_pushserver_apps', 'sylk-pushserver'],
-    ['apns_apps', 'apns'],
-    ['fcm_apps', 'fcm'],
-    ['direct_apps', 'direct'],
-    ['disabled_apps', 'none'],
-  ];
-  for (const [key, name] of lists) for (const app of parseList(get(push, key))) appProviders.set(app, name);
-
-  const used = new Set<ProviderName>([provider, ...appProviders.values()]);
-  if (used.has('sylk-pushserver') && sylkPushUrl === null) throw new PushConfigError('provider sylk-pushserver needs [General] sylk_push_url');
-  if (used.has('apns') && !apns) throw new PushConfigError('provider apns needs apns_key_path, apns_key_id, apns_team_id');
-  if (used.has('fcm') && !fcm) throw new PushConfigError('provider fcm needs fcm_service_account_path');
-  if (used.has('direct') && !apns && !fcm) throw new PushConfigError('provider direct needs APNs or FCM credentials');
-
   const maxRetriesText = get(push, 'max_retries');
-  const maxRetries = maxRetriesText === undefined ? 3 : Number(maxRetriesText);
-  if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 20) throw new PushConfigError(`max_retries: integer 0..20 expected, got ${maxRetriesText}`);
+  const maxRetries = maxRetriesText === undefined ? PUSH_DEFAULTS.max_retries : Number(maxRetriesText);
+  if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > PUSH_DEFAULTS.max_retries_limit) {
+    throw new PushConfigError(`max_retries: integer 0..${PUSH_DEFAULTS.max_retries_limit} expected, got ${maxRetriesText}`);
+  }
 
   const mi = general.http_management_interface;
-  const mgmt = mi && typeof mi === 'object' ? { host: mi.host, port: mi.port } : parseHostPort(get(g, 'http_management_interface') ?? '127.0.0.1:20888', 20888);
+  const d = PUSH_DEFAULTS.management;
+  const mgmt = mi && typeof mi === 'object' ? { host: mi.host, port: mi.port } : parseHostPort(get(g, 'http_management_interface') ?? `${d.host}:${d.port}`, d.port);
 
-  return {
-    sylkPushUrl,
-    provider,
-    appProviders,
-    skipOnlineDevices: parseBool(get(push, 'skip_online_devices'), 'skip_online_devices', false),
-    maxRetries,
-    retryBaseDelayMs: parseSeconds(get(push, 'retry_base_delay'), 'retry_base_delay', 500),
-    retryMaxDelayMs: parseSeconds(get(push, 'retry_max_delay'), 'retry_max_delay', 30_000),
-    requestTimeoutMs: parseSeconds(get(push, 'request_timeout'), 'request_timeout', 10_000),
-    apns,
-    fcm,
-    management: { host: mgmt.host, port: mgmt.port, secret: get(g, 'http_management_auth_secret') ?? null },
-  };
+  return pushOptions(
+    {
+      provider,
+      sylk_pushserver_apps: parseList(get(push, 'sylk_pushserver_apps')),
+      apns_apps: parseList(get(push, 'apns_apps')),
+      fcm_apps: parseList(get(push, 'fcm_apps')),
+      direct_apps: parseList(get(push, 'direct_apps')),
+      disabled_apps: parseList(get(push, 'disabled_apps')),
+      skip_online_devices: parseBool(get(push, 'skip_online_devices'), 'skip_online_devices', PUSH_DEFAULTS.skip_online_devices),
+      max_retries: maxRetries,
+      retry_base_delay: parseSeconds(get(push, 'retry_base_delay'), 'retry_base_delay', PUSH_DEFAULTS.retry_base_delay),
+      retry_max_delay: parseSeconds(get(push, 'retry_max_delay'), 'retry_max_delay', PUSH_DEFAULTS.retry_max_delay),
+      request_timeout: parseSeconds(get(push, 'request_timeout'), 'request_timeout', PUSH_DEFAULTS.request_timeout),
+      apns_key_path: opt('apns_key_path'),
+      apns_key_id: opt('apns_key_id'),
+      apns_team_id: opt('apns_team_id'),
+      apns_topic: opt('apns_topic'),
+      apns_sandbox: parseBool(get(push, 'apns_sandbox'), 'apns_sandbox', PUSH_DEFAULTS.apns_sandbox),
+      apns_endpoint: opt('apns_endpoint'),
+      fcm_service_account_path: opt('fcm_service_account_path'),
+      fcm_project_id: opt('fcm_project_id'),
+      fcm_endpoint: opt('fcm_endpoint'),
+      fcm_token_uri: opt('fcm_token_uri'),
+    },
+    { sylk_push_url: sylkPushUrl, http_management_interface: mgmt, http_management_auth_secret: get(g, 'http_management_auth_secret') ?? null },
+  );
 }

@@ -6,8 +6,8 @@ export { parseDeviceTokenRequest, parseContactPushParams, pushTokenRecord, conta
 export type { DeviceTokenParams, DeviceTokenParseResult } from './tokens.js';
 export { PushNotifier } from './notifier.js';
 export type { IncomingMessage, ConferenceInvite, DeviceOnlinePredicate, PushNotifierOptions } from './notifier.js';
-export { parsePushConfig, PushConfigError } from './config.js';
-export type { PushConfig, ProviderName, ApnsOptions, FcmOptions, ManagementOptions } from './config.js';
+export { parsePushConfig, pushOptions, PushConfigError, PUSH_DEFAULTS } from './config.js';
+export type { PushConfig, PushSettings, PushGeneralSettings, ProviderName, ApnsOptions, FcmOptions, ManagementOptions } from './config.js';
 export { startManagementServer } from './management.js';
 export type { ManagementServer, ManagementServerOptions, ManagementStore } from './management.js';
 export { createProviders, providerRouter } from './providers/index.js';

@@ -11,9 +11,9 @@
  *   verbatim (no scheme), compared in constant time; otherwise `403` `Authentication error`.
  *   (Node keeps only the first `Authorization` header of a request, matching the original.)
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
+import { secretsEqual } from '../util/secrets.js';
 import type { PushToken, PushTokenStore } from './types.js';
 
 export type ManagementStore = Pick<PushTokenStore, 'listPushTokens' | 'removePushToken'>;
@@ -50,13 +50,9 @@ export function tokenRecordJson(r: PushToken): Record<string, string | null> {
   return out;
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Constant-time equality (hashing first makes the comparison independent of the lengths). */
+/** Constant-time equality (`util/secrets.ts`); a missing secret never matches. */
 export function secretMatches(given: string | undefined, secret: string): boolean {
-  return timingSafeEqual(digest(given ?? ''), digest(secret)) && given !== undefined;
+  return secretsEqual(given ?? '', secret) && given !== undefined;
 }
 
 function bareAor(account: string): string {

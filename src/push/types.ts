@@ -7,6 +7,7 @@
  * push only lists, reads and deletes token records and asks for unread counts, so tests and other
  * callers can hand in any object with these methods, and the push layer never learns about engines.
  */
+import { contentTypesWith } from '../journal/content-types.js';
 import type { JournalStore } from '../journal/store.js';
 import type { PushToken, UnreadCounts } from '../journal/types.js';
 
@@ -74,5 +75,5 @@ export interface PushProvider {
   close(): Promise<void>;
 }
 
-/** Chat content types that trigger a message push (`push.md` §3). */
-export const PUSH_CONTENT_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/sylk-file-transfer'];
+/** Chat content types that trigger a message push (`push.md` §3): the `pushed` rows of the content-type table. */
+export const PUSH_CONTENT_TYPES: readonly string[] = contentTypesWith('pushed');

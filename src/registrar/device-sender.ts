@@ -10,9 +10,9 @@
  * removed from the store.
  */
 import type { OutgoingRequest, SipClient } from '../sip/api.js';
-import { parseSipUri } from '../sip/uri.js';
+import { parseSipUri } from '../sip/message/uri.js';
 import type { Logger } from '../util/logger.js';
-import type { Binding, BindingStore } from './bindings.js';
+import type { Binding, BindingStore } from '../journal/bindings.js';
 import type { FlowTable } from './flows.js';
 
 /** What to send; the Request-URI is the contact, the target its flow. */

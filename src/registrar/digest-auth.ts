@@ -13,8 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ResponseSpec } from '../sip/api.js';
 import { digestChallenge, verifyDigest } from '../sip/digest.js';
-import { parseAuth } from '../sip/grammar.js';
-import type { SipRequest } from '../sip/message.js';
+import { parseAuth } from '../sip/message/auth-header.js';
+import type { SipRequest } from '../sip/message/message.js';
 import { ha1ForAlgorithm } from '../accounts/credentials.js';
 import type { GuessLimiter } from '../accounts/guess-limiter.js';
 import type { AccountStore, LocalAccount } from '../accounts/types.js';

@@ -7,9 +7,9 @@
  * the instance restarted) → `410 Gone`, and the sender removes the binding.
  */
 import type { ResponseSpec, SipClient } from '../sip/api.js';
-import { parseNameAddr } from '../sip/grammar.js';
-import type { SipRequest } from '../sip/message.js';
-import { parseSipUri } from '../sip/uri.js';
+import { parseNameAddr } from '../sip/message/grammar.js';
+import type { SipRequest } from '../sip/message/message.js';
+import { parseSipUri } from '../sip/message/uri.js';
 import type { FlowTable } from './flows.js';
 
 /** Headers of the relayed request that are not copied (the stack writes its own). */

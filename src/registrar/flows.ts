@@ -9,7 +9,7 @@
  * the bindings of that flow from the store). A UDP flow has no end: its bindings expire.
  */
 import { randomBytes } from 'node:crypto';
-import type { TransportAddress, TransportProtocol } from '../sip/message.js';
+import type { TransportAddress, TransportProtocol } from '../sip/message/message.js';
 import type { Connection, Flow } from '../sip/transport/types.js';
 
 export interface LocalFlow {

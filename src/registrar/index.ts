@@ -16,7 +16,7 @@ import type { AccountStore } from '../accounts/types.js';
 import type { RequestHandler, SipClient } from '../sip/api.js';
 import type { Connection } from '../sip/transport/types.js';
 import type { Logger } from '../util/logger.js';
-import type { BindingStore } from './bindings.js';
+import type { BindingStore } from '../journal/bindings.js';
 import { DeviceSender } from './device-sender.js';
 import { DigestAuthenticator, type DigestAlgorithm } from './digest-auth.js';
 import { relayToFlow, routedFlowToken } from './edge.js';
@@ -27,7 +27,7 @@ import { runFromDevice } from './origin.js';
 import { RegisterHandler } from './register.js';
 
 export { MIN_EXPIRES, DEFAULT_EXPIRES, MAX_EXPIRES } from './register.js';
-export type { Binding, BindingStore } from './bindings.js';
+export type { Binding, BindingStore } from '../journal/bindings.js';
 export { DeviceSender } from './device-sender.js';
 export { DIGEST_ALGORITHMS, type DigestAlgorithm } from './digest-auth.js';
 

@@ -10,8 +10,8 @@
  */
 import { parseAccountAor } from '../accounts/aor.js';
 import type { IncomingRequest, ResponseSpec } from '../sip/api.js';
-import { parseNameAddr } from '../sip/grammar.js';
-import { Headers, type SipRequest } from '../sip/message.js';
+import { parseNameAddr } from '../sip/message/grammar.js';
+import { Headers, type SipRequest } from '../sip/message/message.js';
 import type { DigestAuthenticator } from './digest-auth.js';
 import type { FlowTable } from './flows.js';
 import type { DeviceOrigin } from './origin.js';

@@ -6,7 +6,7 @@
  * origin with `deviceOrigin()` without the pipeline knowing about devices.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SipRequest } from '../sip/message.js';
+import type { SipRequest } from '../sip/message/message.js';
 
 export interface DeviceOrigin {
   /** The authenticated account. */

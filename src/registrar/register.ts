@@ -16,9 +16,9 @@
  */
 import { parseAccountAor } from '../accounts/aor.js';
 import type { IncomingRequest, ResponseSpec } from '../sip/api.js';
-import { parseContacts, parseCSeq, parseNameAddr, type ContactEntry } from '../sip/grammar.js';
-import { parseUri, uriEquals } from '../sip/uri.js';
-import type { Binding, BindingStore } from './bindings.js';
+import { parseContacts, parseCSeq, parseNameAddr, type ContactEntry } from '../sip/message/grammar.js';
+import { parseUri, uriEquals } from '../sip/message/uri.js';
+import type { Binding, BindingStore } from '../journal/bindings.js';
 import type { DigestAuthenticator } from './digest-auth.js';
 import type { FlowTable } from './flows.js';
 

@@ -6,7 +6,7 @@
  * Owns only interfaces; the implementation lives in `stack.ts` and the transport/transaction modules.
  * The application never sees retransmissions, ACKs for non-2xx, or transport details beyond `source`.
  */
-import type { SipRequest, SipResponse, TransportAddress } from './message.js';
+import type { SipRequest, SipResponse, TransportAddress } from './message/message.js';
 import type { Flow, SendTarget } from './transport/types.js';
 
 /** A request delivered to the application exactly once per server transaction. */

@@ -11,7 +11,8 @@
  * maintained npm package does SIP digest on the server side.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parseAuth, quote } from './grammar.js';
+import { parseAuth } from './message/auth-header.js';
+import { quote } from './message/grammar.js';
 
 const HASHES: Record<string, string> = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
 

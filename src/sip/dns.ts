@@ -9,7 +9,7 @@
  */
 import { promises as nodeDns } from 'node:dns';
 import { isIP } from 'node:net';
-import { parseUri, type SipUri } from './uri.js';
+import { parseUri, type SipUri } from './message/uri.js';
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 

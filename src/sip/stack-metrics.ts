@@ -139,3 +139,10 @@ export function countResponse(direction: 'sent' | 'received', method: string, st
 export function observeHandling(method: string, seconds: number): void {
   sipHandlingSeconds.record(method, seconds);
 }
+
+const METRIC_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'OPTIONS', 'BYE', 'REGISTER', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PRACK', 'PUBLISH']);
+
+/** Method label for metrics: unknown methods are folded into `other` to bound label cardinality. */
+export function metricMethod(method: string): string {
+  return METRIC_METHODS.has(method) ? method : 'other';
+}

@@ -1,253 +1,316 @@
 /**
- * The UAS core's request screening (RFC 3261 §8.2): what the stack answers itself before — or instead
- * of — handing a request to the application, in the order §8.2 gives (after the source check of
- * sip-messaging.md §3.2):
- *
- * 1. source outside `[SIP] trusted_peers` → 403;
- * 2. mandatory headers (§8.1.1: To, From, Call-ID, CSeq, Via) missing or unparseable, or a CSeq method
- *    that differs from the request method → 400 with a reason phrase naming the problem;
- * 3. Max-Forwards 0 → 483 (§16.3 step 2 — also for OPTIONS, RFC 4475 §3.3.11 `zeromf`);
- * 4. method inspection (§8.2.1): a method we recognise but neither the core nor the application
- *    handles → 405 + Allow; one we do not recognise at all → 501 (§21.5.2, RFC 4475 `intmeth`);
- * 5. Request-URI scheme other than sip/sips/tel → 416 (§8.2.2.1);
- * 6. `Require` with extensions we do not support → 420 + Unsupported (§8.2.2.3);
- * 7. OPTIONS → 200 with Allow/Accept (§11.2); INVITE → 488 (a messaging-only server:
- *    sip-messaging.md §3.1 — MSRP file-transfer sessions are not offered), after the content checks
- *    a UAS does first: a body that is not SDP → 415, an Accept without SDP → 406 (RFC 4475 `invut`,
- *    `sdp01`).
- * Anything that passes goes to the application (by default only MESSAGE).
+ * The UAS core (RFC 3261 §8.2, §9.2, §17.2): incoming requests are matched to server transactions (so
+ * a retransmission never reaches the application twice), screened (`uas-rules.ts`) and handed to the
+ * `RequestHandler` once; around the handler it owns the 100 Trying on unreliable transports, the
+ * 500 for a failed handler, CANCEL, and the stateless answers to unparseable requests (RFC 4475) and
+ * to requests arriving while the stack stops (503).
  */
-import type { ResponseSpec } from './api.js';
-import { parseCSeq, parseMaxForwards, parseNameAddr, parseVia, splitCommaList, tagOf } from './grammar.js';
-import { Headers, type SipRequest, type SipResponse } from './message.js';
-import { cleanValue, headerWireName, messageBytes } from './serializer.js';
-import type { TrustedPeers } from './trusted-peers.js';
-import { parseUri } from './uri.js';
+import type { IncomingRequest, RequestHandler, ResponseSpec } from './api.js';
+import { parseCSeq, tagOf, type CSeq } from './message/grammar.js';
+import type { SipRequest, SipResponse } from './message/message.js';
+import type { ParseResult } from './message/parser.js';
+import { serializeMessage } from './message/serializer.js';
+import { topVia, type Via } from './message/via-header.js';
+import { randomToken } from './random-token.js';
+import { countRequest, countResponse, metricMethod, observeHandling, sipDropped, transactionEnded, transactionStarted } from './stack-metrics.js';
+import type { SipStackOptions } from './stack-options.js';
+import type { TransactionChannel } from './transaction/channel.js';
+import { isRfc3261Branch, rfc3261ServerKey, serverKey, type RequestKeyParts } from './transaction/keys.js';
+import { InviteServerTransaction } from './transaction/server-invite.js';
+import { NonInviteServerTransaction } from './transaction/server-non-invite.js';
+import { TransactionTable } from './transaction/table.js';
+import type { TimerHandle, TimerHost, TimerValues } from './transaction/timers.js';
+import type { TransportLayer } from './transport/layer.js';
+import { DatagramChannel, ResponseChannel } from './transport/response-channel.js';
+import { isReliable, type Flow } from './transport/types.js';
+import { responseTarget, stampReceived } from './transport/via.js';
+import { buildResponse, buildResponseBytes, reasonPhrase, screenRequest, type UasPolicy } from './uas-rules.js';
+import { logger } from '../util/logger.js';
 
-export interface UasPolicy {
-  trustedPeers: TrustedPeers;
-  /** Methods handed to the application handler (default: MESSAGE). */
-  applicationMethods: ReadonlySet<string>;
-  /** Content types the application accepts (for OPTIONS' Accept). */
-  accept: readonly string[];
-  /** `allowedMethods(policy)`, precomputed by the owner of the policy (else computed per request). */
-  allow?: readonly string[];
+const log = logger.child({ module: 'sip.stack' });
+
+type ServerTx = NonInviteServerTransaction | InviteServerTransaction;
+
+const TRYING: ResponseSpec = { status: 100, reason: 'Trying' };
+
+/** The stack's state of one request handed to the handler (or answered by the core), until its final response. */
+class InboundRequest {
+  answered = false;
+  /** The pending 100 Trying timer (unreliable transports). */
+  trying: TimerHandle | undefined = undefined;
+
+  constructor(
+    readonly req: SipRequest,
+    readonly tx: ServerTx,
+    /** Method label for metrics. */
+    readonly method: string,
+    readonly toTag: string,
+    /** performance.now() at arrival. */
+    readonly started: number,
+  ) {}
 }
 
-/** Methods the stack itself implements (ACK and CANCEL are handled by the transaction layer). */
-const CORE_METHODS = ['INVITE', 'ACK', 'CANCEL', 'OPTIONS'];
-
-/** Methods defined by RFC 3261 and its extensions: not allowed here → 405, anything else → 501. */
-const KNOWN_METHODS = new Set([
-  'INVITE', 'ACK', 'CANCEL', 'OPTIONS', 'BYE', 'REGISTER', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PRACK', 'PUBLISH',
-]);
-
-export function allowedMethods(policy: UasPolicy): string[] {
-  const out = [...CORE_METHODS];
-  for (const m of policy.applicationMethods) if (!out.includes(m)) out.push(m);
-  return out;
+/** The parts of an RFC 2543 transaction key (and of a CANCEL's lookup). */
+function keyParts(req: SipRequest, via: Via, sentBy: string, callId: string, cseq: CSeq): RequestKeyParts {
+  return {
+    method: req.method,
+    branch: via.branch,
+    sentBy,
+    callId,
+    cseqNumber: cseq.seq,
+    fromTag: isRfc3261Branch(via.branch) ? undefined : tagOf(req.headers.get('from') ?? ''),
+    requestUri: req.uri,
+  };
 }
 
-/**
- * Screen a request; returns the response the core sends itself, or `undefined` if the request goes
- * to the application.
- */
-export function screenRequest(req: SipRequest, sourceIp: string, policy: UasPolicy, trustedSyntax = false): ResponseSpec | undefined {
-  if (!policy.trustedPeers.allows(sourceIp)) return { status: 403, reason: 'Forbidden' };
+/** Methods a CANCEL is looked up against (§9.2). */
+const CANCELLABLE = ['INVITE', 'MESSAGE', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PUBLISH', 'BYE', 'PRACK'];
 
-  const h = req.headers;
-  // The parser has validated From, To, Via, Call-ID and CSeq (and CSeq's method) of every request it
-  // accepts (parser.ts), so they are present; they are re-checked only for requests built some other way.
-  if (!trustedSyntax) {
-    for (const name of ['to', 'from', 'call-id', 'cseq', 'via']) {
-      if (!h.has(name)) return { status: 400, reason: `Missing ${headerTitle(name)} header` };
+export class UasCore {
+  private readonly serverTx = new TransactionTable<ServerTx>();
+  /** Handler calls not yet answered. */
+  private inFlight = 0;
+  private stopping = false;
+
+  constructor(
+    private readonly transport: TransportLayer,
+    private readonly clock: TimerHost,
+    private readonly timers: TimerValues,
+    private readonly policy: UasPolicy,
+    private readonly userAgent: string,
+    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs'>,
+    private handler: RequestHandler | undefined,
+  ) {}
+
+  setHandler(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  /** Server transactions alive. */
+  get size(): number {
+    return this.serverTx.size;
+  }
+
+  /** Whether handlers or server transactions without a final response are in flight. */
+  get busy(): boolean {
+    return this.inFlight > 0 || this.pendingServer() > 0;
+  }
+
+  /** From now on new requests get 503 (graceful stop). */
+  stopAccepting(): void {
+    this.stopping = true;
+  }
+
+  /** Drop every server transaction (the end of a graceful stop). */
+  terminateAll(): void {
+    for (const tx of [...this.serverTx.values()]) tx.terminate();
+  }
+
+  /** §18 / RFC 4475: a request that parsed far enough to be answered gets the parser's status. */
+  onParseError(err: Extract<ParseResult, { ok: false }>, flow: Flow): void {
+    const partial = err.partial;
+    const headers = partial?.headers;
+    if (err.status === undefined || partial?.kind !== 'request' || !partial.method || !headers || partial.method === 'ACK') {
+      sipDropped.inc({ reason: 'unparseable' });
+      log.debug({ remote: flow.remote, error: err.error }, 'dropped unparseable SIP message');
+      return;
     }
-    const cseq = parseCSeq(h.get('cseq')!);
-    if (!cseq) return { status: 400, reason: 'Malformed CSeq header' };
-    if (cseq.method !== req.method) return { status: 400, reason: 'CSeq method does not match request method' };
-    if (!parseNameAddr(h.get('from')!)) return { status: 400, reason: 'Malformed From header' };
-    if (!parseNameAddr(h.get('to')!)) return { status: 400, reason: 'Malformed To header' };
-    for (const v of h.getAll('via')) if (!parseVia(v)) return { status: 400, reason: 'Malformed Via header' };
-    if (h.getAll('call-id').length > 1) return { status: 400, reason: 'Multiple Call-ID headers' };
+    // Without a usable Via the answer goes back to the packet's source (UDP) or connection.
+    const via = topVia(headers.getAll('via'));
+    const fake: SipRequest = { kind: 'request', method: partial.method, uri: partial.uri ?? '', version: 'SIP/2.0', headers, body: Buffer.alloc(0) };
+    if (via) fake.headers = stampReceived(headers, via, flow.remote, this.options.forceRport ?? false);
+    const reason = `${reasonPhrase(err.status)} (${err.error})`.slice(0, 200);
+    const res = buildResponse(fake, { status: err.status, reason }, randomToken(8), this.userAgent);
+    countResponse('sent', metricMethod(partial.method), err.status);
+    this.sendResponseStateless(res, flow, via);
   }
 
-  // One pass for the headers looked at below (the common request has neither Require nor Accept).
-  let mfValue: string | undefined;
-  let hasRequire = false;
-  let hasAccept = false;
-  for (const f of h) {
-    const n = f.name;
-    if (n === 'max-forwards') {
-      if (mfValue === undefined) mfValue = f.value;
-    } else if (n === 'require') hasRequire = true;
-    else if (n === 'accept') hasAccept = true;
-  }
-  if (mfValue !== undefined) {
-    const mf = parseMaxForwards(mfValue);
-    if (mf === undefined) return { status: 400, reason: 'Malformed Max-Forwards header' };
-    if (mf === 0) return { status: 483, reason: 'Too Many Hops' };
+  private sendResponseStateless(res: SipResponse, flow: Flow, via: Via | undefined): void {
+    const bytes = serializeMessage(res);
+    if (flow.connection && !flow.connection.closed) flow.connection.send(bytes);
+    else if (via) this.transport.send(responseTarget(via, flow.protocol), bytes);
+    else if (flow.protocol === 'udp') this.transport.send(flow.remote, bytes);
   }
 
-  const allow = policy.allow ?? allowedMethods(policy);
-  if (!allow.includes(req.method)) {
-    if (!KNOWN_METHODS.has(req.method)) return { status: 501, reason: 'Not Implemented', headers: [['Allow', allow.join(', ')]] };
-    return { status: 405, reason: 'Method Not Allowed', headers: [['Allow', allow.join(', ')]] };
+  /** `parsedVia`/`parsedCSeq`: the parser's parse of the top Via and CSeq, when it returned them. */
+  onRequest(req: SipRequest, flow: Flow, parsedVia?: Via, parsedCSeq?: CSeq): void {
+    const via = parsedVia ?? topVia(req.headers.getAll('via'));
+    const cseq = parsedCSeq ?? parseCSeq(req.headers.get('cseq') ?? '');
+    const callId = req.headers.get('call-id');
+    if (!via || !cseq || callId === undefined) {
+      // The parser checks these; a request without them cannot be matched or answered reliably.
+      sipDropped.inc({ reason: 'no-via' });
+      return;
+    }
+    req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
+    const branch = via.branch;
+    const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
+    // Only RFC 2543 matching (no magic cookie) needs the From tag and the rest of the parts.
+    const key = isRfc3261Branch(branch) ? rfc3261ServerKey(branch, sentBy, req.method) : serverKey(keyParts(req, via, sentBy, callId, cseq));
+
+    if (req.method === 'ACK') {
+      const tx = this.serverTx.get(key);
+      if (tx instanceof InviteServerTransaction) tx.receiveAck();
+      // An ACK for a 2xx would belong to a dialog; we create none, so it is dropped.
+      return;
+    }
+
+    const existing = this.serverTx.get(key);
+    if (existing) {
+      existing.receiveRequest();
+      return;
+    }
+
+    if (this.stopping) {
+      // Not even a transaction: answer 503 statelessly so the peer retries elsewhere.
+      this.sendResponseStateless(buildResponse(req, { status: 503, reason: 'Service Unavailable', headers: [['Retry-After', '5']] }, randomToken(8), this.userAgent), flow, via);
+      return;
+    }
+
+    const method = metricMethod(req.method);
+    countRequest('in', method);
+    const started = performance.now();
+    const tx = this.createServerTx(req.method, key, flow, via);
+    const r = new InboundRequest(req, tx, method, randomToken(8), started);
+
+    if (req.method === 'CANCEL') {
+      // §9.2: the CANCEL matches the request with the same key parts but another method.
+      const parts = keyParts(req, via, sentBy, callId, cseq);
+      const target = CANCELLABLE.map((m) => this.serverTx.get(serverKey({ ...parts, method: m }))).find((t) => t !== undefined);
+      if (!target) {
+        this.respond(r, { status: 481, reason: 'Call/Transaction Does Not Exist' });
+        return;
+      }
+      // §9.2: 200 for the CANCEL; an INVITE still proceeding would get 487, but ours are answered
+      // at once (488), so there is nothing left to cancel.
+      this.respond(r, { status: 200, reason: 'OK' });
+      return;
+    }
+
+    const screened = screenRequest(req, flow.remote.address, this.policy, true);
+    if (screened) {
+      this.respond(r, screened);
+      return;
+    }
+    const handler = this.handler;
+    if (!handler) {
+      this.respond(r, { status: 503, reason: 'Service Unavailable' });
+      return;
+    }
+
+    if (!isReliable(flow.protocol)) this.deferTrying(r);
+    const incoming: IncomingRequest = { request: req, source: flow.remote, flow };
+    let p: Promise<ResponseSpec>;
+    try {
+      p = handler(incoming);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    this.inFlight++;
+    // A native promise (the usual async handler) is chained directly, saving a wrapper per request.
+    (p instanceof Promise ? p : Promise.resolve(p)).then(
+      (spec) => this.handlerAnswered(r, spec),
+      (err: unknown) => this.handlerFailed(r, err),
+    );
   }
 
-  const uri = req.uri;
-  const supported = uri.startsWith('sip:') || uri.startsWith('sips:') || SUPPORTED_SCHEMES.has(schemeOf(uri));
-  if (!supported || (!trustedSyntax && !parseUri(uri))) return { status: 416, reason: 'Unsupported URI Scheme' };
+  /**
+   * Send a response for `r` (at most one final response; provisional ones only before it). The
+   * stack's per-request state lives in one `InboundRequest` object rather than in closures.
+   */
+  private respond(r: InboundRequest, spec: ResponseSpec): void {
+    if (r.answered) return;
+    const bytes = buildResponseBytes(r.req, spec, r.toTag, this.userAgent);
+    if (spec.status >= 200) {
+      r.answered = true;
+      countResponse('sent', r.method, spec.status);
+      observeHandling(r.method, (performance.now() - r.started) / 1000);
+    }
+    r.tx.respond(spec.status, bytes);
+  }
 
-  if (hasRequire) {
-    const required = h.getAll('require').flatMap((v) => splitCommaList(v)).map((s) => s.trim()).filter((s) => s.length > 0);
-    if (required.length > 0) {
-      return { status: 420, reason: 'Bad Extension', headers: [['Unsupported', required.join(', ')]] };
+  /**
+   * Unreliable transports: a 100 Trying goes out `tryingDelayMs` after the request arrived if the
+   * handler has not answered by then. The timer is armed only for requests still unanswered once
+   * this event-loop turn is over (their handlers' promises have settled by then when they answer
+   * from memory or synchronous storage), with the delay that remains: most requests need none.
+   */
+  private deferTrying(r: InboundRequest): void {
+    if (this.tryingCandidates.push(r) === 1) setImmediate(this.armTrying);
+  }
+
+  private readonly tryingCandidates: InboundRequest[] = [];
+
+  private readonly armTrying = (): void => {
+    const list = this.tryingCandidates;
+    const delay = this.options.tryingDelayMs ?? 200;
+    const now = performance.now();
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      if (!r.answered) r.trying = this.clock.setTimeout(this.tryingDue, Math.max(0, delay - (now - r.started)), r);
+    }
+    list.length = 0;
+  };
+
+  /** The 100 Trying timer of an unreliable transport fell due (shared callback, no closure per request). */
+  private readonly tryingDue = (r: InboundRequest): void => {
+    r.trying = undefined;
+    if (!r.answered) this.respond(r, TRYING);
+  };
+
+  private handlerAnswered(r: InboundRequest, spec: ResponseSpec): void {
+    if (!spec || typeof spec.status !== 'number' || spec.status < 200 || spec.status > 699) {
+      log.error({ spec }, 'handler returned an invalid response');
+      this.finish(r, { status: 500, reason: 'Server Internal Error' });
+    } else this.finish(r, spec);
+  }
+
+  private handlerFailed(r: InboundRequest, err: unknown): void {
+    log.error({ err, method: r.req.method }, 'SIP request handler failed');
+    this.finish(r, { status: 500, reason: 'Server Internal Error' });
+  }
+
+  private finish(r: InboundRequest, spec: ResponseSpec): void {
+    this.inFlight--;
+    if (r.trying) this.clock.clearTimeout(r.trying);
+    try {
+      this.respond(r, spec);
+    } catch (err) {
+      // e.g. a header value the serializer cannot write: never let it become an unhandled rejection.
+      log.error({ err }, 'could not send the application response');
+      try {
+        this.respond(r, { status: 500, reason: 'Server Internal Error' });
+      } catch {
+        // nothing more to do
+      }
     }
   }
 
-  if (req.method === 'OPTIONS') {
-    return {
-      status: 200,
-      reason: 'OK',
-      headers: [
-        ['Allow', allow.join(', ')],
-        ['Accept', policy.accept.join(', ')],
-        ['Accept-Encoding', 'identity'],
-      ],
-    };
+  private createServerTx(method: string, key: string, flow: Flow, via: Via): ServerTx {
+    const target = responseTarget(via, flow.protocol);
+    let channel: TransactionChannel;
+    let streamChannel: ResponseChannel | undefined;
+    if (flow.protocol === 'udp' && !flow.connection) channel = new DatagramChannel(this.transport, target.address, target.port);
+    else channel = streamChannel = new ResponseChannel(this.transport, flow.protocol, flow.connection, target.address, target.port);
+    const tx: ServerTx =
+      method === 'INVITE'
+        ? new InviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated)
+        : new NonInviteServerTransaction(key, channel, this.clock, this.timers, this.serverTerminated);
+    if (streamChannel) streamChannel.owner = tx;
+    this.serverTx.set(tx);
+    transactionStarted('server');
+    return tx;
   }
-  if (req.method === 'INVITE' && !policy.applicationMethods.has('INVITE')) {
-    const ct = h.get('content-type');
-    if (req.body.length > 0 && (!ct || ct.split(';')[0]!.trim().toLowerCase() !== 'application/sdp')) {
-      return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', 'application/sdp']] };
-    }
-    const accept = h.getAll('accept').flatMap((v) => splitCommaList(v)).map((s) => s.split(';')[0]!.trim().toLowerCase());
-    if (hasAccept && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
-      return { status: 406, reason: 'Not Acceptable' };
-    }
-    return { status: 488, reason: 'Not Acceptable Here' };
+
+  private readonly serverTerminated = (tx: ServerTx): void => {
+    this.serverTx.delete(tx);
+    transactionEnded('server');
+  };
+
+  /** Server transactions that have not sent their final response yet. */
+  private pendingServer(): number {
+    let n = 0;
+    for (const tx of this.serverTx.values()) if (tx.state === 'trying' || tx.state === 'proceeding') n++;
+    return n;
   }
-  return undefined;
-}
-
-const SUPPORTED_SCHEMES = new Set(['sip', 'sips', 'tel']);
-
-function schemeOf(uri: string): string {
-  const colon = uri.indexOf(':');
-  return colon < 0 ? '' : uri.slice(0, colon).toLowerCase();
-}
-
-function headerTitle(name: string): string {
-  return name === 'cseq' ? 'CSeq' : name === 'call-id' ? 'Call-ID' : name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-/**
- * Build a response to `req` (§8.2.6): Via (all, in order), From, To (with `toTag` added when the
- * request's To has none and the status is above 100), Call-ID, CSeq copied; Timestamp echoed in a
- * 100 (§8.2.6.1); then the spec's own headers and body.
- */
-export function buildResponse(req: SipRequest, spec: ResponseSpec, toTag: string, server?: string): SipResponse {
-  const headers = new Headers();
-  for (const f of req.headers) {
-    if (f.name === 'via' || f.name === 'from' || f.name === 'call-id' || f.name === 'cseq') headers.append(f.name, f.value);
-    else if (f.name === 'to') {
-      // A value without the letters "tag" has no tag parameter: skip parsing it (the common case).
-      headers.append('to', spec.status > 100 && toTag && (!MAYBE_TAG.test(f.value) || tagOf(f.value) === undefined) ? `${f.value};tag=${toTag}` : f.value);
-    } else if (f.name === 'timestamp' && spec.status === 100) headers.append('timestamp', f.value);
-  }
-  if (server) headers.append('server', server);
-  for (const [name, value] of spec.headers ?? []) headers.append(name, value);
-  let body: Buffer = Buffer.alloc(0);
-  if (spec.body !== undefined && spec.body.length > 0) {
-    body = typeof spec.body === 'string' ? Buffer.from(spec.body, 'utf8') : spec.body;
-    if (spec.contentType) headers.append('content-type', spec.contentType);
-  }
-  return { kind: 'response', version: 'SIP/2.0', status: spec.status, reason: spec.reason ?? reasonPhrase(spec.status), headers, body };
-}
-
-const MAYBE_TAG = /tag/i;
-
-/**
- * `serializeMessage(buildResponse(req, spec, toTag, server))` without building the response's
- * `Headers` (the stack answers every request through here). `req` must be a request the parser
- * accepted: it has validated the Via, From, To, Call-ID and CSeq values copied here, so they hold no
- * CR or LF and are written as they are; every other value is cleaned as the serializer does.
- */
-export function buildResponseBytes(req: SipRequest, spec: ResponseSpec, toTag: string, server?: string): Buffer {
-  const status = spec.status;
-  let out = 'SIP/2.0 ' + status + ' ' + cleanValue(spec.reason ?? reasonPhrase(status)) + '\r\n';
-  for (const f of req.headers) {
-    const v = f.value;
-    switch (f.name) {
-      case 'via':
-        out += 'Via: ' + v + '\r\n';
-        break;
-      case 'from':
-        out += 'From: ' + v + '\r\n';
-        break;
-      case 'to':
-        out += status > 100 && toTag && (!MAYBE_TAG.test(v) || tagOf(v) === undefined) ? 'To: ' + v + ';tag=' + toTag + '\r\n' : 'To: ' + v + '\r\n';
-        break;
-      case 'call-id':
-        out += 'Call-ID: ' + v + '\r\n';
-        break;
-      case 'cseq':
-        out += 'CSeq: ' + v + '\r\n';
-        break;
-      case 'timestamp':
-        if (status === 100) out += 'Timestamp: ' + cleanValue(v) + '\r\n';
-        break;
-    }
-  }
-  if (server) out += 'Server: ' + cleanValue(server) + '\r\n';
-  let body: Buffer = EMPTY;
-  if (spec.body !== undefined && spec.body.length > 0) body = typeof spec.body === 'string' ? Buffer.from(spec.body, 'utf8') : spec.body;
-  let wroteLength = false;
-  if (spec.headers) {
-    for (const [name, value] of spec.headers) {
-      const n = name.toLowerCase();
-      if (n === 'content-length') {
-        if (!wroteLength) out += 'Content-Length: ' + body.length + '\r\n';
-        wroteLength = true;
-      } else out += headerWireName(n) + ': ' + cleanValue(value) + '\r\n';
-    }
-  }
-  if (body.length > 0 && spec.contentType) out += 'Content-Type: ' + cleanValue(spec.contentType) + '\r\n';
-  if (!wroteLength) out += 'Content-Length: ' + body.length + '\r\n';
-  return messageBytes(out + '\r\n', body);
-}
-
-const EMPTY = Buffer.alloc(0);
-
-const REASONS: Record<number, string> = {
-  100: 'Trying',
-  180: 'Ringing',
-  200: 'OK',
-  202: 'Accepted',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  407: 'Proxy Authentication Required',
-  408: 'Request Timeout',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  416: 'Unsupported URI Scheme',
-  420: 'Bad Extension',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  483: 'Too Many Hops',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  488: 'Not Acceptable Here',
-  500: 'Server Internal Error',
-  503: 'Service Unavailable',
-  504: 'Server Time-out',
-  505: 'Version Not Supported',
-  513: 'Message Too Large',
-};
-
-export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? (status < 200 ? 'Trying' : status < 300 ? 'OK' : status < 400 ? 'Redirect' : status < 500 ? 'Client Error' : status < 600 ? 'Server Error' : 'Global Failure');
 }

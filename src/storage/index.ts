@@ -1,13 +1,30 @@
 /**
- * The engine factory: which `JournalStore` to open, from the configuration (`[Storage]`,
- * `[Cassandra]`, `[FileStorage]` of webrtcgateway.ini, DESIGN.md "Configuration contract") or from a
- * store URL (`sylk-db migrate --to`, benchmarks). Engines are imported lazily, so a SQLite deployment
+ * The engine factory: which `JournalStore` to open, from a `StoreSpec` (made from the configuration
+ * by `cli/store-config.ts`) or from a store URL (`sylk-db migrate --to`, benchmarks). Engines are imported lazily, so a SQLite deployment
  * never loads the PostgreSQL or Cassandra drivers.
  *
  * Store URLs: `sqlite:<path>` (or a path ending in `.sqlite`/`.db`, or `:memory:`),
  * `postgres://…` / `postgresql://…` (optional `?schema=<name>`), `cassandra://host[:port][,host…]/<keyspace>`.
+ *
+ * Layout (the same in `sqlite/`, `postgres/`, `cassandra/`): `<engine>/store.ts` is the store (the
+ * connection, the group commit of `group-commit.ts`, adds, administration, lifecycle) and extends
+ * `TableStore` (`table-store.ts`), which implements `JournalStore` by delegating to one object per
+ * table: `<engine>/entries.ts`, `accounts.ts`, `keys.ts`, `push-tokens.ts` (Cassandra adds
+ * `entries-add.ts`, `id-map.ts`, `clock.ts`). `<engine>/db.ts` says what a table gets from its store.
+ * What the SQL engines share about rows is in `sql-entry.ts`.
+ *
+ * Adding a table (e.g. registrations):
+ * 1. its interface in `table-store.ts` (`RegistrationsTable`), an abstract field for it in `TableStore`
+ *    and the delegating methods, if the operations belong to `JournalStore`; or its own interface
+ *    beside the store's, reached through a getter of the store;
+ * 2. per engine one file `<engine>/registrations.ts` with a class implementing it on `<engine>/db.ts`
+ *    (SQLite: reads with prepared statements, writes as new ops in `sqlite/write-ops.ts`; PostgreSQL:
+ *    `db.read`/`db.write`; Cassandra: `db.exec`/`db.write`), constructed in `<engine>/store.ts`;
+ * 3. the schema: a new numbered migration in `sqlite/migrations.ts` and `postgres/migrations.ts`, a
+ *    table definition in `cassandra/schema.ts`; a table with per-account rows also goes into
+ *    `ACCOUNT_TABLES` (`sql-entry.ts`) and Cassandra's `listAccounts`;
+ * 4. the conformance suite (`test/storage/conformance.ts`) runs it on all three engines.
  */
-import type { Config } from '../config/index.js';
 import type { JournalStore } from '../journal/store.js';
 import { DEFAULT_RETENTION_DAYS } from '../journal/types.js';
 
@@ -21,29 +38,6 @@ export interface OpenStoreOptions {
   retentionDays?: number;
   /** Group commit (default true); false commits every write on its own. */
   groupCommit?: boolean;
-}
-
-/** The configured store (`[Storage] backend`; `cassandra` when `[Cassandra] cluster_contact_points` is set). */
-export function storeSpecFromConfig(config: Pick<Config, 'Storage' | 'Cassandra'>): StoreSpec {
-  switch (config.Storage.backend) {
-    case 'sqlite':
-      return { engine: 'sqlite', path: config.Storage.sqlite_path };
-    case 'postgres':
-      // A configured URL may carry `?schema=` like a store URL.
-      return config.Storage.postgres_url ? parseStoreUrl(config.Storage.postgres_url) : { engine: 'postgres', url: null };
-    case 'cassandra':
-      return {
-        engine: 'cassandra',
-        contactPoints: [...config.Cassandra.cluster_contact_points],
-        keyspace: config.Cassandra.keyspace,
-        pushTokensTable: config.Cassandra.push_tokens_table || undefined,
-      };
-  }
-}
-
-/** Store options from the configuration. */
-export function storeOptionsFromConfig(config: Pick<Config, 'Storage'>): OpenStoreOptions {
-  return { retentionDays: config.Storage.retention_days, groupCommit: config.Storage.group_commit };
 }
 
 /** Parse a store URL (see module comment); throws a readable error for anything else. */

@@ -19,8 +19,8 @@ import type { DigestCredentials, SipClient } from '../sip/api.js';
 import { ha1Matches, passwordMatches } from '../accounts/credentials.js';
 import type { LocalAccount } from '../accounts/types.js';
 import { logger } from '../util/logger.js';
-import { WS_CONTACT_PARAM } from '../messaging/sync-relay.js';
-import { splitAor } from './aor.js';
+import { WS_CONTACT_PARAM } from '../messaging/index.js';
+import { splitAor } from '../util/aor.js';
 
 const log = logger.child({ module: 'sylkrtc.auth' });
 

@@ -6,19 +6,20 @@
  * order, each answered by exactly one `ack`/`error`; events a request causes for this connection go
  * out after its `ack`. Two exceptions answered on receipt, so a slow request (a large sync) never
  * delays them: `ping` (the client's 30 s watchdog, §1.6) and frames that fail validation.
+ * Requests are decoded by `decode.ts` and run by their module (`requests/`), which see the connection
+ * only as a `RequestConnection`.
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { AuthSession } from './auth.js';
+import type { Binding } from './binding.js';
 import type { SylkRtcContext } from './context.js';
-import { MessagingError } from '../messaging/service.js';
-import type { DeviceTokenParams } from '../push/tokens.js';
+import { decodeFrame } from './decode.js';
+import { Errors, RequestError } from './errors.js';
+import { MessagingError } from '../messaging/index.js';
 import { logger } from '../util/logger.js';
-import { handleRequest } from './handlers.js';
 import { wsRequests } from './metrics.js';
-import { Errors, type OutgoingFrame, type RegistrationState } from './protocol.js';
-import type { RoutedBinding } from './registry.js';
-import { decodeFrame, type AnyRequest } from './schemas.js';
+import type { OutgoingFrame } from './protocol.js';
+import { handleRequest, type AnyRequest, type RequestConnection } from './requests/index.js';
 
 const log = logger.child({ module: 'sylkrtc.connection' });
 
@@ -29,46 +30,7 @@ const MAX_QUEUED_REQUESTS = 1000;
 /** A request not finished after this long is answered with an error so the queue moves on. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** An account bound on a connection (§0). */
-export class Binding implements RoutedBinding {
-  authenticated = false;
-  /** Last `registration-state` sent (duplicates are suppressed, §6.1). */
-  lastState: RegistrationState | null = null;
-  session: AuthSession | null = null;
-  /** Push parameters from `account-devicetoken` (§4.5). */
-  deviceToken: DeviceTokenParams | null = null;
-  /** Whether {@link deviceToken} was written to the store. */
-  tokenStored = false;
-  /** Incremented by each `account-register`; results of older sessions are ignored. */
-  generation = 0;
-
-  constructor(
-    readonly connection: Connection,
-    readonly aor: string,
-    readonly password: string,
-    readonly displayName: string | null,
-    readonly userAgent: string | null,
-  ) {}
-
-  get connectionId(): string {
-    return this.connection.id;
-  }
-
-  get deviceId(): string | null {
-    return this.deviceToken?.deviceId ?? null;
-  }
-
-  sendRaw(json: string | Buffer): void {
-    this.connection.sendRaw(json);
-  }
-
-  /** Send an `account-event` for this binding. */
-  event(event: string, members: Record<string, unknown>): void {
-    this.connection.send({ sylkrtc: 'account-event', account: this.aor, event, ...members });
-  }
-}
-
-export class Connection {
+export class Connection implements RequestConnection {
   readonly id = randomBytes(9).toString('base64url');
   readonly bindings = new Map<string, Binding>();
   private readonly queue: AnyRequest[] = [];
@@ -121,7 +83,7 @@ export class Connection {
       return;
     }
     if (this.queue.length >= MAX_QUEUED_REQUESTS) {
-      this.error(req.transaction, 'Too many pending requests');
+      this.error(req.transaction, Errors.tooManyPending);
       return;
     }
     this.queue.push(req);
@@ -185,13 +147,10 @@ export class Connection {
   }
 }
 
-/** A handler's refusal that becomes the `error` text as is. */
-export class RequestError extends Error {}
-
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RequestError('Request timed out')), ms);
+    timer = setTimeout(() => reject(new RequestError(Errors.timedOut)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,8 +5,8 @@
  * and the two policy settings of `webrtcgateway.ini [General]` that apply per request.
  */
 import type { JournalStore } from '../journal/store.js';
-import type { MessagingEvents } from '../messaging/events.js';
-import type { MessagingService } from '../messaging/service.js';
+import type { MessagingEvents } from '../messaging/index.js';
+import type { MessagingService } from '../messaging/index.js';
 import type { AddressBookStore } from './addressbook.js';
 import type { AccountAuthenticator } from './auth.js';
 import type { ConnectionRegistry } from './registry.js';

@@ -21,8 +21,8 @@ import type {
   SyncConversationRemoveEvent,
   SyncMessageAddEvent,
   SyncMessageRemoveEvent,
-} from '../messaging/events.js';
-import { aorKey } from './aor.js';
+} from '../messaging/index.js';
+import { aorKey } from '../util/aor.js';
 import { wsEvents } from './metrics.js';
 import type { ConnectionRegistry, RoutedBinding } from './registry.js';
 

@@ -1,11 +1,12 @@
 /**
- * The sylkRTC WebSocket API layer (`sylkrtc-websocket.md`): what the server entry point wires.
+ * The sylkRTC WebSocket API layer (`sylkrtc-websocket.md`): what the composition root wires
+ * (`src/cli/server/compose.ts`, options from `src/cli/server/sylkrtc.ts`).
  *
- *   const gw = new SylkRtcGateway({ service, events, store, authenticator, ...gatewaySettings(config.General) });
- *   gw.attach(httpServer);            // upgrades on /webrtcgateway/ws
- *   push: isDeviceOnline(account, deviceId)
+ *   const registry = new ConnectionRegistry();      // push: registry.isDeviceOnline(account, deviceId)
+ *   const gw = new SylkRtcGateway({ service, events, store, authenticator, registry, ...options });
+ *   gw.attach(httpServer);                          // upgrades on /webrtcgateway/ws
  */
-export { SylkRtcGateway, gatewaySettings, originAllowed, type SylkRtcOptions } from './server.js';
+export { SylkRtcGateway, originAllowed, type SylkRtcOptions } from './server.js';
 export {
   SipRegistrationAuthenticator,
   LocalCredentialAuthenticator,
@@ -16,6 +17,7 @@ export {
   type SipRegistrationOptions,
 } from './auth.js';
 export { GuessLimitedAuthenticator } from './limited-auth.js';
-export { ConnectionRegistry, defaultRegistry, isDeviceOnline } from './registry.js';
+export { ConnectionRegistry } from './registry.js';
+export { domainAllowed } from './context.js';
 export { FileAddressBookStore, MemoryAddressBookStore, type AddressBookStore } from './addressbook.js';
 export { SUBPROTOCOL, WS_PATH } from './protocol.js';

@@ -1,11 +1,35 @@
 /**
  * Wire vocabulary of the sylkRTC WebSocket API (`sylkrtc-websocket.md` §1.8–§1.9, §6): the
- * subprotocol, the server → client envelopes and the error texts of Appendix A that clients may show.
- * Request shapes live in `schemas.ts`; message-event payloads come from `messaging/events.ts`.
+ * subprotocol, the names of the requests the spec defines (§3–§5, §11), the server → client envelopes
+ * and the limits. Request shapes live in `requests/` (one module each), the error texts in `errors.ts`;
+ * message-event payloads come from `messaging/events.ts`.
  */
-import type { JournalEntryJson } from '../messaging/events.js';
+import type { JournalEntryJson } from '../messaging/index.js';
 
 export const SUBPROTOCOL = 'sylkRTC-2';
+
+/**
+ * The messaging requests of the spec (§3 connection, §4 accounts, §5 messaging, §11 address book).
+ * `requests/index.ts` checks at compile time that its list serves exactly these.
+ */
+export const SPEC_REQUESTS = [
+  'ping',
+  'lookup-public-key',
+  'account-add',
+  'account-remove',
+  'account-register',
+  'account-unregister',
+  'account-devicetoken',
+  'account-message',
+  'account-disposition-notification',
+  'account-sync-conversations',
+  'account-mark-conversation-read',
+  'account-remove-message',
+  'account-remove-conversation',
+  'account-fetch-addressbook',
+  'account-update-addressbook',
+] as const;
+export type SpecRequestName = (typeof SPEC_REQUESTS)[number];
 export const WS_PATH = '/webrtcgateway/ws';
 
 /** Largest serialized event we send as one frame: Node clients close with 1009 above 1 MiB (§1.7). */
@@ -56,24 +80,3 @@ export interface AddressBook {
 }
 
 export type SyncEntry = JournalEntryJson;
-
-/** Appendix A texts (keep the original wording where one exists). */
-export const Errors = {
-  alreadyAdded: (aor: string) => `Account ${aor} already added`,
-  domainNotAllowed: (domain: string) => `SIP domain not allowed: ${domain}`,
-  unknownAccount: (aor: string, what?: 'remove' | 'register' | 'unregister' | 'token') =>
-    what ? `Unknown account specified for ${what}: ${aor}` : `Unknown account specified: ${aor}`,
-  notAuthenticated: 'Account not authenticated',
-  internal: 'Internal error',
-  tooManyAccounts: `Too many accounts on this connection (at most ${MAX_BINDINGS_PER_CONNECTION})`,
-  notJson: 'Invalid request: the frame is not valid JSON',
-  notObject: 'Invalid request: expected a JSON object',
-  noKind: "Invalid request: missing 'sylkrtc' member",
-  noTransaction: "Invalid request: missing 'transaction' member",
-  unknownRequest: (name: string) => `Unknown request: ${name}`,
-  calls: 'Calls are not supported by this server',
-  conferences: 'Conferences are not supported by this server',
-  binaryFrame: 'Invalid request: binary frames are not supported',
-  contentTooLarge: `Content too large (at most ${MAX_CONTENT_BYTES} bytes)`,
-  invalidSince: (v: string) => `Invalid since: ${v}`,
-} as const;

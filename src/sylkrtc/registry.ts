@@ -4,9 +4,10 @@
  * original's forks skipped that check). Keys compare the domain case-insensitively (§2.1
  * recommendation); each binding keeps the exact AOR string its client used, echoed in events.
  *
- * Also answers the push layer's question "is this device online right now?" (`isDeviceOnline`).
+ * Also answers the push layer's question "is this device online right now?" (`isDeviceOnline`). No
+ * process-wide instance: the composition root creates one and hands it to the gateway and to push.
  */
-import { aorKey } from './aor.js';
+import { aorKey } from '../util/aor.js';
 import { wsBindings } from './metrics.js';
 
 /** What the registry needs to know of a binding. */
@@ -72,11 +73,3 @@ export class ConnectionRegistry {
 }
 
 const EMPTY: ReadonlySet<RoutedBinding> = new Set();
-
-/** The process-wide registry (the server wires the push layer to {@link isDeviceOnline}). */
-export const defaultRegistry = new ConnectionRegistry();
-
-/** For the push layer: is this device of the account online on this instance? */
-export function isDeviceOnline(account: string, deviceId: string): boolean {
-  return defaultRegistry.isDeviceOnline(account, deviceId);
-}

@@ -12,7 +12,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { GeneralConfig } from '../config/index.js';
 import type { HttpServer } from '../http/server.js';
 import { logger } from '../util/logger.js';
 import { MemoryAddressBookStore, type AddressBookStore } from './addressbook.js';
@@ -22,16 +21,16 @@ import type { SylkRtcContext } from './context.js';
 import { FanOut } from './fanout.js';
 import { wsConnections } from './metrics.js';
 import { MAX_INBOUND_FRAME, SUBPROTOCOL, WS_PATH } from './protocol.js';
-import { defaultRegistry, type ConnectionRegistry } from './registry.js';
+import type { ConnectionRegistry } from './registry.js';
 
 const log = logger.child({ module: 'sylkrtc.server' });
 
 export interface SylkRtcOptions extends Omit<SylkRtcContext, 'registry' | 'addressBook' | 'sipDomains' | 'authenticator'> {
   authenticator: AccountAuthenticator;
-  /** Default: the process-wide registry (the one `isDeviceOnline` reads). */
-  registry?: ConnectionRegistry;
+  /** The routing table (the composition root shares it with push's `isDeviceOnline`). */
+  registry: ConnectionRegistry;
   addressBook?: AddressBookStore;
-  /** `[General] sip_domains`; default `'*'`. */
+  /** `[General] sip_domains` (lower case; `[]` = nobody, `'*'` = any); default `'*'`. */
   sipDomains?: readonly string[] | '*';
   /** `[General] web_origins`; default `'*'`. */
   webOrigins?: readonly string[] | '*';
@@ -39,16 +38,6 @@ export interface SylkRtcOptions extends Omit<SylkRtcContext, 'registry' | 'addre
   pingIntervalSec?: number;
   /** Largest inbound frame in bytes (default 2 MiB). */
   maxPayload?: number;
-}
-
-/** The gateway settings of `webrtcgateway.ini [General]` (`configuration.md` §3.1). */
-export function gatewaySettings(general: Pick<GeneralConfig, 'web_origins' | 'sip_domains' | 'websocket_ping_interval'>): {
-  webOrigins: readonly string[] | '*';
-  sipDomains: readonly string[] | '*';
-  pingIntervalSec: number;
-} {
-  const list = (l: readonly string[]): readonly string[] | '*' => (l.length === 0 || l.includes('*') ? '*' : l);
-  return { webOrigins: list(general.web_origins), sipDomains: list(general.sip_domains), pingIntervalSec: general.websocket_ping_interval };
 }
 
 /** `web_origins` check (§1.3): `*` allows anything; a request without `Origin` (apps) is allowed. */
@@ -100,7 +89,7 @@ export class SylkRtcGateway {
       events: opts.events,
       store: opts.store,
       authenticator: opts.authenticator,
-      registry: opts.registry ?? defaultRegistry,
+      registry: opts.registry,
       addressBook: opts.addressBook ?? new MemoryAddressBookStore(),
       sipDomains: opts.sipDomains ?? '*',
     };

@@ -5,7 +5,7 @@
  * transparent. Where possible the cut does not split a group of chunked-message pieces (ids `ID`,
  * `ID-1`, `ID-2`, ..., §13.4), because sylkrtc.js reassembles chunks only within one batch.
  */
-import type { JournalEntryJson } from '../messaging/events.js';
+import type { JournalEntryJson } from '../messaging/index.js';
 import { SYNC_BATCH_BYTES } from './protocol.js';
 
 /** Chunk group id of a message id (`ID-3` → `ID`), for entries whose content is chunked text. */

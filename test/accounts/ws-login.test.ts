@@ -2,7 +2,7 @@
  * WebSocket login in both modes through the real composition root (`startServer`: SQLite store, SIP
  * stack, web server, gateway on 127.0.0.1), `standalone.md` §4–§5 and issue 15 item 2:
  *
- * - standalone: `account-register` is checked against `store.accounts` — HA1 or plaintext →
+ * - standalone: `account-register` is checked against `store.localAccounts` — HA1 or plaintext →
  *   `registering`, `registered`; wrong password, unknown and disabled accounts → the same `failed`
  *   `904 No matching challenge`; after 5 failures in 60 s even the right password fails (unchecked)
  *   for that account from that address, while another address still logs in.
@@ -97,9 +97,9 @@ describe('WebSocket login, standalone mode', () => {
   before(async () => {
     server = await start('standalone');
     for (const aor of ['alice@example.com', 'bob@example.com', 'dora@example.com']) {
-      assert.equal((await createAccount(server.store.accounts, { aor, password: 'wonderland' }, '*')).ok, true);
+      assert.equal((await createAccount(server.store.localAccounts, { aor, password: 'wonderland' }, '*')).ok, true);
     }
-    assert.equal(await server.store.accounts.setDisabled('dora@example.com', true), true);
+    assert.equal(await server.store.localAccounts.setDisabled('dora@example.com', true), true);
   });
   after(() => server?.stop());
 

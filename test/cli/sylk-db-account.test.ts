@@ -50,7 +50,7 @@ describe('sylk-db account', () => {
     assert.equal(r.code, 0, r.text);
     assert.match(r.text, /Account alice@example.com added/);
     await withStore(s, async (st) => {
-      const a = await st.accounts.getAccount('alice@example.com');
+      const a = await st.localAccounts.getAccount('alice@example.com');
       assert.ok(a);
       assert.equal(a.displayName, 'Alice A');
       assert.equal(passwordMatches(a, 'wonderland1'), true);
@@ -60,7 +60,7 @@ describe('sylk-db account', () => {
     const again = await sylkDb([...s, 'account', 'add', 'alice@example.com', '--password-stdin'], fakeIo([], 'other password\n'));
     assert.equal(again.code, 1);
     assert.match(again.text, /ERROR account alice@example.com exists already/);
-    await withStore(s, async (st) => assert.equal(passwordMatches((await st.accounts.getAccount('alice@example.com'))!, 'wonderland1'), true));
+    await withStore(s, async (st) => assert.equal(passwordMatches((await st.localAccounts.getAccount('alice@example.com'))!, 'wonderland1'), true));
   });
 
   test('on a terminal the password is asked twice, hidden; a mismatch exits 1 and adds nothing', async () => {
@@ -72,7 +72,7 @@ describe('sylk-db account', () => {
     assert.deepEqual(io.secretPrompts, ['Password: ', 'Password (again): ']);
     const ok = await sylkDb([...s, 'account', 'add', 'bob@example.com'], ttyIo(['same pass', 'same pass']));
     assert.equal(ok.code, 0, ok.text);
-    await withStore(s, async (st) => assert.equal(passwordMatches((await st.accounts.getAccount('bob@example.com'))!, 'same pass'), true));
+    await withStore(s, async (st) => assert.equal(passwordMatches((await st.localAccounts.getAccount('bob@example.com'))!, 'same pass'), true));
   });
 
   test('without a terminal and without --password-stdin: exit 2, nothing added', async () => {
@@ -80,7 +80,7 @@ describe('sylk-db account', () => {
     const r = await sylkDb([...s, 'account', 'add', 'carol@example.com']);
     assert.equal(r.code, 2);
     assert.match(r.text, /--password-stdin/);
-    await withStore(s, async (st) => assert.equal(await st.accounts.getAccount('carol@example.com'), null));
+    await withStore(s, async (st) => assert.equal(await st.localAccounts.getAccount('carol@example.com'), null));
   });
 
   test('bad names, short passwords and unserved domains exit 1 with a clear message', async () => {
@@ -108,7 +108,7 @@ describe('sylk-db account', () => {
     const r = await sylkDb([...s, 'account', 'passwd', 'erin@example.com', '--password-stdin'], fakeIo([], 'new password\n'));
     assert.equal(r.code, 0, r.text);
     await withStore(s, async (st) => {
-      const a = (await st.accounts.getAccount('erin@example.com'))!;
+      const a = (await st.localAccounts.getAccount('erin@example.com'))!;
       assert.equal(passwordMatches(a, 'new password'), true);
       assert.equal(passwordMatches(a, 'old password'), false);
     });
@@ -140,7 +140,7 @@ describe('sylk-db account', () => {
     assert.match(text.text, /^max@a.example \(disabled\)/m);
     assert.doesNotMatch(text.text, /zoe@b.example/);
     assert.equal((await sylkDb([...s, 'account', 'enable', 'max@a.example'])).code, 0);
-    await withStore(s, async (st) => assert.equal((await st.accounts.getAccount('max@a.example'))!.disabled, false));
+    await withStore(s, async (st) => assert.equal((await st.localAccounts.getAccount('max@a.example'))!.disabled, false));
     const unknown = await sylkDb([...s, 'account', 'disable', 'nobody@a.example']);
     assert.equal(unknown.code, 1);
   });
@@ -172,14 +172,14 @@ describe('sylk-db account', () => {
     assert.match(r.text, /Removed 2 push tokens from alice@example.com/);
     const after = new SqliteStore({ path });
     try {
-      assert.equal(await after.accounts.getAccount('alice@example.com'), null);
+      assert.equal(await after.localAccounts.getAccount('alice@example.com'), null);
       assert.equal(await after.countEntries('alice@example.com'), 0);
       assert.equal(await after.getAccount('alice@example.com'), null);
       assert.equal(await after.getApiToken('alice@example.com'), null);
       assert.equal(await after.getPublicKey('alice@example.com'), null);
       assert.equal(await after.getPrivateKeyMessage('alice@example.com'), null);
       assert.deepEqual(await after.listPushTokens('alice@example.com'), []);
-      assert.ok(await after.accounts.getAccount('bob@example.com'));
+      assert.ok(await after.localAccounts.getAccount('bob@example.com'));
       assert.equal(await after.countEntries('bob@example.com'), 3);
     } finally {
       await after.close();
@@ -196,7 +196,7 @@ describe('sylk-db account', () => {
     assert.equal((await sylkDb([...src, 'account', 'add', 'quiet@example.com', '--password-stdin'], fakeIo([], 'quiet password\n'))).code, 0);
     assert.equal((await sylkDb([...src, 'account', 'disable', 'quiet@example.com'])).code, 0);
     await withStore(src, (st) => seedAccount(st, 'alice@example.com', 3));
-    const original = await withStore(src, async (st) => [await st.accounts.getAccount('alice@example.com'), await st.accounts.getAccount('quiet@example.com')]);
+    const original = await withStore(src, async (st) => [await st.localAccounts.getAccount('alice@example.com'), await st.localAccounts.getAccount('quiet@example.com')]);
 
     const exp = await sylkDb([...src, 'export', 'alice@example.com']);
     assert.equal(exp.code, 0);
@@ -206,15 +206,15 @@ describe('sylk-db account', () => {
     const imp = await sylkDb([...imported, 'import', file]);
     assert.equal(imp.code, 0, imp.text);
     assert.match(imp.text, /1 local accounts/);
-    await withStore(imported, async (st) => assert.deepEqual(await st.accounts.getAccount('alice@example.com'), original[0]));
+    await withStore(imported, async (st) => assert.deepEqual(await st.localAccounts.getAccount('alice@example.com'), original[0]));
 
     const target = join(dir, `migrated${++n}.sqlite`);
     const mig = await sylkDb([...src, '--yes', 'migrate', '--to', `sqlite:${target}`, '--state', join(dir, `state${n}.json`)]);
     assert.equal(mig.code, 0, mig.text);
     assert.match(mig.text, /2 local accounts/);
     await withStore(['--store', `sqlite:${target}`], async (st) => {
-      assert.deepEqual(await st.accounts.getAccount('alice@example.com'), original[0]);
-      assert.deepEqual(await st.accounts.getAccount('quiet@example.com'), original[1], 'an account without any data is copied too');
+      assert.deepEqual(await st.localAccounts.getAccount('alice@example.com'), original[0]);
+      assert.deepEqual(await st.localAccounts.getAccount('quiet@example.com'), original[1], 'an account without any data is copied too');
       assert.equal(await st.countEntries('alice@example.com'), 3);
     });
   });

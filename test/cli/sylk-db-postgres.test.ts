@@ -100,7 +100,7 @@ describe('sylk-db on PostgreSQL', () => {
     );
     const store = await openPostgresStore({ url, schema, retentionDays: 0 });
     try {
-      const a = await store.accounts.getAccount('alice@example.com');
+      const a = await store.localAccounts.getAccount('alice@example.com');
       assert.ok(a && passwordMatches(a, 'second password'));
       await seedAccount(store, 'alice@example.com', 4);
     } finally {
@@ -111,7 +111,7 @@ describe('sylk-db on PostgreSQL', () => {
     assert.match(rm.text, /Removed 4 messages from alice@example.com/);
     const after = await openPostgresStore({ url, schema, retentionDays: 0 });
     try {
-      assert.equal(await after.accounts.getAccount('alice@example.com'), null);
+      assert.equal(await after.localAccounts.getAccount('alice@example.com'), null);
       assert.equal(await after.countEntries('alice@example.com'), 0);
       assert.equal(await after.getPublicKey('alice@example.com'), null);
     } finally {

@@ -74,7 +74,7 @@ export async function startStandalone(opts: { postgresUrl?: string; name?: strin
     wsUrl: `ws://127.0.0.1:${server.web.port}/webrtcgateway/ws`,
     async addAccount(aor, password) {
       const a = parseAccountAor(aor)!;
-      await server.store.accounts.addAccount({ aor: a.aor, ...ha1sFor(a, password) });
+      await server.store.localAccounts.addAccount({ aor: a.aor, ...ha1sFor(a, password) });
     },
     async stop() {
       await server.stop();

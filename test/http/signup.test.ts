@@ -46,7 +46,7 @@ describe('sign-up', () => {
     try {
       const r = await post(server, { username: 'eve', password: 'long enough' });
       assert.equal(r.status, 404);
-      assert.deepEqual(await server.store.accounts.listAccounts(), []);
+      assert.deepEqual(await server.store.localAccounts.listAccounts(), []);
     } finally {
       await server.stop();
     }
@@ -63,7 +63,7 @@ describe('sign-up', () => {
       const ok = await post(server, { username: 'Frank', password: 'long enough', display_name: 'Frank F' });
       assert.equal(ok.status, 201);
       assert.deepEqual(ok.json, { success: true, sip_address: 'frank@chat.example' });
-      const stored = await server.store.accounts.getAccount('frank@chat.example');
+      const stored = await server.store.localAccounts.getAccount('frank@chat.example');
       assert.ok(stored);
       assert.equal(stored.displayName, 'Frank F');
       assert.equal(passwordMatches(stored, 'long enough'), true);
@@ -75,7 +75,7 @@ describe('sign-up', () => {
       const dup = await post(server, { username: 'frank', password: 'another one' });
       assert.equal(dup.status, 409);
       assert.equal(dup.json.success, false);
-      assert.equal(passwordMatches((await server.store.accounts.getAccount('frank@chat.example'))!, 'long enough'), true, 'not overwritten');
+      assert.equal(passwordMatches((await server.store.localAccounts.getAccount('frank@chat.example'))!, 'long enough'), true, 'not overwritten');
 
       for (const [body, re] of [
         [{ username: 'hank', password: 'short' }, /at least 8 characters/],
@@ -87,14 +87,14 @@ describe('sign-up', () => {
         assert.equal(r.status, 400, JSON.stringify(body));
         assert.match(String(r.json.error), re);
       }
-      assert.equal(await server.store.accounts.getAccount('hank@chat.example'), null);
+      assert.equal(await server.store.localAccounts.getAccount('hank@chat.example'), null);
       // 7 attempts so far from 127.0.0.1: three more are allowed, the 11th is refused.
       for (const username of ['ivan', 'judy', 'leo']) assert.equal((await post(server, { username, password: 'long enough' })).status, 201);
       const limited = await post(server, { username: 'karl', password: 'long enough' });
       assert.equal(limited.status, 429);
       assert.match(String(limited.json.error), /10 per hour/);
       assert.ok(Number(limited.headers.get('retry-after')) > 3000);
-      assert.equal(await server.store.accounts.getAccount('karl@chat.example'), null);
+      assert.equal(await server.store.localAccounts.getAccount('karl@chat.example'), null);
     });
   });
 });

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { registerHistoryRoutes } from '../../src/http/history.js';
 import { createMessaging, type Messaging } from '../../src/messaging/index.js';
+import { messagingOptionsFromConfig } from '../../src/cli/server/messaging.js';
 import type { IncomingRequest, OutgoingRequest, ResponseSpec } from '../../src/sip/api.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
@@ -42,7 +43,7 @@ describe('end to end: SIP in, SIP out, HTTP history', () => {
     store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
     server = new SipStack({ host: '127.0.0.1', udpPort: 0, outboundProxy: `127.0.0.1:${proxy.ports().udp}` });
     http = createHttpServer({ host: '127.0.0.1', port: 0, serverHeader: 'SylkServer/test' });
-    messaging = createMessaging({ config, store, client: server, webBaseUrl: () => base });
+    messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: server, webBaseUrl: () => base });
     server.setHandler(messaging.handler);
     await server.start();
     await registerHistoryRoutes(http.app, { store });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { generateKey } from 'openpgp';
-import { createMessagingPipeline } from '../../src/messaging/pipeline.js';
+import { createMessagingPipeline } from '../../src/messaging/sip-ingress/request-handler.js';
 import { transferDir } from '../../src/messaging/files.js';
 import { buildImdn } from '../../src/payload/imdn.js';
 import { buildIsComposing } from '../../src/payload/iscomposing.js';

@@ -7,11 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingRequest, OutgoingRequest, OutgoingResult, SipClient } from '../../src/sip/api.js';
-import { Headers, type SipRequest } from '../../src/sip/message.js';
+import { Headers, type SipRequest } from '../../src/sip/message/message.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
 import { DEFAULT_API_TOKEN_TTL_MS } from '../../src/journal/types.js';
 import { MessagingEvents, type MessagingEventMap, type MessagingEventName } from '../../src/messaging/events.js';
+import { LocalAnnouncements } from '../../src/messaging/cluster/local-delivery.js';
 import { Outbound } from '../../src/messaging/outbound.js';
+import { StorageEnabledAccounts } from '../../src/messaging/accounts.js';
 import type { MessagingContext } from '../../src/messaging/context.js';
 import type { IncomingMessagePush } from '../../src/messaging/push-hook.js';
 import { logger } from '../../src/util/logger.js';
@@ -63,6 +65,8 @@ export function makeFixture(opts: { localSipMessages?: boolean } = {}): Fixture 
   const ctx: MessagingContext = {
     store,
     events,
+    accounts: new StorageEnabledAccounts(),
+    announced: new LocalAnnouncements(),
     outbound,
     log,
     onIncomingMessage: (m) => {

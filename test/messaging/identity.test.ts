@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { aorOfUri, cleanDisplayName, parseNameAddr } from '../../src/messaging/identity.js';
-import { aorOf } from '../../src/sip/uri.js';
+import { aorOf } from '../../src/sip/message/uri.js';
 
 describe('messaging/identity', () => {
   it('aorOfUri answers what aorOf answers, first time and from its cache', () => {

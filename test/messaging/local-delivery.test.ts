@@ -7,12 +7,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstLocally, isContactCopy } from '../../src/messaging/local-delivery.js';
+import { LocalAnnouncements, isContactCopy } from '../../src/messaging/cluster/local-delivery.js';
 import { MessagingEvents, type MessagingEventName } from '../../src/messaging/events.js';
-import { parseMessageRequest } from '../../src/messaging/parse.js';
+import { parseMessageRequest } from '../../src/messaging/sip-ingress/parse.js';
 import { Outbound } from '../../src/messaging/outbound.js';
+import { StorageEnabledAccounts } from '../../src/messaging/accounts.js';
 import type { MessagingContext } from '../../src/messaging/context.js';
-import { createMessagingPipeline } from '../../src/messaging/pipeline.js';
+import { createMessagingPipeline } from '../../src/messaging/sip-ingress/request-handler.js';
 import type { IncomingMessagePush } from '../../src/messaging/push-hook.js';
 import type { RequestHandler } from '../../src/sip/api.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
@@ -34,23 +35,23 @@ describe('local-delivery: contact copies and the per-process memory', () => {
     assert.equal(isContactCopy(parsed(sipRequest({ body: 'x' }))), false);
   });
 
-  it('firstLocally: true once per (kind, account, id) and event bus', () => {
-    const a = new MessagingEvents();
-    const b = new MessagingEvents();
-    assert.equal(firstLocally(a, 'message', 'bob@example.com', 'm1'), true);
-    assert.equal(firstLocally(a, 'message', 'bob@example.com', 'm1'), false);
-    assert.equal(firstLocally(a, 'imdn', 'bob@example.com', 'm1'), true, 'another kind');
-    assert.equal(firstLocally(a, 'message', 'carol@example.com', 'm1'), true, 'another account');
-    assert.equal(firstLocally(b, 'message', 'bob@example.com', 'm1'), true, 'another process / server');
+  it('LocalAnnouncements.first: true once per (kind, account, id) and memory (one per event bus)', () => {
+    const a = new LocalAnnouncements();
+    const b = new LocalAnnouncements();
+    assert.equal(a.first('message', 'bob@example.com', 'm1'), true);
+    assert.equal(a.first('message', 'bob@example.com', 'm1'), false);
+    assert.equal(a.first('imdn', 'bob@example.com', 'm1'), true, 'another kind');
+    assert.equal(a.first('message', 'carol@example.com', 'm1'), true, 'another account');
+    assert.equal(b.first('message', 'bob@example.com', 'm1'), true, 'another process / server');
   });
 
   it('the memory is bounded: past 20 000 keys the oldest half is forgotten, recent ones kept', () => {
-    const e = new MessagingEvents();
-    for (let i = 0; i < 20_000; i++) firstLocally(e, 'k', 'a@x', String(i));
-    assert.equal(firstLocally(e, 'k', 'a@x', '19999'), false);
-    assert.equal(firstLocally(e, 'k', 'a@x', 'new'), true, 'evicts the oldest half');
-    assert.equal(firstLocally(e, 'k', 'a@x', '0'), true, 'oldest forgotten');
-    assert.equal(firstLocally(e, 'k', 'a@x', '19999'), false, 'recent kept');
+    const e = new LocalAnnouncements();
+    for (let i = 0; i < 20_000; i++) e.first( 'k', 'a@x', String(i));
+    assert.equal(e.first('k', 'a@x', '19999'), false);
+    assert.equal(e.first('k', 'a@x', 'new'), true, 'evicts the oldest half');
+    assert.equal(e.first('k', 'a@x', '0'), true, 'oldest forgotten');
+    assert.equal(e.first('k', 'a@x', '19999'), false, 'recent kept');
   });
 });
 
@@ -73,6 +74,8 @@ describe('local-delivery: two instances sharing one journal', () => {
     const ctx: MessagingContext = {
       store,
       events,
+      accounts: new StorageEnabledAccounts(),
+      announced: new LocalAnnouncements(),
       outbound: new Outbound({ client: new RecordingClient(), log, localIp: '127.0.0.1', localTcpPort: null, localSipMessages: false, outboundProxy: null }),
       log,
       onIncomingMessage: (m) => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { createMessaging, type Messaging } from '../../src/messaging/index.js';
+import { messagingOptionsFromConfig } from '../../src/cli/server/messaging.js';
 import type { IncomingMessageEvent } from '../../src/messaging/events.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
@@ -31,7 +32,7 @@ describe('local_sip_messages', () => {
     assert.equal(config.General.local_sip_messages, true);
     store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
     stack = new SipStack({ host: '127.0.0.1', tcpPort: TCP_PORT });
-    messaging = createMessaging({ config, store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
+    messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
     stack.setHandler(messaging.handler);
     await stack.start();
     await messaging.service.recordLogin('alice@example.com');

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { createMessagingPipeline } from '../../src/messaging/pipeline.js';
+import { createMessagingPipeline } from '../../src/messaging/sip-ingress/request-handler.js';
 import { openSqliteStore } from '../../src/storage/sqlite/index.js';
 import type { RequestHandler } from '../../src/sip/api.js';
 import { registry } from '../../src/util/metrics.js';

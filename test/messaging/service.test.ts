@@ -2,8 +2,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKey } from 'openpgp';
-import { SylkMessagingService } from '../../src/messaging/messaging-service.js';
-import { MessagingError } from '../../src/messaging/service.js';
+import { SylkMessagingService } from '../../src/messaging/service/sylk-service.js';
+import { MessagingError } from '../../src/messaging/index.js';
 import { parseCpim } from '../../src/payload/cpim.js';
 import { parseImdn } from '../../src/payload/imdn.js';
 import { makeFixture, type Fixture } from './helpers.js';

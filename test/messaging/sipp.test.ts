@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { createMessaging, type Messaging } from '../../src/messaging/index.js';
+import { messagingOptionsFromConfig } from '../../src/cli/server/messaging.js';
 import type { IncomingRequest } from '../../src/sip/api.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
@@ -62,7 +63,7 @@ describe('sipp: the proxy sends each content type', () => {
     await store.addAccount('alice@example.com');
     await store.addAccount('bob@example.com');
     server = new SipStack({ host: '127.0.0.1', udpPort: 0, outboundProxy: `127.0.0.1:${sink.ports().udp}` });
-    messaging = createMessaging({ config, store, client: server, webBaseUrl: () => 'http://127.0.0.1:10888' });
+    messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: server, webBaseUrl: () => 'http://127.0.0.1:10888' });
     server.setHandler(messaging.handler);
     await server.start();
   });
@@ -114,7 +115,7 @@ describe('sipp: the outbound proxy checks what the server sends', () => {
     const { config } = makeServer(dir, `127.0.0.1:${UAS_PORT}`);
     store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
     server = new SipStack({ host: '127.0.0.1', udpPort: 0, outboundProxy: `127.0.0.1:${UAS_PORT}` });
-    messaging = createMessaging({ config, store, client: server, webBaseUrl: () => 'http://127.0.0.1:10888' });
+    messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: server, webBaseUrl: () => 'http://127.0.0.1:10888' });
     server.setHandler(messaging.handler);
     await server.start();
   });

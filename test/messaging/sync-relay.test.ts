@@ -7,9 +7,9 @@
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMessagingPipeline } from '../../src/messaging/pipeline.js';
-import { SylkMessagingService } from '../../src/messaging/messaging-service.js';
-import { isWsContactUri } from '../../src/messaging/sync-relay.js';
+import { createMessagingPipeline } from '../../src/messaging/sip-ingress/request-handler.js';
+import { SylkMessagingService } from '../../src/messaging/service/sylk-service.js';
+import { isWsContactUri } from '../../src/messaging/cluster/sync-relay.js';
 import type { RequestHandler } from '../../src/sip/api.js';
 import { cpimBody, incoming, makeFixture, sipRequest, type Fixture } from './helpers.js';
 

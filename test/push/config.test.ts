@@ -85,11 +85,12 @@ test('router: per-app entry wins; direct picks by platform; none and unknown giv
   assert.equal(route(rec('off.app', 'ios')), null);
 });
 
-test('one-line wiring from the configuration loader: parsePushConfig(config.Push, config.General)', async () => {
+test('one-line wiring from the configuration loader: pushOptionsFromConfig(config) in the composition root', async () => {
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { loadConfig } = await import('../../src/config/index.js');
+  const { pushOptionsFromConfig } = await import('../../src/cli/server/push.js');
   const dir = mkdtempSync(join(tmpdir(), 'sylk-push-config-'));
   try {
     writeFileSync(
@@ -109,15 +110,65 @@ test('one-line wiring from the configuration loader: parsePushConfig(config.Push
       ].join('\n'),
     );
     const cfg = loadConfig({ configDir: dir, systemDir: null, userDir: null, cwd: dir, defaultIp: '127.0.0.1', log: false });
-    const push = parsePushConfig(cfg.Push, cfg.General);
+    const push = pushOptionsFromConfig(cfg);
     assert.equal(push.provider, 'sylk-pushserver');
     assert.equal(push.sylkPushUrl, 'https://push.example.com:8400/push');
     assert.equal(push.appProviders.get('com.example.ios'), 'apns');
     assert.equal(push.apns?.keyId, 'KEY1');
     assert.equal(push.skipOnlineDevices, true);
     assert.deepEqual(push.management, { host: '127.0.0.1', port: 20999, secret: 's3cret' });
-    const defaults = parsePushConfig(loadConfig({ configDir: join(dir, 'none'), systemDir: null, userDir: null, cwd: dir, defaultIp: '127.0.0.1', log: false }).Push, {});
+    const defaultConfig = loadConfig({ configDir: join(dir, 'none'), systemDir: null, userDir: null, cwd: dir, defaultIp: '127.0.0.1', log: false });
+    const defaults = pushOptionsFromConfig(defaultConfig);
     assert.equal(defaults.provider, 'none');
+    // The loader's defaults and the raw-string parser's are the same ones.
+    assert.deepEqual(defaults, parsePushConfig({}, {}));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('[Push] is typed in the configuration schema with its real defaults (shown by --print-config)', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadConfig } = await import('../../src/config/index.js');
+  const { formatConfig } = await import('../../src/config/print.js');
+  const { pushOptionsFromConfig } = await import('../../src/cli/server/push.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sylk-push-config-'));
+  try {
+    const load = () => loadConfig({ configDir: dir, systemDir: null, userDir: null, cwd: dir, defaultIp: '127.0.0.1', log: false });
+    const defaults = load();
+    assert.equal(defaults.Push.provider, 'none');
+    assert.equal(defaults.Push.max_retries, 3);
+    assert.equal(defaults.Push.retry_base_delay, 0.5);
+    assert.equal(defaults.Push.retry_max_delay, 30);
+    assert.equal(defaults.Push.request_timeout, 10);
+    assert.equal(defaults.Push.skip_online_devices, false);
+    const printed = formatConfig(defaults);
+    assert.match(printed, /^provider = none\b/m);
+    assert.match(printed, /^max_retries = 3\b/m);
+    assert.match(printed, /^retry_base_delay = 0\.5\b/m);
+    assert.match(printed, /^request_timeout = 10\b/m);
+    assert.match(printed, /^skip_online_devices = no\b/m);
+
+    // The provider default follows the credentials; values are typed by the loader.
+    writeFileSync(
+      join(dir, 'webrtcgateway.ini'),
+      ['[Push]', 'fcm_service_account_path = /etc/sylk/sa.json', 'retry_base_delay = 0.25', 'max_retries = 5', 'fcm_apps = a, b', ''].join('\n'),
+    );
+    const cfg = load();
+    assert.equal(cfg.Push.provider, 'direct');
+    assert.equal(cfg.Push.retry_base_delay, 0.25);
+    assert.deepEqual(cfg.Push.fcm_apps, ['a', 'b']);
+    const options = pushOptionsFromConfig(cfg);
+    assert.equal(options.retryBaseDelayMs, 250);
+    assert.equal(options.maxRetries, 5);
+    assert.equal(options.appProviders.get('b'), 'fcm');
+
+    // A contradiction between keys still stops start-up with a message naming the key.
+    writeFileSync(join(dir, 'webrtcgateway.ini'), ['[Push]', 'provider = apns', ''].join('\n'));
+    assert.throws(() => pushOptionsFromConfig(load()), PushConfigError);
+    assert.throws(() => pushOptionsFromConfig(load()), /apns_key_path/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

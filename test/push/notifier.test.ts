@@ -11,7 +11,7 @@ import { counterValue, pushErrors, pushNotifications, pushRequests, pushSkipped 
 import { providerRouter } from '../../src/push/providers/index.js';
 import { parsePushConfig } from '../../src/push/config.js';
 import { registry } from '../../src/util/metrics.js';
-import type { OnIncomingMessage } from '../../src/messaging/push-hook.js';
+import type { OnIncomingMessage } from '../../src/messaging/index.js';
 import { SylkPushserverProvider } from '../../src/push/providers/sylk-pushserver.js';
 import { pushTokenRecord } from '../../src/push/tokens.js';
 import type { PushProvider, PushTokenStore } from '../../src/push/types.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeHa1, digestAuthorization, digestChallenge, parseDigestChallenge, verifyDigest } from '../../src/sip/digest.js';
-import { parseAuth } from '../../src/sip/grammar.js';
+import { parseAuth } from '../../src/sip/message/auth-header.js';
 
 test('RFC 2617 §3.5 example (MD5, qop=auth)', () => {
   const challenge =

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamFramer, type FramerEvent } from '../../src/sip/parser.js';
+import { StreamFramer, type FramerEvent } from '../../src/sip/transport/framer.js';
 import { tortureCases } from './torture-cases.js';
 
 function request(extra: string[] = [], body = '', cl: number | null = Buffer.byteLength(body)): string {

@@ -5,8 +5,6 @@ import {
   formatNameAddr,
   isValidCallId,
   isValidNameAddr,
-  isValidVia,
-  parseAuth,
   parseContact,
   parseContacts,
   parseContentType,
@@ -15,13 +13,14 @@ import {
   parseNameAddr,
   parseNameAddrList,
   parseParams,
-  parseVia,
   pushParams,
   quote,
   splitCommaList,
   tagOf,
   unquote,
-} from '../../src/sip/grammar.js';
+} from '../../src/sip/message/grammar.js';
+import { parseAuth } from '../../src/sip/message/auth-header.js';
+import { isValidVia, parseVia } from '../../src/sip/message/via-header.js';
 
 test('name-addr with quoted display name, escapes, parameters', () => {
   const na = parseNameAddr('"Alice \\"The\\" Liddell" <sip:alice@example.com;transport=tcp>;tag=abc;x="quoted, value"')!;

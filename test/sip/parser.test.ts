@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMessage, type ParseResult } from '../../src/sip/parser.js';
-import { parseContact, parseCSeq, parseNameAddr, parseVia } from '../../src/sip/grammar.js';
+import { parseMessage, type ParseResult } from '../../src/sip/message/parser.js';
+import { parseContact, parseCSeq, parseNameAddr } from '../../src/sip/message/grammar.js';
+import { parseVia } from '../../src/sip/message/via-header.js';
 import { tortureCases } from './torture-cases.js';
 
 const cases = tortureCases();

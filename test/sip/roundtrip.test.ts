@@ -5,11 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Headers, type SipMessage } from '../../src/sip/message.js';
-import { canonicalHeaderName, parseMessage, StreamFramer, type FramerEvent } from '../../src/sip/parser.js';
-import { serializeMessage } from '../../src/sip/serializer.js';
-import { formatNameAddr, parseNameAddr } from '../../src/sip/grammar.js';
-import { formatUri, type SipUri } from '../../src/sip/uri.js';
+import { Headers, type SipMessage } from '../../src/sip/message/message.js';
+import { canonicalHeaderName } from '../../src/sip/message/header-names.js';
+import { parseMessage } from '../../src/sip/message/parser.js';
+import { StreamFramer, type FramerEvent } from '../../src/sip/transport/framer.js';
+import { serializeMessage } from '../../src/sip/message/serializer.js';
+import { formatNameAddr, parseNameAddr } from '../../src/sip/message/grammar.js';
+import { formatUri, type SipUri } from '../../src/sip/message/uri.js';
 
 const RUNS = Math.max(1, Math.floor(Number(process.env.SYLK_FC_RUNS ?? 300)));
 

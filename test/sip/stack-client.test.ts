@@ -8,8 +8,8 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { IncomingRequest, ResponseSpec } from '../../src/sip/api.js';
 import { computeHa1, digestChallenge, verifyDigest } from '../../src/sip/digest.js';
-import { parseVia } from '../../src/sip/grammar.js';
-import { parseMessage } from '../../src/sip/parser.js';
+import { parseVia } from '../../src/sip/message/via-header.js';
+import { parseMessage } from '../../src/sip/message/parser.js';
 import { SipStack } from '../../src/sip/stack.js';
 
 describe('SIP stack as UAC', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { registry } from '../../src/util/metrics.js';
 import { isResponse, request, tcpPeer, udpPeer } from './stack-peer.js';

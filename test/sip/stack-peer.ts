@@ -2,8 +2,9 @@
 // collects what comes back, parsed with the project's parser.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import type { SipMessage, SipResponse } from '../../src/sip/message.js';
-import { parseMessage, StreamFramer } from '../../src/sip/parser.js';
+import type { SipMessage, SipResponse } from '../../src/sip/message/message.js';
+import { parseMessage } from '../../src/sip/message/parser.js';
+import { StreamFramer } from '../../src/sip/transport/framer.js';
 
 export interface Peer {
   readonly port: number;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { IncomingRequest, ResponseSpec } from '../../src/sip/api.js';
-import { parseVia } from '../../src/sip/grammar.js';
-import type { SipResponse } from '../../src/sip/message.js';
+import { parseVia } from '../../src/sip/message/via-header.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { isResponse, request, tcpPeer, udpPeer } from './stack-peer.js';
 

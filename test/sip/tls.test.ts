@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import type { IncomingRequest } from '../../src/sip/api.js';
-import { StreamFramer } from '../../src/sip/parser.js';
-import type { SipResponse } from '../../src/sip/message.js';
+import { StreamFramer } from '../../src/sip/transport/framer.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { request } from './stack-peer.js';
 

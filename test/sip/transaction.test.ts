@@ -2,8 +2,8 @@
 // client), J (non-INVITE server), G, H, I (INVITE server), and the transaction keys of §17.2.3.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SipResponse } from '../../src/sip/message.js';
-import { Headers } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
+import { Headers } from '../../src/sip/message/message.js';
 import { NonInviteClientState, NonInviteClientTransaction } from '../../src/sip/transaction/client-non-invite.js';
 import { clientKey, isRfc3261Branch, serverKey } from '../../src/sip/transaction/keys.js';
 import { InviteServerState, InviteServerTransaction } from '../../src/sip/transaction/server-invite.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { IncomingRequest } from '../../src/sip/api.js';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { isResponse, request, tcpPeer, udpPeer, type Peer } from './stack-peer.js';
 

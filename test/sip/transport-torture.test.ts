@@ -3,7 +3,7 @@
 // still answers OPTIONS on the same transport.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipResponse } from '../../src/sip/message/message.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { isResponse, request, tcpPeer, udpPeer, type Peer } from './stack-peer.js';
 import { tortureCases, type TortureCase } from './torture-cases.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { aorOf, checkUri, formatUri, parseSipUri, parseUri, uriEquals } from '../../src/sip/uri.js';
+import { aorOf, checkUri, formatUri, parseSipUri, parseUri, uriEquals } from '../../src/sip/message/uri.js';
 
 test('full SIP URI: user with escapes, password, host, port, params, headers', () => {
   const u = parseSipUri('sip:al%69ce:se%63ret@Example.COM:5070;transport=TCP;lr;x=%41b?subject=hi%20there&priority=urgent')!;

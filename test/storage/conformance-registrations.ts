@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { JournalStore } from '../../src/journal/store.js';
-import type { Binding } from '../../src/registrar/bindings.js';
+import type { Binding } from '../../src/journal/bindings.js';
 
 function binding(aor: string, over: Partial<Binding> = {}): Binding {
   return {

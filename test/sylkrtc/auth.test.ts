@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { computeHa1 as ha1 } from '../../src/sip/digest.js';
-import { Headers, type SipResponse } from '../../src/sip/message.js';
+import { Headers, type SipResponse } from '../../src/sip/message/message.js';
 import type { OutgoingRequest, OutgoingResult, SipClient } from '../../src/sip/api.js';
 import { LocalCredentialAuthenticator, SipRegistrationAuthenticator, credentialsFor, type AuthEvent } from '../../src/sylkrtc/auth.js';
 

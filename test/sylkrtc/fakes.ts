@@ -3,7 +3,7 @@
  * records calls and emits the events the real one would, an authenticator answering on demand.
  */
 import type { WebSocket } from 'ws';
-import { MessagingEvents, type JournalEntryJson } from '../../src/messaging/events.js';
+import { MessagingEvents, type JournalEntryJson } from '../../src/messaging/index.js';
 import type {
   MessagingService,
   RemoveConversationResult,
@@ -11,7 +11,7 @@ import type {
   SendMessageResult,
   SyncConversationsArgs,
   SyncConversationsResult,
-} from '../../src/messaging/service.js';
+} from '../../src/messaging/index.js';
 import type { PushToken } from '../../src/journal/types.js';
 import type { AccountAuthenticator, AuthEvent, AuthSubject } from '../../src/sylkrtc/auth.js';
 import { MemoryAddressBookStore } from '../../src/sylkrtc/addressbook.js';

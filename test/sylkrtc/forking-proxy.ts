@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { Headers, type SipRequest, type SipResponse } from '../../src/sip/message.js';
-import { parseMessage } from '../../src/sip/parser.js';
-import { serializeMessage } from '../../src/sip/serializer.js';
+import { Headers, type SipRequest, type SipResponse } from '../../src/sip/message/message.js';
+import { parseMessage } from '../../src/sip/message/parser.js';
+import { serializeMessage } from '../../src/sip/message/serializer.js';
 
 export class ForkingProxy {
   readonly received: SipRequest[] = [];

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/index.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createMessaging, type Messaging } from '../../src/messaging/index.js';
+import { messagingOptionsFromConfig } from '../../src/cli/server/messaging.js';
 import { computeHa1 } from '../../src/sip/digest.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
@@ -67,7 +68,7 @@ export async function startHarness(opts: { sippPort?: number; proxyPort: number 
     cleanup.unshift(() => proxy.stop());
     const empty = join(dir, 'config');
     const config = loadConfig({ configDir: empty, systemDir: null, userDir: null, log: false, defaultIp: '127.0.0.1', cwd: dir });
-    const messaging = createMessaging({ config, store, client: stack, webBaseUrl: () => 'http://127.0.0.1' });
+    const messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: stack, webBaseUrl: () => 'http://127.0.0.1' });
     stack.setHandler(messaging.handler);
     const authenticator: AccountAuthenticator = opts.sippPort
       ? new SipRegistrationAuthenticator({ sip: stack, contactHost: `127.0.0.1:${sipPort}` })

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { normalizeAor, aorKey, splitAor } from '../../src/sylkrtc/aor.js';
-import { decodeFrame, parseIsoInstant } from '../../src/sylkrtc/schemas.js';
+import { normalizeWireAor as normalizeAor, aorKey, splitAor } from '../../src/util/aor.js';
+import { decodeFrame } from '../../src/sylkrtc/decode.js';
+import { parseIsoInstant } from '../../src/sylkrtc/requests/fields.js';
 
 const ok = (frame: unknown) => {
   const r = decodeFrame(JSON.stringify(frame));

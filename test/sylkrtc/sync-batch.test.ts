@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JournalEntryJson } from '../../src/messaging/events.js';
+import type { JournalEntryJson } from '../../src/messaging/index.js';
 import { cutBatch } from '../../src/sylkrtc/sync-batch.js';
 
 const entry = (id: string, content: string, type = 'text/plain'): JournalEntryJson => ({

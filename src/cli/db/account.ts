@@ -1,6 +1,6 @@
 /**
  * `sylk-db account add|passwd|list|disable|enable|remove` (`standalone.md` §2): the local accounts
- * of standalone mode, through `store.accounts` on any engine. The rules for names and passwords are
+ * of standalone mode, through `store.localAccounts` on any engine. The rules for names and passwords are
  * `accounts/manage.ts`'s (the same as sign-up). Passwords come from the first line of standard input
  * (`--password-stdin`) or are asked twice, hidden, on a terminal; never from the command line.
  * `remove` deletes the account and everything stored for it: journal, account record and API token,
@@ -61,22 +61,22 @@ export async function runAccountCommand(cmd: AccountCommand, ctx: AccountCommand
     case 'add': {
       const password = await readPassword(ctx.io, cmd.passwordStdin);
       const store = await ctx.store();
-      const aor = check(await createAccount(store.accounts, { aor: cmd.account, password, displayName: cmd.displayName }, ctx.options.domains));
+      const aor = check(await createAccount(store.localAccounts, { aor: cmd.account, password, displayName: cmd.displayName }, ctx.options.domains));
       out.info(`Account ${aor} added`);
       return 0;
     }
     case 'passwd': {
       const aor = aorOf(cmd.account);
       const store = await ctx.store();
-      if (!(await store.accounts.getAccount(aor))) throw new CliExit(1, `no account ${aor}`);
+      if (!(await store.localAccounts.getAccount(aor))) throw new CliExit(1, `no account ${aor}`);
       const password = await readPassword(ctx.io, cmd.passwordStdin);
-      check(await changePassword(store.accounts, aor, password));
+      check(await changePassword(store.localAccounts, aor, password));
       out.info(`Password of ${aor} changed`);
       return 0;
     }
     case 'list': {
       const store = await ctx.store();
-      const accounts = await store.accounts.listAccounts(cmd.domain !== null ? { domain: cmd.domain } : {});
+      const accounts = await store.localAccounts.listAccounts(cmd.domain !== null ? { domain: cmd.domain } : {});
       if (cmd.json) {
         const rows = accounts.map((a) => ({ aor: a.aor, display_name: a.displayName, created_at: a.createdAt.toISOString(), disabled: a.disabled }));
         await ctx.io.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -92,19 +92,19 @@ export async function runAccountCommand(cmd: AccountCommand, ctx: AccountCommand
     case 'enable': {
       const aor = aorOf(cmd.account);
       const store = await ctx.store();
-      if (!(await store.accounts.setDisabled(aor, cmd.action === 'disable'))) throw new CliExit(1, `no account ${aor}`);
+      if (!(await store.localAccounts.setDisabled(aor, cmd.action === 'disable'))) throw new CliExit(1, `no account ${aor}`);
       out.info(`Account ${aor} ${cmd.action}d`);
       return 0;
     }
     case 'remove': {
       const aor = aorOf(cmd.account);
       const store = await ctx.store();
-      if (!(await store.accounts.getAccount(aor))) throw new CliExit(1, `no account ${aor}`);
+      if (!(await store.localAccounts.getAccount(aor))) throw new CliExit(1, `no account ${aor}`);
       out.banner('SylkServer - Remove account');
       out.warn(`the account ${aor} and ALL its data (messages, keys, tokens, files) will be destroyed`);
       if (!(await confirm(ctx.io, 'Would you like to continue?', ctx.yes))) return 0;
       // Credentials first: from here on the account can no longer log in.
-      await store.accounts.removeAccount(aor);
+      await store.localAccounts.removeAccount(aor);
       out.info(`Removed ${await store.removeJournal(aor)} messages from ${aor}`);
       await store.removeAccount(aor);
       out.info(`Removed ${await store.removePushTokens(aor)} push tokens from ${aor}`);

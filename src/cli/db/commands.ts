@@ -315,7 +315,7 @@ async function migrate(cmd: Extract<Command, { name: 'migrate' }>, ctx: CommandC
     }
     // Local accounts without any other data are not enumerated above: copy every one (idempotent).
     const locals = new RecordApplier(target);
-    for (const a of await source.accounts.listAccounts()) await locals.apply(localAccountRecord(a));
+    for (const a of await source.localAccounts.listAccounts()) await locals.apply(localAccountRecord(a));
     state.stats.localAccounts += locals.stats.localAccounts;
     ctx.out.info(`Migrated to ${toName}: ${statsLine(state.stats)}`);
     const { rmSync } = await import('node:fs');

@@ -7,7 +7,8 @@
  */
 import { loadConfig, type Config } from '../../config/index.js';
 import type { JournalStore } from '../../journal/store.js';
-import { describeStore, openStore, parseStoreUrl, storeOptionsFromConfig, storeSpecFromConfig, type StoreSpec } from '../../storage/index.js';
+import { describeStore, openStore, parseStoreUrl, type StoreSpec } from '../../storage/index.js';
+import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
 import { HELP, parseCommandLine, UsageError, type Invocation } from './args.js';
 import { runCommand } from './commands.js';
 import { dbinit } from './dbinit.js';

@@ -93,7 +93,7 @@ export async function* accountRecords(
   }
   const account = await store.getAccount(aor);
   if (account) yield { type: 'account', aor, last_login: account.lastLogin?.toISOString() ?? null };
-  const local = await store.accounts.getAccount(aor);
+  const local = await store.localAccounts.getAccount(aor);
   if (local) yield localAccountRecord(local);
   const token = await store.getApiToken(aor);
   if (token) yield { type: 'api_token', aor, token: token.token, expires_at: token.expiresAt.toISOString() };
@@ -219,7 +219,7 @@ export class RecordApplier {
         this.stats.accounts++;
         return;
       case 'local_account': {
-        const added = await this.store.accounts.addAccount({
+        const added = await this.store.localAccounts.addAccount({
           aor: rec.aor,
           ha1Md5: rec.ha1_md5,
           ha1Sha256: rec.ha1_sha256,

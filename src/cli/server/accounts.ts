@@ -9,10 +9,15 @@ import { parseAccountAor } from '../../accounts/aor.js';
 import type { GuessLimiter } from '../../accounts/guess-limiter.js';
 import type { ServedDomains } from '../../accounts/manage.js';
 import type { AccountStore } from '../../accounts/types.js';
-import { formatProxyAddress, type Config } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
 import type { SipStack } from '../../sip/stack.js';
-import { LocalCredentialAuthenticator, SipRegistrationAuthenticator, type AccountAuthenticator } from '../../sylkrtc/auth.js';
-import { GuessLimitedAuthenticator } from '../../sylkrtc/limited-auth.js';
+import {
+  GuessLimitedAuthenticator,
+  LocalCredentialAuthenticator,
+  SipRegistrationAuthenticator,
+  type AccountAuthenticator,
+  type SipRegistrationOptions,
+} from '../../sylkrtc/index.js';
 
 export type ServerMode = Config['Server']['mode'];
 
@@ -46,21 +51,13 @@ function lookupIn(accounts: AccountStore) {
 }
 
 /** The WebSocket authenticator of the configured mode, behind the guessing limits. */
-export function createAuthenticator(config: Config, options: AccountsOptions, deps: { sip: SipStack; accounts: AccountStore; limiter: GuessLimiter }): AccountAuthenticator {
-  let inner: AccountAuthenticator;
-  if (options.mode === 'standalone') {
-    inner = new LocalCredentialAuthenticator({ lookup: lookupIn(deps.accounts) });
-  } else {
-    const ports = deps.sip.ports();
-    const transport = ports.udp !== undefined ? 'udp' : ports.tcp !== undefined ? 'tcp' : 'tls';
-    const contactPort = ports[transport];
-    inner = new SipRegistrationAuthenticator({
-      sip: deps.sip,
-      contactHost: `${config.SIP.local_ip}${contactPort !== undefined ? `:${contactPort}` : ''}`,
-      contactTransport: transport,
-      ...(config.General.outbound_sip_proxy ? { nextHop: formatProxyAddress(config.General.outbound_sip_proxy) } : {}),
-    });
-  }
+export function createAuthenticator(
+  options: AccountsOptions,
+  deps: { sip: SipStack; accounts: AccountStore; limiter: GuessLimiter; sipRegistration: Omit<SipRegistrationOptions, 'sip'> },
+): AccountAuthenticator {
+  const inner: AccountAuthenticator =
+    options.mode === 'standalone'
+      ? new LocalCredentialAuthenticator({ lookup: lookupIn(deps.accounts) })
+      : new SipRegistrationAuthenticator({ sip: deps.sip, ...deps.sipRegistration });
   return new GuessLimitedAuthenticator(inner, deps.limiter);
 }
-

@@ -24,7 +24,6 @@
  * To wire a subsystem: add a step at its place in the order, take what it needs from `parts`, put what
  * later steps need into `parts`, and register its stop with `stack.onStop`.
  */
-import { join } from 'node:path';
 import { webBaseUrl, type Config } from '../../config/index.js';
 import { HealthChecks, registerHealthRoute } from '../../http/health.js';
 import { registerHistoryRoutes } from '../../http/history.js';
@@ -34,16 +33,18 @@ import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { GuessLimiter } from '../../accounts/guess-limiter.js';
-import { PushNotifier, parsePushConfig, startManagementServer, type ManagementServer } from '../../push/index.js';
+import { PushNotifier, startManagementServer, type ManagementServer } from '../../push/index.js';
 import { SipStack } from '../../sip/stack.js';
-import { describeStore, openStore, storeOptionsFromConfig, storeSpecFromConfig } from '../../storage/index.js';
-import { isDeviceOnline } from '../../sylkrtc/registry.js';
-import { FileAddressBookStore } from '../../sylkrtc/addressbook.js';
-import { SylkRtcGateway } from '../../sylkrtc/server.js';
+import { describeStore, openStore } from '../../storage/index.js';
+import { storeOptionsFromConfig, storeSpecFromConfig } from '../store-config.js';
+import { ConnectionRegistry, FileAddressBookStore, SylkRtcGateway } from '../../sylkrtc/index.js';
 import { logger, type Logger } from '../../util/logger.js';
 import { registry } from '../../util/metrics.js';
+import { pushOptionsFromConfig } from './push.js';
+import { messagingOptionsFromConfig } from './messaging.js';
 import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } from './accounts.js';
 import { sipStackOptionsFromConfig } from './sip.js';
+import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
 import { createStandaloneSip, isStandalone, type StandaloneSip } from './standalone-sip.js';
 
 export interface ComposeOptions {
@@ -68,6 +69,8 @@ export interface Parts {
   readonly accountOptions: AccountsOptions;
   /** The instance's guessing limits (`standalone.md` §5), shared by every credential check. */
   readonly guessLimiter: GuessLimiter;
+  /** Which WebSocket connections hold which accounts: one instance, read by push and the gateway. */
+  readonly connections: ConnectionRegistry;
   store?: JournalStore;
   push?: PushNotifier;
   pushManagement?: ManagementServer;
@@ -145,8 +148,10 @@ async function startStore(parts: Parts, stack: StopStack, given: JournalStore | 
 }
 
 async function startPush(parts: Parts, stack: StopStack, store: JournalStore): Promise<PushNotifier> {
-  const config = parsePushConfig(parts.config.Push, parts.config.General);
+  const config = pushOptionsFromConfig(parts.config);
   const log = parts.logger.child({ module: 'push' });
+  const { connections } = parts;
+  const isDeviceOnline = (account: string, deviceId: string): boolean => connections.isDeviceOnline(account, deviceId);
   const push = await PushNotifier.fromConfig(config, store, { isDeviceOnline, log });
   stack.onStop('push', () => push.close());
   parts.push = push;
@@ -164,7 +169,7 @@ function createMessagingLayer(parts: Parts, stack: StopStack, sip: SipStack, sto
     ? createStandaloneSip({ config, sip, store, limiter: parts.guessLimiter, log: parts.logger.child({ module: 'registrar' }) })
     : undefined;
   const messaging = createMessaging({
-    config,
+    options: messagingOptionsFromConfig(config),
     store,
     client: standalone?.router ?? sip,
     version,
@@ -215,19 +220,18 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
  * registering with the SIP proxy on their behalf (proxy), behind the guessing limits either way.
  */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
-  const { config } = parts;
-  const authenticator = createAuthenticator(config, parts.accountOptions, { sip, accounts: store.accounts, limiter: parts.guessLimiter });
-  const list = (l: readonly string[]): readonly string[] | '*' => (l.includes('*') ? '*' : l);
+  const { sipDomains, webOrigins, pingIntervalSec, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
+  const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()) });
   const gateway = new SylkRtcGateway({
     service: messaging.service,
     events: messaging.events,
     store,
     authenticator,
-    sipDomains: list(config.General.sip_domains.map((d) => d.toLowerCase())),
-    webOrigins: list(config.General.web_origins),
-    pingIntervalSec: config.General.websocket_ping_interval,
-    // One JSON file per account beside the journal (instances sharing a store do not share these).
-    addressBook: new FileAddressBookStore(join(config.FileStorage.storage_dir, 'addressbook')),
+    registry: parts.connections,
+    sipDomains,
+    webOrigins,
+    pingIntervalSec,
+    addressBook: new FileAddressBookStore(addressBookDir),
   });
   gateway.attach(http);
   stack.onStop('websocket', () => gateway.close());
@@ -245,6 +249,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     logger: root,
     log,
     health: new HealthChecks(options.version),
+    connections: new ConnectionRegistry(),
     accountOptions: accountsOptionsFromConfig(config),
     guessLimiter: new GuessLimiter(),
   };
@@ -268,7 +273,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     // Sign-up of local accounts, only when allowed (standalone.md §6).
     if (parts.accountOptions.allowSignup) {
       const a = parts.accountOptions;
-      await registerSignupRoute(http.app, { accounts: store.accounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
+      await registerSignupRoute(http.app, { accounts: store.localAccounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
     }
     //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
     const web = await http.listen();

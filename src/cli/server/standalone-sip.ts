@@ -49,7 +49,7 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
   const algorithms = digestAlgorithms(config.Accounts.digest_algorithms);
   const registrar = new Registrar({
     algorithms,
-    accounts: store.accounts,
+    accounts: store.localAccounts,
     bindings: store.registrations,
     limiter: deps.limiter,
     client: sip,

@@ -8,14 +8,13 @@
  * MESSAGE From = To = A's SIP From URI, `application/sylk-conversation-read`, `{"contact": C}`,
  * `X-Sylk-To-Sip: yes` (also the sync of A's connections on other instances, `sync-relay.ts`).
  */
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { normalizeAor } from '../identity.js';
 import { pyJson } from '../json.js';
 import { readConversation } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
-import { sendSyncNotice } from '../sync-relay.js';
+import { fromUriOf, type InboundMessage } from '../inbound.js';
+import { sendSyncNotice } from '../cluster/sync-relay.js';
 
 /** Parse `{"contact": "..."[, ...]}` and normalise the contact; a string reason when refused. */
 export function contactFromJson(content: string): { contact: string; body: Record<string, unknown> } | string {
@@ -31,19 +30,18 @@ export function contactFromJson(content: string): { contact: string; body: Recor
   return { contact, body: body as Record<string, unknown> };
 }
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   const parsed = contactFromJson(msg.content);
   if (typeof parsed === 'string') return { status: 400, reason: parsed };
-  const account = msg.fromAor;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  const account = msg.from;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   await readConversation(ctx, account, parsed.contact);
-  const self = `<${msg.fromUri}>`;
+  const self = `<${fromUriOf(msg)}>`;
   sendSyncNotice(ctx, account, { to: self, from: self, contentType: 'application/sylk-conversation-read', body: pyJson({ contact: parsed.contact }) });
   return OK;
 }
 
 export const apiConversationReadHandler: ContentHandler = {
   name: 'api-conversation-read',
-  contentTypes: ['application/sylk-api-conversation-read'],
   handle,
 };

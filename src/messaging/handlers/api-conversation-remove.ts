@@ -9,16 +9,15 @@
  * (also the sync of A's connections on other instances, `sync-relay.ts`).
  */
 import { parseTimestamp } from '../../payload/datetime.js';
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
 import { removeConversation } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
-import { sendSyncNotice } from '../sync-relay.js';
+import { fromUriOf, type InboundMessage } from '../inbound.js';
+import { sendSyncNotice } from '../cluster/sync-relay.js';
 import { contactFromJson } from './api-conversation-read.js';
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   const parsed = contactFromJson(msg.content);
   if (typeof parsed === 'string') return { status: 400, reason: parsed };
   let at = ctx.now();
@@ -28,10 +27,10 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
     if (!p) return { status: 400, reason: 'Invalid timestamp' };
     at = p.date;
   }
-  const account = msg.fromAor;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  const account = msg.from;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   const { timestamp } = await removeConversation(ctx, account, parsed.contact, at);
-  const self = `<${msg.fromUri}>`;
+  const self = `<${fromUriOf(msg)}>`;
   sendSyncNotice(ctx, account, {
     to: self,
     from: self,
@@ -43,6 +42,5 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
 
 export const apiConversationRemoveHandler: ContentHandler = {
   name: 'api-conversation-remove',
-  contentTypes: ['application/sylk-api-conversation-remove'],
   handle,
 };

@@ -14,19 +14,19 @@ import type { ContentHandler, HandlerResult, MessagingContext } from '../context
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
 import { removeMessage } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
-import { sendSyncNotice } from '../sync-relay.js';
+import { fromUriOf, toUriOf, type InboundMessage } from '../inbound.js';
+import { sendSyncNotice } from '../cluster/sync-relay.js';
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   const messageId = msg.content.trim();
   if (messageId === '' || messageId.length > 256 || /[\r\n]/.test(messageId)) return { status: 400, reason: 'Invalid message id' };
-  const account = msg.fromAor;
-  const contact = msg.toAor;
+  const account = msg.from;
+  const contact = msg.to;
   const outcome = await removeMessage(ctx, { account, contact, messageId, requireExisting: true });
   if (outcome.proceeded) {
     sendSyncNotice(ctx, account, {
-      to: `<${msg.fromUri}>`,
-      from: `<${msg.toUri}>`,
+      to: `<${fromUriOf(msg)}>`,
+      from: `<${toUriOf(msg)}>`,
       contentType: 'application/sylk-message-remove',
       body: pyJson({ contact, message_id: messageId, direction: 'outgoing' }),
     });
@@ -36,6 +36,5 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
 
 export const apiMessageRemoveHandler: ContentHandler = {
   name: 'api-message-remove',
-  contentTypes: ['application/sylk-api-message-remove'],
   handle,
 };

@@ -5,18 +5,17 @@
  */
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import type { ParsedMessage } from '../parse.js';
+import { fromUriOf, toUriOf, type InboundMessage } from '../inbound.js';
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
-  const key = await ctx.store.getPublicKey(msg.toAor);
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
+  const key = await ctx.store.getPublicKey(msg.to);
   if (key) {
-    void ctx.outbound.notice({ to: `<${msg.fromUri}>`, from: `<${msg.toUri}>`, contentType: 'text/pgp-public-key', body: key.key });
+    void ctx.outbound.notice({ to: `<${fromUriOf(msg)}>`, from: `<${toUriOf(msg)}>`, contentType: 'text/pgp-public-key', body: key.key });
   }
   return OK;
 }
 
 export const apiPgpKeyLookupHandler: ContentHandler = {
   name: 'api-pgp-key-lookup',
-  contentTypes: ['application/sylk-api-pgp-key-lookup'],
   handle,
 };

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
 import { pyJson } from '../json.js';
-import type { ParsedMessage } from '../parse.js';
+import { fromUriOf, type InboundMessage } from '../inbound.js';
 
 export const API_TOKEN_CONTENT_TYPE = 'application/sylk-api-token';
 
@@ -20,8 +20,8 @@ export function newApiToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
-  const account = msg.fromAor;
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
+  const account = msg.from;
   const now = ctx.now();
   await ctx.store.addAccount(account, now);
   const token = newApiToken();
@@ -30,11 +30,11 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   }
   const url = `${ctx.webBaseUrl()}/webrtcgateway/messages/history/${account}`;
   void ctx.outbound.notice({
-    to: `<${msg.fromUri}>`,
+    to: `<${fromUriOf(msg)}>`,
     contentType: API_TOKEN_CONTENT_TYPE,
     body: pyJson({ token, url }),
   });
   return OK;
 }
 
-export const apiTokenHandler: ContentHandler = { name: 'api-token', contentTypes: [API_TOKEN_CONTENT_TYPE], handle };
+export const apiTokenHandler: ContentHandler = { name: 'api-token', handle };

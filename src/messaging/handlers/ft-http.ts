@@ -6,16 +6,15 @@
  * an ordinary message (`message.ts`: stored in both journals, events, push). An invalid document is
  * answered 400 with the reason (the original drops it).
  */
+import { CONTENT_TYPES } from '../../journal/types.js';
 import { nowTimestamp } from '../../payload/datetime.js';
-import { FTHTTP_CONTENT_TYPE, FtHttpError, parseFtHttp } from '../../payload/ft-http.js';
+import { FtHttpError, parseFtHttp } from '../../payload/ft-http.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { pyJson } from '../json.js';
-import type { ParsedMessage } from '../parse.js';
+import type { InboundMessage } from '../inbound.js';
 import { storeOrdinaryMessage } from './message.js';
 
-export const FILE_TRANSFER_CONTENT_TYPE = 'application/sylk-file-transfer';
-
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   let file;
   try {
     file = parseFtHttp(msg.content);
@@ -28,14 +27,14 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
     filename: file.name,
     filesize: file.size,
     sender: { uri: msg.sender.uri, display_name: '' },
-    receiver: { uri: msg.toAor, display_name: '' },
+    receiver: { uri: msg.to, display_name: '' },
     transfer_id: msg.messageId,
     timestamp: nowTimestamp(now),
     until: nowTimestamp(until),
     url: file.url,
     filetype: file.contentType,
   };
-  return storeOrdinaryMessage({ ...msg, contentType: FILE_TRANSFER_CONTENT_TYPE, content: pyJson(descriptor) }, ctx);
+  return storeOrdinaryMessage({ ...msg, contentType: CONTENT_TYPES.fileTransfer, content: pyJson(descriptor) }, ctx);
 }
 
-export const ftHttpHandler: ContentHandler = { name: 'ft-http', contentTypes: [FTHTTP_CONTENT_TYPE], handle };
+export const ftHttpHandler: ContentHandler = { name: 'ft-http', handle };

@@ -12,25 +12,24 @@
  * An invalid IMDN document is answered 400 with the reason (the original drops it silently).
  */
 import { CONTENT_TYPES, isMessageState, type NewJournalEntry } from '../../journal/types.js';
-import { IMDN_CONTENT_TYPE, ImdnError, parseImdn } from '../../payload/imdn.js';
-import { isStorageEnabled } from '../accounts.js';
+import { ImdnError, parseImdn } from '../../payload/imdn.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import { firstLocally, isContactCopy } from '../local-delivery.js';
+import { isContactCopy } from '../cluster/local-delivery.js';
 import type { DispositionNotificationEvent } from '../events.js';
 import { pyJson } from '../json.js';
 import { announceEntry } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
+import type { InboundMessage } from '../inbound.js';
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   let doc;
   try {
     doc = parseImdn(msg.content);
   } catch (err) {
     return { status: 400, reason: `Invalid IMDN: ${(err as ImdnError).message}` };
   }
-  const account = msg.toAor;
-  if (!(await isStorageEnabled(ctx.store, account))) return OK;
+  const account = msg.to;
+  if (!(await ctx.accounts.check(ctx.store, account))) return OK;
   const reporter = msg.sender.uri;
   const event: DispositionNotificationEvent = {
     account,
@@ -61,7 +60,7 @@ async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<Handle
   const inserted = await added;
   if (inserted) announceEntry(ctx, entry);
   // Once per process, also for a copy to one of our contacts stored first by another instance.
-  if ((inserted || isContactCopy(msg)) && firstLocally(ctx.events, 'imdn', account, msg.messageId)) {
+  if ((inserted || isContactCopy(msg)) && ctx.announced.first('imdn', account, msg.messageId)) {
     ctx.events.emit('disposition-notification', event);
   }
   return OK;
@@ -72,4 +71,4 @@ function omitAccount(e: DispositionNotificationEvent): Omit<DispositionNotificat
   return rest;
 }
 
-export const imdnHandler: ContentHandler = { name: 'imdn', contentTypes: [IMDN_CONTENT_TYPE], handle };
+export const imdnHandler: ContentHandler = { name: 'imdn', handle };

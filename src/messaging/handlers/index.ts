@@ -1,9 +1,12 @@
 /**
- * The content-type modules, wired by name (Prosody-style): each file in this folder handles its media
- * types; `message` handles everything no module claims (`sip-messaging.md` §5 dispatch table).
+ * The content-type modules, wired by name (Prosody-style): each file in this folder is one module;
+ * which media types go to which module is the content-type table (`journal/content-types.ts`), and
+ * every type without a row goes to `message` (`sip-messaging.md` §5 dispatch table). The map below
+ * has a key for every name the table may use: the compiler checks that each has its module.
  * A deployment can leave modules out (`disabled`), e.g. to stop accepting FT-HTTP documents; a
  * disabled type then falls back to `message` (stored as an opaque ordinary message).
  */
+import type { ContentHandlerName } from '../../journal/content-types.js';
 import type { ContentHandler } from '../context.js';
 import { apiConversationReadHandler } from './api-conversation-read.js';
 import { apiConversationRemoveHandler } from './api-conversation-remove.js';
@@ -17,32 +20,31 @@ import { messageHandler } from './message.js';
 import { pgpPrivateKeyHandler } from './pgp-private-key.js';
 import { pgpPublicKeyHandler } from './pgp-public-key.js';
 
-export const HANDLERS: readonly ContentHandler[] = [
-  apiTokenHandler,
-  apiPgpKeyLookupHandler,
-  apiMessageRemoveHandler,
-  apiConversationReadHandler,
-  apiConversationRemoveHandler,
-  imdnHandler,
-  isComposingHandler,
-  pgpPublicKeyHandler,
-  pgpPrivateKeyHandler,
-  ftHttpHandler,
-  messageHandler,
-];
+export const HANDLERS: { readonly [N in ContentHandlerName]: ContentHandler } = {
+  message: messageHandler,
+  imdn: imdnHandler,
+  iscomposing: isComposingHandler,
+  'pgp-public-key': pgpPublicKeyHandler,
+  'pgp-private-key': pgpPrivateKeyHandler,
+  'ft-http': ftHttpHandler,
+  'api-token': apiTokenHandler,
+  'api-pgp-key-lookup': apiPgpKeyLookupHandler,
+  'api-message-remove': apiMessageRemoveHandler,
+  'api-conversation-read': apiConversationReadHandler,
+  'api-conversation-remove': apiConversationRemoveHandler,
+};
 
-/** Media type → handler lookup with `message` as the fallback. */
+/** Module name → module, with `message` for a disabled one. */
 export class HandlerRegistry {
-  private readonly byType = new Map<string, ContentHandler>();
+  private readonly byName = new Map<ContentHandlerName, ContentHandler>();
 
-  constructor(handlers: readonly ContentHandler[] = HANDLERS, disabled: readonly string[] = []) {
-    for (const h of handlers) {
-      if (disabled.includes(h.name)) continue;
-      for (const t of h.contentTypes) this.byType.set(t.toLowerCase(), h);
+  constructor(disabled: readonly string[] = []) {
+    for (const [name, h] of Object.entries(HANDLERS) as Array<[ContentHandlerName, ContentHandler]>) {
+      this.byName.set(name, disabled.includes(name) ? messageHandler : h);
     }
   }
 
-  get(contentType: string): ContentHandler {
-    return this.byType.get(contentType.toLowerCase()) ?? messageHandler;
+  get(name: ContentHandlerName): ContentHandler {
+    return this.byName.get(name) ?? messageHandler;
   }
 }

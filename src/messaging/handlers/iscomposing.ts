@@ -3,18 +3,18 @@
  * push, nothing sent — exact media-type match (the original's substring test is quirk 12). The
  * document is parsed only to log invalid ones; the answer is 200 either way, as the original.
  */
-import { ISCOMPOSING_CONTENT_TYPE, parseIsComposing } from '../../payload/iscomposing.js';
+import { parseIsComposing } from '../../payload/iscomposing.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import type { ParsedMessage } from '../parse.js';
+import type { InboundMessage } from '../inbound.js';
 
-function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   try {
     parseIsComposing(msg.content);
   } catch (err) {
-    ctx.log.debug({ err, from: msg.fromAor }, 'invalid is-composing document ignored');
+    ctx.log.debug({ err, from: msg.from }, 'invalid is-composing document ignored');
   }
   return Promise.resolve(OK);
 }
 
-export const isComposingHandler: ContentHandler = { name: 'iscomposing', contentTypes: [ISCOMPOSING_CONTENT_TYPE], handle };
+export const isComposingHandler: ContentHandler = { name: 'iscomposing', handle };

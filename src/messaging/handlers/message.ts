@@ -2,63 +2,65 @@
  * Ordinary messages (`sip-messaging.md` §5.6, §5.11–§5.13): every content type no other module
  * claims — text/plain, text/html, application/sylk-file-transfer and the opaque application types.
  *
- * Stored: with `X-Sylk-From-Sip`, the sender copy in the SIP From account (contact = To AOR,
- * `outgoing`, `accepted`); the receiver copy in the To account (contact = sender AOR, `incoming`,
- * `received`); each only if that account is storage-enabled, both in one transaction (`addMany`), a
- * known id is skipped by the store (re-forks, retransmissions).
- * Events (after commit): `sync-message-add` (server_generated, transaction "1") to the sender;
- * `message` to the receiver; push hook for text/plain, text/html, application/sylk-file-transfer.
- * Nothing is sent over SIP.
+ * Stored: with a sender side (SIP `X-Sylk-From-Sip`: `accepted`; a WebSocket client's: `pending`) and
+ * a type that gets a sender copy (content-type table), the sender copy in the From account (contact =
+ * To AOR, `outgoing`); with a receiver side, the receiver copy in the To account (contact = sender AOR,
+ * `incoming`, `received`); each only if that account is storage-enabled (an authenticated WS account
+ * is), both in one transaction (`addMany`), a known id is skipped by the store (re-forks,
+ * retransmissions). Journal entries are serialized once (`journal-appended` and `message` share it).
+ * Events (after commit): `sync-message-add` to the sender (by `dispatch.ts`, from `senderStored`);
+ * `message` to the receiver; push hook for the `pushed` rows of the table. Nothing is sent over SIP.
  * Unlike the original, the receiver's event is not emitted when the store refuses the write (it is
  * emitted only after commit), and a duplicate produces no second event — except a note to self,
  * whose only entry is the sender copy (`sylkrtc-websocket.md` §5.1 step 7), and a copy the proxy
  * forked to one of our WebSocket contacts that another instance sharing the store inserted first
  * (`local-delivery.ts`: the event once per process, the push only by the inserting instance).
  */
+import { contentTypeRow } from '../../journal/content-types.js';
 import { serializeEntry } from '../../journal/serialize.js';
+import type { ClientEntry } from '../../journal/serialize.js';
 import type { NewJournalEntry } from '../../journal/types.js';
-import { cachedStorageEnabled, isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
-import { OK } from '../context.js';
-import { firstLocally, isContactCopy } from '../local-delivery.js';
+import { isContactCopy } from '../cluster/local-delivery.js';
 import { announceEntry } from '../operations.js';
-import type { ParsedMessage } from '../parse.js';
-import { PUSHED_CONTENT_TYPES } from '../push-hook.js';
+import type { InboundMessage } from '../inbound.js';
 
-/** Content types that never get a sender copy (§5.6.1). */
-const NO_SENDER_COPY = new Set(['application/im-iscomposing+xml', 'text/pgp-public-key', 'message/imdn+xml']);
+const STORED: HandlerResult = { status: 200, reason: 'OK', senderStored: true };
+const NOT_STORED: HandlerResult = { status: 200, reason: 'OK', senderStored: false };
 
-export async function storeOrdinaryMessage(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
-  const { store, events } = ctx;
-  const { fromAor, toAor } = msg;
-  const wantSender = msg.fromSip && !NO_SENDER_COPY.has(msg.contentType);
+export async function storeOrdinaryMessage(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
+  const { store } = ctx;
+  const { from, to } = msg;
+  const side = msg.senderSide;
+  const wantSender = side !== null && contentTypeRow(msg.contentType).senderCopy;
+  const wantReceiver = msg.receiverSide;
   // Both accounts cached (the usual case): answered synchronously, no promise.
   const now = Date.now();
-  let senderAccount: boolean = wantSender ? cachedStorageEnabled(store, fromAor, now) ?? false : false;
-  let receiverAccount: boolean = cachedStorageEnabled(store, toAor, now) ?? false;
-  if ((wantSender && !senderAccount) || !receiverAccount) {
+  let senderAccount: boolean = wantSender ? side.accountKnown || (ctx.accounts.cached(store, from, now) ?? false) : false;
+  let receiverAccount: boolean = wantReceiver ? ctx.accounts.cached(store, to, now) ?? false : false;
+  if ((wantSender && !senderAccount) || (wantReceiver && !receiverAccount)) {
     [senderAccount, receiverAccount] = await Promise.all([
-      wantSender && !senderAccount ? isStorageEnabled(store, fromAor) : senderAccount,
-      receiverAccount || isStorageEnabled(store, toAor),
+      wantSender && !senderAccount ? ctx.accounts.check(ctx.store, from) : senderAccount,
+      receiverAccount || (wantReceiver && ctx.accounts.check(ctx.store, to)),
     ]);
   }
   // Literals of one shape (no spreads): cheaper to build and to hand to the store.
   const senderEntry: NewJournalEntry | null = senderAccount
     ? {
-        account: fromAor,
-        contact: toAor,
+        account: from,
+        contact: to,
         direction: 'outgoing',
         contentType: msg.contentType,
         content: msg.content,
         messageId: msg.messageId,
         disposition: msg.disposition,
-        state: 'accepted',
+        state: side!.state,
         msgTimestamp: msg.timestampDate,
       }
     : null;
   const receiverEntry: NewJournalEntry | null = receiverAccount
     ? {
-        account: toAor,
+        account: to,
         contact: msg.sender.uri,
         direction: 'incoming',
         contentType: msg.contentType,
@@ -74,69 +76,56 @@ export async function storeOrdinaryMessage(msg: ParsedMessage, ctx: MessagingCon
   else if (senderEntry) entries = [senderEntry];
   else if (receiverEntry) entries = [receiverEntry];
   else {
-    ctx.log.debug({ from: fromAor, to: toAor, id: msg.messageId }, 'no storage-enabled account: message not stored');
-    return OK;
+    ctx.log.debug({ from, to, id: msg.messageId }, 'no storage-enabled account: message not stored');
+    return NOT_STORED;
   }
   const inserted = await store.addMany(entries);
   const senderInserted = senderEntry !== null && !!inserted[0];
   const receiverInserted = receiverEntry !== null && !!inserted[entries.length - 1];
   if (senderInserted) announceEntry(ctx, senderEntry);
-  if (receiverInserted) announceEntry(ctx, receiverEntry);
-  if (senderInserted && events.listenerCount('sync-message-add') > 0) {
-    events.emit('sync-message-add', {
-      account: fromAor,
-      content: {
-        sylkrtc: 'account-message',
-        transaction: '1',
-        account: fromAor,
-        uri: toAor,
-        message_id: msg.messageId,
-        content: msg.content,
-        content_type: msg.contentType,
-        timestamp: msg.timestamp,
-        server_generated: true,
-      },
-    });
-  }
-  const noteToSelf = senderInserted && toAor === fromAor;
+  const receiverJson = receiverInserted ? announceEntry(ctx, receiverEntry) : undefined;
+  if (!wantReceiver) return senderInserted ? STORED : NOT_STORED;
+  const noteToSelf = senderInserted && to === from;
   // The live event once per process, also for a copy to one of our contacts that another instance
   // stored first (local-delivery.ts); the push only by whoever inserted it.
   if (receiverAccount && (receiverInserted || noteToSelf || isContactCopy(msg))) {
-    const event = firstLocally(events, 'message', toAor, msg.messageId);
+    const event = ctx.announced.first('message', to, msg.messageId);
     const push = receiverInserted || noteToSelf;
-    if (event || push) deliver(msg, ctx, receiverInserted ? receiverEntry : null, { event, push });
-    else ctx.log.debug({ to: toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
+    if (event || push) deliver(msg, ctx, receiverInserted ? receiverEntry : null, { event, push }, receiverJson);
+    else ctx.log.debug({ to, id: msg.messageId }, 'duplicate message id: not delivered again');
   } else if (receiverAccount) {
-    ctx.log.debug({ to: toAor, id: msg.messageId }, 'duplicate message id: not delivered again');
+    ctx.log.debug({ to, id: msg.messageId }, 'duplicate message id: not delivered again');
   }
-  return OK;
+  return senderInserted ? STORED : NOT_STORED;
 }
 
 /**
  * The `message` event and the push of the receiver copy (each unless turned off in `what`). The event
- * is built only when someone listens (emitting to nobody is a no-op).
+ * is built only when someone listens (emitting to nobody is a no-op); `json` is the entry's client
+ * form when the caller has it already (serialized once per message).
  */
 export function deliver(
-  msg: ParsedMessage,
+  msg: InboundMessage,
   ctx: MessagingContext,
   entry: NewJournalEntry | null,
   what: { event?: boolean; push?: boolean } = {},
+  json?: ClientEntry | null,
 ): void {
   if (what.event !== false && ctx.events.listenerCount('message') > 0) {
     ctx.events.emit('message', {
-      account: msg.toAor,
+      account: msg.to,
       sender: msg.sender,
       timestamp: msg.timestamp,
       disposition_notification: msg.disposition,
       message_id: msg.messageId,
       content_type: msg.contentType,
       content: msg.content,
-      entry: entry ? serializeEntry(entry) : null,
+      entry: entry ? (json !== undefined ? json : serializeEntry(entry)) : null,
     });
   }
-  if (what.push !== false && ctx.onIncomingMessage && PUSHED_CONTENT_TYPES.has(msg.contentType)) {
+  if (what.push !== false && ctx.onIncomingMessage && contentTypeRow(msg.contentType).pushed) {
     const push = {
-      account: msg.toAor,
+      account: msg.to,
       sender: msg.sender,
       message_id: msg.messageId,
       content_type: msg.contentType,
@@ -145,15 +134,15 @@ export function deliver(
       disposition_notification: msg.disposition,
     };
     try {
-      Promise.resolve(ctx.onIncomingMessage(push)).catch((err: unknown) => ctx.log.warn({ err, account: msg.toAor }, 'push failed'));
+      Promise.resolve(ctx.onIncomingMessage(push)).catch((err: unknown) => ctx.log.warn({ err, account: msg.to }, 'push failed'));
     } catch (err) {
-      ctx.log.warn({ err, account: msg.toAor }, 'push failed');
+      ctx.log.warn({ err, account: msg.to }, 'push failed');
     }
   }
 }
 
 export const messageHandler: ContentHandler = {
   name: 'message',
-  contentTypes: [],
   handle: storeOrdinaryMessage,
+  handleSent: storeOrdinaryMessage,
 };

@@ -7,16 +7,14 @@
  * (the original trusts the CPIM From, which lets anyone overwrite anyone's key — its security note).
  * Stored: the key of the From AOR (replacing the previous one). No journal entry, no sender copy.
  * Events: `public-key-updated`; `message` to the To account's connections if it is storage-enabled
- * (their client caches the key). No push, nothing sent.
+ * (their client caches the key). No push, nothing sent. A WebSocket client's key (sender side only)
+ * is checked and stored the same way; a refused key is answered with the same reason.
  */
 import { readKey } from 'openpgp';
-import { isStorageEnabled } from '../accounts.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
 import { OK } from '../context.js';
-import type { ParsedMessage } from '../parse.js';
+import type { InboundMessage } from '../inbound.js';
 import { deliver } from './message.js';
-
-export const PUBLIC_KEY_CONTENT_TYPE = 'text/pgp-public-key';
 
 /** Null if `armored` is one OpenPGP public key, else why not. */
 export async function checkPublicKey(armored: string): Promise<string | null> {
@@ -29,15 +27,19 @@ export async function checkPublicKey(armored: string): Promise<string | null> {
   }
 }
 
-async function handle(msg: ParsedMessage, ctx: MessagingContext): Promise<HandlerResult> {
+async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<HandlerResult> {
   const problem = await checkPublicKey(msg.content);
-  if (problem) return { status: 400, reason: problem.slice(0, 120).replace(/[\r\n]/g, ' ') };
-  const owner = msg.fromAor;
+  if (problem) return { status: 400, reason: `Invalid public key: ${problem}`.slice(0, 140).replace(/[\r\n]/g, ' ') };
+  const owner = msg.from;
   if (msg.sender.uri !== owner) return { status: 403, reason: 'Public key owner must be the sender' };
-  const [, receiver] = await Promise.all([ctx.store.setPublicKey(owner, msg.content, ctx.now()), isStorageEnabled(ctx.store, msg.toAor)]);
+  const [, receiver] = await Promise.all([
+    ctx.store.setPublicKey(owner, msg.content, ctx.now()),
+    msg.receiverSide && msg.to !== owner && ctx.accounts.check(ctx.store, msg.to),
+  ]);
   ctx.events.emit('public-key-updated', { account: owner, public_key: msg.content });
-  if (receiver && msg.toAor !== owner) deliver(msg, ctx, null);
+  if (receiver) deliver(msg, ctx, null);
   return OK;
 }
 
-export const pgpPublicKeyHandler: ContentHandler = { name: 'pgp-public-key', contentTypes: [PUBLIC_KEY_CONTENT_TYPE], handle };
+/** Sent by a WebSocket client: validated and stored as its key; the receiver side comes over SIP. */
+export const pgpPublicKeyHandler: ContentHandler = { name: 'pgp-public-key', handle, handleSent: handle };

@@ -10,8 +10,8 @@
  * - Anything else (another domain, REGISTER, OPTIONS) goes out through the SIP stack unchanged.
  */
 import type { OutgoingRequest, OutgoingResult, RequestHandler, SipClient } from '../../sip/api.js';
-import { Headers, type SipRequest, type SipResponse } from '../../sip/message.js';
-import { aorOf } from '../../sip/uri.js';
+import { Headers, type SipRequest, type SipResponse } from '../../sip/message/message.js';
+import { aorOf } from '../../sip/message/uri.js';
 import type { DeviceSender } from '../../registrar/device-sender.js';
 import type { Logger } from '../../util/logger.js';
 import { APPLICATION_NAME } from '../outbound.js';
@@ -52,7 +52,7 @@ export class StandaloneRouter implements SipClient {
     const body = out.body === undefined ? Buffer.alloc(0) : typeof out.body === 'string' ? Buffer.from(out.body, 'utf8') : out.body;
     const extra = out.headers ?? [];
     if (extra.some(([n]) => n.toLowerCase() === 'x-sylk-to-sip')) {
-      const account = aor.replace(/@([^@]*)$/, (_m, d: string) => `@${d.toLowerCase()}`);
+      const account = aor.replace(/@([^@]*)$/, (_m: string, d: string) => `@${d.toLowerCase()}`);
       const p = this.o.devices.sendToAccount(account, {
         from: out.from,
         to: out.to,

@@ -4,7 +4,7 @@
  * once a provisional response arrived), timer F (64·T1) times the transaction out, timer K (T4
  * unreliable, 0 reliable) absorbs retransmitted final responses after completion.
  */
-import type { SipResponse } from '../message.js';
+import type { SipResponse } from '../message/message.js';
 import type { TransactionChannel } from './channel.js';
 import type { TimerHandle, TimerHost, TimerValues } from './timers.js';
 

@@ -8,7 +8,7 @@
  *   Request-URI, From tag, Call-ID, CSeq number, top Via (sent-by and branch) and method. The To tag
  *   is left out so that an ACK (which carries the tag of our final response) matches its INVITE;
  * - client side: branch + CSeq method of the response.
- * The caller extracts the header parts with the grammar (`grammar.ts`); this module only combines them.
+ * The caller extracts the header parts with the grammar (`../message/grammar.ts`, `../message/via-header.ts`); this module only combines them.
  */
 
 export const MAGIC_COOKIE = 'z9hG4bK';

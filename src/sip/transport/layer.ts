@@ -11,20 +11,21 @@
  * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
  * overflow the default one).
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createServer as createTcpServer, connect as tcpConnect, isIP, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, connect as tcpConnect, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
-import { parseMessage, StreamFramer, type ParseResult } from '../parser.js';
-import type { TransportAddress, TransportProtocol } from '../message.js';
+import { parseMessage, type ParseResult } from '../message/parser.js';
+import { StreamFramer } from './framer.js';
+import { closeServer, createUdpSocket, listen, normalizeAddress, socketBufferSizes } from './sockets.js';
+import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import { StreamConnection } from './stream-connection.js';
 import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
 import { WsConnection } from './ws-connection.js';
@@ -54,11 +55,13 @@ export interface WebSocketOptions {
 export interface TransportLayerOptions {
   /** Address to bind (IPv4 or IPv6 literal). */
   host: string;
-  /** undefined = transport disabled, 0 = ephemeral port. */
+  /** Listening ports; undefined disables the transport, 0 picks an ephemeral port. */
   udpPort?: number;
   tcpPort?: number;
   tlsPort?: number;
+  /** Certificate and key for TLS (required when `tlsPort` is set). */
   tls?: TlsOptions;
+  /** SIP over WebSocket (RFC 7118), standalone or attached to an HTTP(S) server. */
   ws?: WebSocketOptions;
   limits: SipLimits;
   idleTimeoutMs: number;
@@ -485,59 +488,3 @@ export class TransportLayer {
 }
 
 const CRLF = Buffer.from('\r\n');
-
-function socketBufferSizes(sock: UdpSocket): { receive: number; send: number } | undefined {
-  try {
-    return { receive: sock.getRecvBufferSize(), send: sock.getSendBufferSize() };
-  } catch {
-    return undefined; // not bound (yet), or closed
-  }
-}
-
-/**
- * A UDP socket whose sends to an IP literal (every UDP target here: `received` addresses and resolved
- * next hops) skip dgram's default lookup, which answers literals only on the next tick (a tick and an
- * async-hooks scope per datagram). Names still go to `dns.lookup`, and so does the bind, so that
- * 'listening' stays asynchronous.
- */
-function createUdpSocket(type: 'udp4' | 'udp6'): UdpSocket {
-  let bound = false;
-  const sock = createSocket({
-    type,
-    lookup: (hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void) => {
-      const family = bound ? isIP(hostname) : 0;
-      if (family !== 0) callback(null, hostname, family);
-      else dnsLookup(hostname, options, callback);
-    },
-  });
-  sock.once('listening', () => {
-    bound = true;
-  });
-  return sock;
-}
-
-function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    });
-  });
-}
-
-function closeServer(server: TcpServer | HttpServer): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-  });
-}
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`, so IPv4 peers on dual-stack sockets look like IPv4. */
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && /^[\d.]+$/.test(address.slice(7)) ? address.slice(7) : address;
-}

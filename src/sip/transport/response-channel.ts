@@ -8,7 +8,7 @@
  * channel stores only the target, not the request, the parsed Via or the flow, and the UDP one only
  * the three fields it needs (hundreds of thousands of them are alive under load).
  */
-import type { TransportProtocol } from '../message.js';
+import type { TransportProtocol } from '../message/message.js';
 import type { TransactionChannel } from '../transaction/channel.js';
 import type { TransportLayer } from './layer.js';
 import { isReliable, type Connection } from './types.js';

@@ -6,7 +6,7 @@
  * request and stalls). Written on node:net/node:tls directly: the framing is SIP's own.
  */
 import type { Socket } from 'node:net';
-import type { TransportAddress, TransportProtocol } from '../message.js';
+import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import type { Connection } from './types.js';
 
 let nextId = 1;

@@ -3,7 +3,7 @@
  * from and how to answer on the same path (the connection for TCP/TLS/WS, the socket and source
  * address for UDP); a `Connection` is one stream or WebSocket connection.
  */
-import type { TransportAddress, TransportProtocol } from '../message.js';
+import type { TransportAddress, TransportProtocol } from '../message/message.js';
 
 /** One stream (TCP/TLS) or WebSocket connection, in either direction. */
 export interface Connection {

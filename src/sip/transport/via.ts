@@ -5,8 +5,9 @@
  *   client asked for it — or always, with `forceRport`, for NAT'd clients that do not ask;
  * - `responseTarget` says where a response goes when it cannot use the request's connection.
  */
-import { formatParams, splitCommaList, type Via } from '../grammar.js';
-import type { Headers, TransportAddress, TransportProtocol } from '../message.js';
+import { formatParams, splitCommaList } from '../message/grammar.js';
+import type { Via } from '../message/via-header.js';
+import type { Headers, TransportAddress, TransportProtocol } from '../message/message.js';
 
 function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { WebSocket } from 'ws';
-import type { TransportAddress, TransportProtocol } from '../message.js';
+import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import type { Connection } from './types.js';
 
 let nextId = 1_000_000_000;

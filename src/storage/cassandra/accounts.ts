@@ -1,101 +1,109 @@
 /**
- * Cassandra implementation of the local accounts (`accounts/types.ts` `AccountStore`,
- * `standalone.md` §2): our table `sylk_local_accounts` (definition below, part of `schema.ts`'s
- * model, so `dbinit` and `ensureSchema` create it), one partition per AOR. Every write is a
- * lightweight transaction (`IF NOT EXISTS` / `IF EXISTS`), so two `sylk-db` runs or two instances
- * cannot both create the same account, and each write reports whether it applied. Listing scans the
- * table (an administrative command; accounts are few next to messages) and sorts by AOR.
+ * Cassandra: account records (`chat_accounts`) and API tokens (`journal-storage.md` §3.7). A token is
+ * written to the original's `api_token` column (its readers see it, expiring by TTL) and to our
+ * `sylk_api_tokens` (exact expiry) and `sylk_accounts_by_api_token` (lookup by token) tables.
  */
-import type { Client, types } from 'cassandra-driver';
-import type { AccountStore, Ha1Pair, ListAccountsOptions, LocalAccount, NewLocalAccount } from '../../accounts/types.js';
-import type { TableDefinition } from './schema.js';
+import type { AccountsTable } from '../table-store.js';
+import type { Account, ApiToken } from '../../journal/types.js';
+import { dateOrNull, MAX_TTL, str, ttlOf, type CqlDb } from './db.js';
+import { ORIGINAL_API_TOKEN_TTL_SECONDS } from './schema.js';
 
-export const LOCAL_ACCOUNTS_TABLE: TableDefinition = {
-  name: 'sylk_local_accounts',
-  columns: [
-    ['aor', 'text'],
-    ['domain', 'text'],
-    ['ha1_md5', 'text'],
-    ['ha1_sha256', 'text'],
-    ['display_name', 'text'],
-    ['created_at', 'timestamp'],
-    ['disabled', 'boolean'],
-  ],
-  primaryKey: 'aor',
-  options: [],
-  original: false,
-};
+export class Accounts implements AccountsTable {
+  constructor(private readonly db: CqlDb) {}
 
-const COLUMNS = 'aor, ha1_md5, ha1_sha256, display_name, created_at, disabled';
-
-type Row = { get(name: string): unknown };
-
-function toAccount(r: Row): LocalAccount {
-  const created = r.get('created_at');
-  const name = r.get('display_name');
-  return {
-    aor: String(r.get('aor')),
-    ha1Md5: String(r.get('ha1_md5')),
-    ha1Sha256: String(r.get('ha1_sha256')),
-    displayName: typeof name === 'string' ? name : null,
-    createdAt: created instanceof Date ? created : new Date(0),
-    disabled: r.get('disabled') === true,
-  };
-}
-
-export class CassandraAccountStore implements AccountStore {
-  private readonly table: string;
-
-  constructor(
-    private readonly client: Client,
-    keyspace: string,
-    private readonly checkOpen: () => void,
-  ) {
-    this.table = `${keyspace}.${LOCAL_ACCOUNTS_TABLE.name}`;
-  }
-
-  private async exec(cql: string, params: unknown[]): Promise<types.ResultSet> {
-    this.checkOpen();
-    return this.client.execute(cql, params, { prepare: true });
-  }
-
-  async getAccount(aor: string): Promise<LocalAccount | null> {
-    const rs = await this.exec(`SELECT ${COLUMNS} FROM ${this.table} WHERE aor = ?`, [aor]);
+  async get(aor: string): Promise<Account | null> {
+    this.db.checkOpen();
+    const rs = await this.db.exec(`SELECT account, last_login FROM ${this.db.t.accounts} WHERE account = ?`, [aor]);
     const row = rs.first();
-    return row ? toAccount(row) : null;
+    return row ? { aor, lastLogin: dateOrNull(row.get('last_login')) } : null;
   }
 
-  async addAccount(a: NewLocalAccount): Promise<boolean> {
-    const rs = await this.exec(
-      `INSERT INTO ${this.table} (aor, domain, ha1_md5, ha1_sha256, display_name, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-      [a.aor, a.aor.slice(a.aor.lastIndexOf('@') + 1), a.ha1Md5, a.ha1Sha256, a.displayName ?? null, a.createdAt ?? new Date(), a.disabled ?? false],
-    );
-    return rs.wasApplied();
+  add(aor: string, now?: Date): Promise<Account> {
+    return this.db.write(async () => {
+      const lastLogin = now ?? new Date(this.db.now());
+      // INSERT (not UPDATE) so the row exists on its own; api_token is not touched.
+      await this.db.exec(`INSERT INTO ${this.db.t.accounts} (account, last_login) VALUES (?, ?)`, [aor, lastLogin]);
+      return { aor, lastLogin };
+    });
   }
 
-  async setPassword(aor: string, ha1: Ha1Pair): Promise<boolean> {
-    const rs = await this.exec(`UPDATE ${this.table} SET ha1_md5 = ?, ha1_sha256 = ? WHERE aor = ? IF EXISTS`, [ha1.ha1Md5, ha1.ha1Sha256, aor]);
-    return rs.wasApplied();
+  remove(aor: string): Promise<boolean> {
+    return this.db.write(async () => {
+      const existed = (await this.get(aor)) !== null;
+      await this.dropToken(aor);
+      await this.db.exec(`DELETE FROM ${this.db.t.accounts} WHERE account = ?`, [aor]);
+      return existed;
+    });
   }
 
-  async listAccounts(options: ListAccountsOptions = {}): Promise<LocalAccount[]> {
-    this.checkOpen();
-    const domain = options.domain?.toLowerCase();
-    const out: LocalAccount[] = [];
-    const rs = await this.client.execute(`SELECT ${COLUMNS}, domain FROM ${this.table}`, [], { prepare: true, fetchSize: 1000 });
-    for await (const row of rs) {
-      if (domain === undefined || row.get('domain') === domain) out.push(toAccount(row));
-    }
-    return out.sort((x, y) => (x.aor < y.aor ? -1 : x.aor > y.aor ? 1 : 0));
+  private async ourToken(aor: string): Promise<{ token: string; expiresAt: Date } | null> {
+    const rs = await this.db.exec(`SELECT api_token, expires_at FROM ${this.db.t.tokens} WHERE account = ?`, [aor]);
+    const row = rs.first();
+    const exp = row ? dateOrNull(row.get('expires_at')) : null;
+    return row && exp ? { token: str(row.get('api_token')), expiresAt: exp } : null;
   }
 
-  async setDisabled(aor: string, disabled: boolean): Promise<boolean> {
-    const rs = await this.exec(`UPDATE ${this.table} SET disabled = ? WHERE aor = ? IF EXISTS`, [disabled, aor]);
-    return rs.wasApplied();
+  private async dropToken(aor: string): Promise<void> {
+    const ours = await this.ourToken(aor);
+    const jobs: Promise<unknown>[] = [
+      this.db.exec(`DELETE api_token FROM ${this.db.t.accounts} WHERE account = ?`, [aor]),
+      this.db.exec(`DELETE FROM ${this.db.t.tokens} WHERE account = ?`, [aor]),
+    ];
+    if (ours && ours.token) jobs.push(this.db.exec(`DELETE FROM ${this.db.t.tokenIndex} WHERE api_token = ?`, [ours.token]));
+    await Promise.all(jobs);
   }
 
-  async removeAccount(aor: string): Promise<boolean> {
-    const rs = await this.exec(`DELETE FROM ${this.table} WHERE aor = ? IF EXISTS`, [aor]);
-    return rs.wasApplied();
+  setApiToken(aor: string, token: string, expiresAt: Date): Promise<boolean> {
+    return this.db.write(async () => {
+      if (!(await this.get(aor))) return false;
+      await this.dropToken(aor);
+      const ttl = Math.min(MAX_TTL, Math.ceil((expiresAt.getTime() - this.db.now()) / 1000));
+      if (ttl <= 0 || token === '') return true; // already expired: stored as absent
+      await Promise.all([
+        // The original's column (its readers see the token, expiring by TTL).
+        this.db.exec(`UPDATE ${this.db.t.accounts} USING TTL ? SET api_token = ? WHERE account = ?`, [ttl, token, aor]),
+        this.db.exec(`INSERT INTO ${this.db.t.tokens} (account, api_token, expires_at) VALUES (?, ?, ?) USING TTL ?`, [aor, token, expiresAt, ttl]),
+        this.db.exec(`INSERT INTO ${this.db.t.tokenIndex} (api_token, account, expires_at) VALUES (?, ?, ?) USING TTL ?`, [token, aor, expiresAt, ttl]),
+      ]);
+      return true;
+    });
+  }
+
+  async getApiToken(aor: string): Promise<ApiToken | null> {
+    this.db.checkOpen();
+    const rs = await this.db.exec(`SELECT api_token, TTL(api_token) AS ttl FROM ${this.db.t.accounts} WHERE account = ?`, [aor]);
+    const row = rs.first();
+    const token = row ? str(row.get('api_token')) : '';
+    if (!row || token === '') return null;
+    const ours = await this.ourToken(aor);
+    const now = this.db.now();
+    // Exact expiry from our table; tokens written by the original only have the column TTL.
+    const ttl = ttlOf(row);
+    const expiresAt =
+      ours && ours.token === token ? ours.expiresAt : new Date(now + (ttl > 0 ? ttl : ORIGINAL_API_TOKEN_TTL_SECONDS) * 1000);
+    if (expiresAt.getTime() <= now) return null;
+    return { aor, token, expiresAt };
+  }
+
+  removeApiToken(aor: string): Promise<boolean> {
+    return this.db.write(async () => {
+      const existed = (await this.getApiToken(aor)) !== null;
+      await this.dropToken(aor);
+      return existed;
+    });
+  }
+
+  /**
+   * Tokens issued by the original (before a migration) have no `sylk_accounts_by_api_token` row and
+   * are not found here; they expire within 31 days and clients request a new one.
+   */
+  async findByToken(token: string): Promise<string | null> {
+    this.db.checkOpen();
+    if (!token) return null;
+    const rs = await this.db.exec(`SELECT account FROM ${this.db.t.tokenIndex} WHERE api_token = ?`, [token]);
+    const account = rs.first()?.get('account') as unknown;
+    if (typeof account !== 'string') return null;
+    const current = await this.getApiToken(account);
+    return current && current.token === token ? account : null;
   }
 }

@@ -8,46 +8,8 @@
  *   an instance whose connection closed finds what to remove without a scan.
  */
 import type { Client, types } from 'cassandra-driver';
-import type { Binding, BindingStore, BindingTransport } from '../../registrar/bindings.js';
-import type { TableDefinition } from './schema.js';
-
-export const REGISTRATIONS_TABLE: TableDefinition = {
-  name: 'sylk_registrations',
-  columns: [
-    ['aor', 'text'],
-    ['key', 'text'],
-    ['contact', 'text'],
-    ['call_id', 'text'],
-    ['cseq', 'bigint'],
-    ['expires_at', 'timestamp'],
-    ['instance_id', 'text'],
-    ['flow', 'text'],
-    ['path', 'text'],
-    ['transport', 'text'],
-    ['source_address', 'text'],
-    ['source_port', 'int'],
-    ['sip_instance', 'text'],
-    ['reg_id', 'int'],
-    ['q', 'float'],
-    ['user_agent', 'text'],
-  ],
-  primaryKey: '(aor), key',
-  options: [],
-  original: false,
-};
-
-export const REGISTRATIONS_BY_FLOW_TABLE: TableDefinition = {
-  name: 'sylk_registrations_by_flow',
-  columns: [
-    ['instance_id', 'text'],
-    ['flow', 'text'],
-    ['aor', 'text'],
-    ['key', 'text'],
-  ],
-  primaryKey: '(instance_id, flow), aor, key',
-  options: [],
-  original: false,
-};
+import type { Binding, BindingStore, BindingTransport } from '../../journal/bindings.js';
+import { REGISTRATIONS_BY_FLOW_TABLE, REGISTRATIONS_TABLE } from './schema.js';
 
 const COLUMNS = REGISTRATIONS_TABLE.columns.map(([c]) => c).join(', ');
 

@@ -12,12 +12,10 @@
  * - `sylk_api_tokens`: the exact expiry of the API token (`chat_accounts.api_token` only has a TTL).
  * - `sylk_accounts_by_api_token`: token → account, for HTTP authentication by token.
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
- * - `sylk_local_accounts`: the credentials of standalone mode (`accounts.ts`).
+ * - `sylk_local_accounts`: the credentials of standalone mode (`local-accounts.ts`).
  * - `sylk_registrations`, `sylk_registrations_by_flow`: the registrar's bindings (`registrations.ts`).
  */
 import type { Client } from 'cassandra-driver';
-import { LOCAL_ACCOUNTS_TABLE } from './accounts.js';
-import { REGISTRATIONS_BY_FLOW_TABLE, REGISTRATIONS_TABLE } from './registrations.js';
 
 /** One table of the model: its CQL definition, columns (for `update`) and table options. */
 export interface TableDefinition {
@@ -56,6 +54,63 @@ export function pushTokensTableName(options: SchemaOptions): string {
   const name = options.pushTokensTable && options.pushTokensTable.length > 0 ? options.pushTokensTable : 'push_tokens';
   return checkIdentifier(name, 'table');
 }
+
+/** Standalone mode's local accounts (`local-accounts.ts`), one partition per AOR. */
+/** The registrar's bindings (`registrations.ts`): one partition per account, rows with a TTL. */
+export const REGISTRATIONS_TABLE: TableDefinition = {
+  name: 'sylk_registrations',
+  columns: [
+    ['aor', 'text'],
+    ['key', 'text'],
+    ['contact', 'text'],
+    ['call_id', 'text'],
+    ['cseq', 'bigint'],
+    ['expires_at', 'timestamp'],
+    ['instance_id', 'text'],
+    ['flow', 'text'],
+    ['path', 'text'],
+    ['transport', 'text'],
+    ['source_address', 'text'],
+    ['source_port', 'int'],
+    ['sip_instance', 'text'],
+    ['reg_id', 'int'],
+    ['q', 'float'],
+    ['user_agent', 'text'],
+  ],
+  primaryKey: '(aor), key',
+  options: [],
+  original: false,
+};
+
+/** (instance, flow) → its bindings, for removing them when the connection closes. */
+export const REGISTRATIONS_BY_FLOW_TABLE: TableDefinition = {
+  name: 'sylk_registrations_by_flow',
+  columns: [
+    ['instance_id', 'text'],
+    ['flow', 'text'],
+    ['aor', 'text'],
+    ['key', 'text'],
+  ],
+  primaryKey: '(instance_id, flow), aor, key',
+  options: [],
+  original: false,
+};
+
+export const LOCAL_ACCOUNTS_TABLE: TableDefinition = {
+  name: 'sylk_local_accounts',
+  columns: [
+    ['aor', 'text'],
+    ['domain', 'text'],
+    ['ha1_md5', 'text'],
+    ['ha1_sha256', 'text'],
+    ['display_name', 'text'],
+    ['created_at', 'timestamp'],
+    ['disabled', 'boolean'],
+  ],
+  primaryKey: 'aor',
+  options: [],
+  original: false,
+};
 
 /**
  * The model, in `sylk-db dbinit`'s order (push tokens, accounts, journal, id map, public keys), then

@@ -1,81 +1,77 @@
 /**
- * PostgreSQL implementation of the local accounts (`accounts/types.ts` `AccountStore`,
- * `standalone.md` §2): the `local_accounts` table (migration 3, SQL below). Each write is one
- * autocommitted statement on the pool (rare and small: no group commit); its promise resolves after
- * the COMMIT. Shared by every server using the database.
+ * PostgreSQL: the `accounts` table — account records and their API tokens (`journal-storage.md`
+ * §3.7, `http-api.md` §7).
  */
-import type pg from 'pg';
-import type { AccountStore, Ha1Pair, ListAccountsOptions, LocalAccount, NewLocalAccount } from '../../accounts/types.js';
+import type { Account, ApiToken } from '../../journal/types.js';
+import type { AccountsTable } from '../table-store.js';
+import { changed, type PgDb } from './db.js';
 
-/** Migration 3 (see `migrations.ts`). */
-export const LOCAL_ACCOUNTS_SQL = `
-  CREATE TABLE local_accounts (
-    aor           text PRIMARY KEY,
-    domain        text NOT NULL,
-    ha1_md5       text NOT NULL,
-    ha1_sha256    text NOT NULL,
-    display_name  text,
-    created_at    timestamptz NOT NULL,
-    disabled      boolean NOT NULL DEFAULT false
-  );
-  CREATE INDEX local_accounts_domain ON local_accounts (domain, aor);
-`;
+export class PgAccounts implements AccountsTable {
+  constructor(private readonly db: PgDb) {}
 
-interface Row extends pg.QueryResultRow {
-  aor: string;
-  ha1_md5: string;
-  ha1_sha256: string;
-  display_name: string | null;
-  created_at: Date;
-  disabled: boolean;
-}
-
-const COLUMNS = 'aor, ha1_md5, ha1_sha256, display_name, created_at, disabled';
-
-function toAccount(r: Row): LocalAccount {
-  return { aor: r.aor, ha1Md5: r.ha1_md5, ha1Sha256: r.ha1_sha256, displayName: r.display_name, createdAt: r.created_at, disabled: r.disabled };
-}
-
-/** Runs one statement (throws when the store is closed). */
-export type PgQuery = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<R>>;
-
-export class PostgresAccountStore implements AccountStore {
-  constructor(private readonly query: PgQuery) {}
-
-  async getAccount(aor: string): Promise<LocalAccount | null> {
-    const { rows } = await this.query<Row>(`SELECT ${COLUMNS} FROM local_accounts WHERE aor = $1`, [aor]);
-    return rows[0] ? toAccount(rows[0]) : null;
+  async get(aor: string): Promise<Account | null> {
+    const rows = await this.db.read<{ aor: string; last_login: Date | null }>('SELECT aor, last_login FROM accounts WHERE aor = $1', [aor]);
+    return rows[0] ? { aor: rows[0].aor, lastLogin: rows[0].last_login } : null;
   }
 
-  async addAccount(a: NewLocalAccount): Promise<boolean> {
-    const r = await this.query(
-      `INSERT INTO local_accounts (aor, domain, ha1_md5, ha1_sha256, display_name, created_at, disabled)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (aor) DO NOTHING`,
-      [a.aor, a.aor.slice(a.aor.lastIndexOf('@') + 1), a.ha1Md5, a.ha1Sha256, a.displayName ?? null, a.createdAt ?? new Date(), a.disabled ?? false],
+  add(aor: string, now: Date = new Date()): Promise<Account> {
+    return this.db.write(async (c) => {
+      await c.query(
+        'INSERT INTO accounts (aor, last_login) VALUES ($1, $2) ON CONFLICT (aor) DO UPDATE SET last_login = excluded.last_login',
+        [aor, now],
+      );
+      return { aor, lastLogin: new Date(now.getTime()) };
+    });
+  }
+
+  remove(aor: string): Promise<boolean> {
+    return this.db.write(async (c) => changed(await c.query('DELETE FROM accounts WHERE aor = $1', [aor])) > 0);
+  }
+
+  setApiToken(aor: string, token: string, expiresAt: Date): Promise<boolean> {
+    return this.db.write(
+      async (c) => changed(await c.query('UPDATE accounts SET api_token = $1, token_expires = $2 WHERE aor = $3', [token, expiresAt, aor])) > 0,
     );
-    return r.rowCount === 1;
   }
 
-  async setPassword(aor: string, ha1: Ha1Pair): Promise<boolean> {
-    const r = await this.query('UPDATE local_accounts SET ha1_md5 = $1, ha1_sha256 = $2 WHERE aor = $3', [ha1.ha1Md5, ha1.ha1Sha256, aor]);
-    return r.rowCount === 1;
+  async getApiToken(aor: string): Promise<ApiToken | null> {
+    const rows = await this.db.read<{ api_token: string; token_expires: Date }>(
+      "SELECT api_token, token_expires FROM accounts WHERE aor = $1 AND api_token IS NOT NULL AND api_token <> '' AND token_expires > $2",
+      [aor, new Date()],
+    );
+    return rows[0] ? { aor, token: rows[0].api_token, expiresAt: rows[0].token_expires } : null;
   }
 
-  async listAccounts(options: ListAccountsOptions = {}): Promise<LocalAccount[]> {
-    const { rows } =
-      options.domain === undefined
-        ? await this.query<Row>(`SELECT ${COLUMNS} FROM local_accounts ORDER BY aor COLLATE "C"`, [])
-        : await this.query<Row>(`SELECT ${COLUMNS} FROM local_accounts WHERE domain = $1 ORDER BY aor COLLATE "C"`, [options.domain.toLowerCase()]);
-    return rows.map(toAccount);
+  removeApiToken(aor: string): Promise<boolean> {
+    return this.db.write(async (c) => {
+      const { rows } = await c.query<{ had: boolean }>(
+        `UPDATE accounts a SET api_token = NULL, token_expires = NULL
+         FROM (SELECT aor, (api_token IS NOT NULL AND api_token <> '' AND token_expires > $2) AS had FROM accounts WHERE aor = $1 FOR UPDATE) o
+         WHERE a.aor = o.aor RETURNING o.had`,
+        [aor, new Date()],
+      );
+      return rows[0]?.had === true;
+    });
   }
 
-  async setDisabled(aor: string, disabled: boolean): Promise<boolean> {
-    const r = await this.query('UPDATE local_accounts SET disabled = $1 WHERE aor = $2', [disabled, aor]);
-    return r.rowCount === 1;
+  async findByToken(token: string): Promise<string | null> {
+    if (!token) return null;
+    const rows = await this.db.read<{ aor: string }>('SELECT aor FROM accounts WHERE api_token = $1 AND token_expires > $2 LIMIT 1', [
+      token,
+      new Date(),
+    ]);
+    return rows[0]?.aor ?? null;
   }
 
-  async removeAccount(aor: string): Promise<boolean> {
-    const r = await this.query('DELETE FROM local_accounts WHERE aor = $1', [aor]);
-    return r.rowCount === 1;
+  /** Retention: clear expired (or empty) API tokens; resolves how many. */
+  expireTokens(): Promise<number> {
+    return this.db.write(async (c) =>
+      changed(
+        await c.query(
+          "UPDATE accounts SET api_token = NULL, token_expires = NULL WHERE api_token IS NOT NULL AND (token_expires <= $1 OR api_token = '')",
+          [new Date()],
+        ),
+      ),
+    );
   }
 }

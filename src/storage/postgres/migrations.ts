@@ -8,10 +8,10 @@
  * of several servers so that `seq` order equals commit order and cursors never skip an entry),
  * `message_ids` (the id map; its primary key makes `add` idempotent), `accounts`, `public_keys`,
  * `private_keys`, `push_tokens`. `disposition` is JSON text (null = no notification requested).
- * `local_accounts` (migration 3): the credentials of standalone mode (`accounts.ts`).
+ * `local_accounts` (migration 3): the credentials of standalone mode (`local-accounts.ts`).
  */
 import type { PoolClient } from 'pg';
-import { LOCAL_ACCOUNTS_SQL } from './accounts.js';
+import { LOCAL_ACCOUNTS_SQL } from './local-accounts.js';
 import { REGISTRATIONS_MIGRATION } from './registrations.js';
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [

@@ -5,7 +5,7 @@
  * autocommit statement on the pool, outside the journal's group commit.
  */
 import type pg from 'pg';
-import type { Binding, BindingStore, BindingTransport } from '../../registrar/bindings.js';
+import type { Binding, BindingStore, BindingTransport } from '../../journal/bindings.js';
 
 interface Row {
   aor: string;

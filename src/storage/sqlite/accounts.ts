@@ -1,109 +1,56 @@
 /**
- * SQLite implementation of the local accounts (`accounts/types.ts` `AccountStore`,
- * `standalone.md` §2): the `local_accounts` table (migration 4, SQL below). Account writes are rare
- * and small, so they run synchronously on the store's own connection in a `BEGIN IMMEDIATE`
- * transaction (the busy timeout waits for the write thread's batch, as for `sylk-db`), not through
- * the journal's group commit; a write's promise resolves after its COMMIT.
+ * SQLite: the `accounts` table — account records and their API tokens (`journal-storage.md` §3.7).
  */
-import type { Database as DB, Statement } from 'better-sqlite3';
-import type { AccountStore, Ha1Pair, ListAccountsOptions, LocalAccount, NewLocalAccount } from '../../accounts/types.js';
+import type { Statement } from 'better-sqlite3';
+import type { Account, ApiToken } from '../../journal/types.js';
+import type { AccountsTable } from '../table-store.js';
+import type { SqliteDb } from './db.js';
 
-/** Migration 4 (see `migrations.ts`). */
-export const LOCAL_ACCOUNTS_SQL = `
-  CREATE TABLE local_accounts (
-    aor           TEXT PRIMARY KEY,
-    domain        TEXT NOT NULL,
-    ha1_md5       TEXT NOT NULL,
-    ha1_sha256    TEXT NOT NULL,
-    display_name  TEXT,
-    created_at    INTEGER NOT NULL,
-    disabled      INTEGER NOT NULL DEFAULT 0
-  ) WITHOUT ROWID;
-  CREATE INDEX local_accounts_domain ON local_accounts (domain, aor);
-`;
+export class SqliteAccounts implements AccountsTable {
+  private readonly s: Record<string, Statement>;
 
-interface Row {
-  aor: string;
-  ha1_md5: string;
-  ha1_sha256: string;
-  display_name: string | null;
-  created_at: number;
-  disabled: number;
-}
-
-const COLUMNS = 'aor, ha1_md5, ha1_sha256, display_name, created_at, disabled';
-
-function toAccount(r: Row): LocalAccount {
-  return {
-    aor: r.aor,
-    ha1Md5: r.ha1_md5,
-    ha1Sha256: r.ha1_sha256,
-    displayName: r.display_name,
-    createdAt: new Date(r.created_at),
-    disabled: r.disabled !== 0,
-  };
-}
-
-function domainOf(aor: string): string {
-  return aor.slice(aor.lastIndexOf('@') + 1);
-}
-
-export class SqliteAccountStore implements AccountStore {
-  private readonly s: Record<'get' | 'insert' | 'passwd' | 'all' | 'byDomain' | 'disable' | 'remove', Statement>;
-
-  constructor(
-    private readonly db: DB,
-    private readonly checkOpen: () => void,
-  ) {
-    const p = (sql: string): Statement => db.prepare(sql);
+  constructor(private readonly db: SqliteDb) {
+    const p = (sql: string): Statement => db.db.prepare(sql);
     this.s = {
-      get: p(`SELECT ${COLUMNS} FROM local_accounts WHERE aor = ?`),
-      insert: p(
-        `INSERT INTO local_accounts (aor, domain, ha1_md5, ha1_sha256, display_name, created_at, disabled)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (aor) DO NOTHING`,
-      ),
-      passwd: p('UPDATE local_accounts SET ha1_md5 = ?, ha1_sha256 = ? WHERE aor = ?'),
-      all: p(`SELECT ${COLUMNS} FROM local_accounts ORDER BY aor`),
-      byDomain: p(`SELECT ${COLUMNS} FROM local_accounts WHERE domain = ? ORDER BY aor`),
-      disable: p('UPDATE local_accounts SET disabled = ? WHERE aor = ?'),
-      remove: p('DELETE FROM local_accounts WHERE aor = ?'),
+      getAccount: p('SELECT aor, last_login FROM accounts WHERE aor = ?'),
+      getToken: p('SELECT api_token, token_expires FROM accounts WHERE aor = ?'),
+      findToken: p("SELECT aor FROM accounts WHERE api_token = ? AND api_token <> '' AND token_expires > ? LIMIT 1"),
     };
   }
 
-  /** Run one write in its own immediate transaction; the number of rows changed. */
-  private write(stmt: Statement, ...args: unknown[]): number {
-    this.checkOpen();
-    return this.db.transaction(() => stmt.run(...args).changes).immediate();
+  async get(aor: string): Promise<Account | null> {
+    this.db.checkOpen();
+    const r = this.s.getAccount!.get(aor) as { aor: string; last_login: number | null } | undefined;
+    return r ? { aor: r.aor, lastLogin: r.last_login === null ? null : new Date(r.last_login) } : null;
   }
 
-  async getAccount(aor: string): Promise<LocalAccount | null> {
-    this.checkOpen();
-    const r = this.s.get.get(aor) as Row | undefined;
-    return r ? toAccount(r) : null;
+  add(aor: string, now: Date = new Date()): Promise<Account> {
+    return this.db.write({ t: 'addAccount', aor, now: now.getTime() });
   }
 
-  async addAccount(a: NewLocalAccount): Promise<boolean> {
-    const created = (a.createdAt ?? new Date()).getTime();
-    return (
-      this.write(this.s.insert, a.aor, domainOf(a.aor), a.ha1Md5, a.ha1Sha256, a.displayName ?? null, created, a.disabled ? 1 : 0) === 1
-    );
+  remove(aor: string): Promise<boolean> {
+    return this.db.write({ t: 'removeAccount', aor });
   }
 
-  async setPassword(aor: string, ha1: Ha1Pair): Promise<boolean> {
-    return this.write(this.s.passwd, ha1.ha1Md5, ha1.ha1Sha256, aor) === 1;
+  setApiToken(aor: string, token: string, expiresAt: Date): Promise<boolean> {
+    return this.db.write({ t: 'setApiToken', aor, token, expires: expiresAt.getTime() });
   }
 
-  async listAccounts(options: ListAccountsOptions = {}): Promise<LocalAccount[]> {
-    this.checkOpen();
-    const rows = (options.domain === undefined ? this.s.all.all() : this.s.byDomain.all(options.domain.toLowerCase())) as Row[];
-    return rows.map(toAccount);
+  async getApiToken(aor: string): Promise<ApiToken | null> {
+    this.db.checkOpen();
+    const r = this.s.getToken!.get(aor) as { api_token: string | null; token_expires: number | null } | undefined;
+    if (!r || !r.api_token || r.token_expires === null || r.token_expires <= Date.now()) return null;
+    return { aor, token: r.api_token, expiresAt: new Date(r.token_expires) };
   }
 
-  async setDisabled(aor: string, disabled: boolean): Promise<boolean> {
-    return this.write(this.s.disable, disabled ? 1 : 0, aor) === 1;
+  removeApiToken(aor: string): Promise<boolean> {
+    return this.db.write({ t: 'removeApiToken', aor, now: Date.now() });
   }
 
-  async removeAccount(aor: string): Promise<boolean> {
-    return this.write(this.s.remove, aor) === 1;
+  async findByToken(token: string): Promise<string | null> {
+    this.db.checkOpen();
+    if (!token) return null;
+    const r = this.s.findToken!.get(token, Date.now()) as { aor: string } | undefined;
+    return r ? r.aor : null;
   }
 }

@@ -14,10 +14,10 @@
  *   (bench/ingest.ts --uuid-ids at 10 000/s: p99 68–106 ms before, 32–56 ms after; sustained about
  *   15 000–16 000/s either way, within this VM's noise).
  * - `accounts`, `public_keys`, `private_keys`, `push_tokens`, `counters`.
- * - `local_accounts` (migration 4): the credentials of standalone mode (`accounts.ts`).
+ * - `local_accounts` (migration 4): the credentials of standalone mode (`local-accounts.ts`).
  */
 import type { Database } from 'better-sqlite3';
-import { LOCAL_ACCOUNTS_SQL } from './accounts.js';
+import { LOCAL_ACCOUNTS_SQL } from './local-accounts.js';
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {

@@ -6,7 +6,7 @@
  * The busy timeout of the connection covers a journal commit in progress on the write thread.
  */
 import type { Database as DB, Statement } from 'better-sqlite3';
-import type { Binding, BindingStore, BindingTransport } from '../../registrar/bindings.js';
+import type { Binding, BindingStore, BindingTransport } from '../../journal/bindings.js';
 
 interface Row {
   aor: string;

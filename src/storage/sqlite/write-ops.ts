@@ -1,7 +1,7 @@
 /**
  * Every write of the SQLite engine, as plain data (`WriteOp`), and the executor that applies a batch
  * of them in one `BEGIN IMMEDIATE` transaction (`journal-storage.md` §3: group commit, operations
- * applied in submission order). The store (`index.ts`) only builds ops; where they run is the
+ * applied in submission order). The store (`store.ts`) only builds ops; where they run is the
  * writer's business (`writer.ts`: on the store's own connection, or on a thread of its own). Plain
  * data because ops cross the thread boundary by `postMessage` (structured clone), which closures
  * cannot; times travel as epoch milliseconds, the cheapest thing to clone.
@@ -22,33 +22,22 @@ import {
   type NewJournalEntry,
   type PushToken,
 } from '../../journal/types.js';
-import { ENTRY_COLUMNS, entryFromRow, type SqlEntryRow } from '../sql-entry.js';
+import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues as pushSqlEntryValues, PRIVATE_KEY_COLUMNS, PUSH_TOKEN_COLUMNS, type SqlEntryRow } from '../sql-entry.js';
 
 /**
- * Journal entries to insert, flattened: `ENTRY_FIELDS` values per entry, in this order —
- * account, message id, contact, direction, content type, content, disposition (JSON text or null),
- * state, message timestamp (epoch ms), created at (epoch ms; 0 = the transaction's `now`), unread
- * (1/0). A flat array of primitives is what `postMessage` clones fastest (no property names, no
- * nested objects): about half the cost of the same entries as objects.
+ * Journal entries to insert, in the flat layout of `sql-entry.ts` (`ENTRY_FIELDS` per entry) with
+ * times as epoch ms (created at 0 = the transaction's `now`) and unread as 1/0. A flat array of
+ * primitives is what `postMessage` clones fastest (no property names, no nested objects): about half
+ * the cost of the same entries as objects.
  */
 export type EntryValues = (string | number | null)[];
-export const ENTRY_FIELDS = 11;
+
+const epochMs = (d: Date): number => d.getTime();
+const bit = (u: boolean): number => (u ? 1 : 0);
 
 /** Append `e` to `out` in the `EntryValues` layout. */
 export function pushEntryValues(out: EntryValues, e: NewJournalEntry): void {
-  out.push(
-    e.account,
-    e.messageId,
-    e.contact,
-    e.direction,
-    e.contentType,
-    e.content,
-    e.disposition === null ? null : JSON.stringify(e.disposition),
-    e.state,
-    e.msgTimestamp.getTime(),
-    e.createdAt ? e.createdAt.getTime() : 0,
-    isUnread(e) ? 1 : 0,
-  );
+  pushSqlEntryValues(out, e, epochMs, 0, bit);
 }
 
 export type WriteOp =
@@ -158,13 +147,13 @@ export function createWriteExecutor(db: DB): WriteExecutor {
     ),
     deletePublicKey: p('DELETE FROM public_keys WHERE aor = ?'),
     setPrivateKey: p(
-      `INSERT INTO private_keys (account, message_id, contact, direction, content, msg_timestamp, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO private_keys (${PRIVATE_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account) DO UPDATE SET message_id = excluded.message_id, contact = excluded.contact, direction = excluded.direction,
          content = excluded.content, msg_timestamp = excluded.msg_timestamp, created_at = excluded.created_at`,
     ),
     deletePrivateKey: p('DELETE FROM private_keys WHERE account = ?'),
     upsertPush: p(
-      `INSERT INTO push_tokens (account, app_id, device_id, platform, token, background_token, silent, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO push_tokens (${PUSH_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account, app_id, device_id) DO UPDATE SET platform = excluded.platform, token = excluded.token,
          background_token = excluded.background_token, silent = excluded.silent, user_agent = excluded.user_agent`,
     ),
@@ -227,7 +216,7 @@ export function createWriteExecutor(db: DB): WriteExecutor {
         if (stateChanged || dispositionChanged) {
           entry.state = newState;
           entry.disposition = newDisp;
-          s.updateEntry.run(newState, newDisp === null ? null : JSON.stringify(newDisp), isUnread(entry) ? 1 : 0, row.seq);
+          s.updateEntry.run(newState, dispositionText(newDisp), isUnread(entry) ? 1 : 0, row.seq);
         }
         return { entry, stateChanged, dispositionChanged } satisfies UpdateStateResult;
       }

@@ -1,0 +1,62 @@
+/**
+ * The options of the SIP stack (`stack.ts`): a plain object; the composition root wires
+ * `[SIP]`/`[General]` configuration to it. Read by the stack, its UAS core (`uas-core.ts`) and its UAC
+ * core (`uac-core.ts`).
+ */
+import type { OutgoingRequest } from './api.js';
+import type { SipLimits } from './limits.js';
+import type { TransportProtocol } from './message/message.js';
+import type { TimerHost, TimerValues } from './transaction/timers.js';
+import type { TransportLayerOptions } from './transport/layer.js';
+import type { SendTarget } from './transport/types.js';
+
+/** Listening ports (`udpPort`, `tcpPort`, `tlsPort`), TLS and WebSocket settings as the transport layer takes them. */
+export interface SipStackOptions extends Pick<TransportLayerOptions, 'udpPort' | 'tcpPort' | 'tlsPort' | 'tls' | 'ws'> {
+  /** Address to bind and to put in Via/From of our own requests (`[SIP] local_ip`). */
+  host: string;
+  /** `[SIP] trusted_peers`: CIDRs / IPs / hostnames / `any` / `none` (default `any`). */
+  trustedPeers?: string | readonly string[];
+  /** `[General] outbound_sip_proxy`: `host[:port][;transport=udp|tcp|tls]`, next hop of every request. */
+  outboundProxy?: string;
+  /** Methods handed to the application handler (default: MESSAGE). */
+  applicationMethods?: readonly string[];
+  /** Content types listed in OPTIONS' Accept. */
+  accept?: readonly string[];
+  /** `Server` / `User-Agent` header value. */
+  userAgent?: string;
+  /** RFC 3261 T1/T2/T4 (ms). */
+  timers?: Partial<TimerValues>;
+  /** The clock transactions use (tests pass a `FakeClock`). */
+  clock?: TimerHost;
+  /** Parser/framer limits. */
+  limits?: Partial<SipLimits>;
+  /** Answer UDP requests at their source port even when the client did not ask with `rport` (NAT). */
+  forceRport?: boolean;
+  /** Close a connection without traffic after this long (default 5 min). */
+  idleTimeoutMs?: number;
+  /** Close a connection that holds an unfinished message this long (default 30 s). */
+  incompleteMessageTimeoutMs?: number;
+  /** Give up connecting (TCP connect + TLS handshake) after this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Most open stream/WebSocket connections (default 10000). */
+  maxConnections?: number;
+  /** Most bytes queued for writing on one connection before it is dropped (default 1 MiB). */
+  maxWriteBufferBytes?: number;
+  /**
+   * Receive buffer (SO_RCVBUF) asked for on the UDP socket, default 4 MiB: the kernel default
+   * (~208 KiB) drops datagrams under a burst. The kernel caps it at net.core.rmem_max; the effective
+   * size is logged at debug level, and failing to set it never stops the start-up. 0 keeps the default.
+   */
+  udpReceiveBufferBytes?: number;
+  /** Send buffer (SO_SNDBUF) of the UDP socket, default 4 MiB (capped at net.core.wmem_max); as above. */
+  udpSendBufferBytes?: number;
+  /** Send `100 Trying` on unreliable transports if the handler has not answered after this long (default 200 ms). */
+  tryingDelayMs?: number;
+  /** Longest graceful-stop wait for transactions in flight (default 5 s). */
+  stopTimeoutMs?: number;
+  /**
+   * Resolve the next hop of an outgoing request; default: `nextHop`/`outboundProxy` with A/AAAA
+   * lookups, else RFC 3263 for the Request-URI restricted to the enabled transports.
+   */
+  resolveTarget?: (request: OutgoingRequest, protocols: TransportProtocol[]) => Promise<SendTarget[]>;
+}

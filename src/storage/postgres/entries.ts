@@ -1,0 +1,199 @@
+/**
+ * PostgreSQL: the journal tables `entries` and `message_ids` (the id map), `journal-storage.md`
+ * §3.1–§3.6. Consecutive adds of a group-commit batch are inserted with one multi-row statement
+ * (`unnest`) after the batch took their sequence numbers from the locked counter row; an entry row is
+ * written only when its id row was (`INSERT … ON CONFLICT DO NOTHING` on the id map's primary key).
+ */
+import type { PoolClient } from 'pg';
+import { applyDisposition, nextState } from '../../journal/states.js';
+import type { UpdateStateResult } from '../../journal/store.js';
+import { CONTENT_TYPES, isUnread, type JournalEntry, type MessageState, type NewJournalEntry, type QueryOptions, type QueryResult, type UnreadCounts } from '../../journal/types.js';
+import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
+import type { EntriesTable } from '../table-store.js';
+import { allocSeq, changed, type PgDb } from './db.js';
+
+type EntryRow = SqlEntryRow<Date, string>;
+
+const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (d) => d);
+const asDate = (d: Date): Date => d;
+const asBool = (u: boolean): boolean => u;
+
+const ENTRY_BY_ID = `SELECT ${ENTRY_COLUMNS} FROM entries
+    WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1`;
+
+export class PgEntries implements EntriesTable {
+  constructor(private readonly db: PgDb) {}
+
+  /** Insert entries (in order) inside the current transaction; per-entry "inserted?". */
+  async insert(client: PoolClient, entries: NewJournalEntry[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const now = new Date();
+    const seen = new Set<string>();
+    const firstIdx: number[] = [];
+    entries.forEach((e, idx) => {
+      const key = `${e.account}\u0000${e.messageId}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        firstIdx.push(idx);
+      }
+    });
+    const base = await allocSeq(client, firstIdx.length);
+    // Columns of the flat layout (sql-entry.ts), then seq.
+    const values: (string | Date | boolean | null)[] = [];
+    for (const idx of firstIdx) pushEntryValues(values, entries[idx]!, asDate, now, asBool);
+    const cols: unknown[][] = Array.from({ length: ENTRY_FIELDS + 1 }, () => []);
+    for (let i = 0; i < values.length; i++) cols[i % ENTRY_FIELDS]!.push(values[i]);
+    for (let n = 0; n < firstIdx.length; n++) cols[ENTRY_FIELDS]!.push(base + n);
+    const { rows } = await client.query<{ seq: string }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::timestamptz[], $10::timestamptz[], $11::boolean[], $12::bigint[])
+           AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_timestamp, created_at, unread, seq)
+       ), ids AS (
+         INSERT INTO message_ids (account, message_id, seq, created_at)
+         SELECT account, message_id, seq, created_at FROM input
+         ON CONFLICT DO NOTHING RETURNING seq
+       )
+       INSERT INTO entries (${ENTRY_COLUMNS}, unread)
+       SELECT i.seq, i.account, i.message_id, i.created_at, i.contact, i.direction, i.content_type, i.content,
+              i.disposition, i.state, i.msg_timestamp, i.unread
+       FROM input i JOIN ids USING (seq)
+       RETURNING seq`,
+      cols,
+    );
+    const insertedSeqs = new Set(rows.map((r) => Number(r.seq)));
+    const result = entries.map(() => false);
+    firstIdx.forEach((idx, n) => {
+      result[idx] = insertedSeqs.has(base + n);
+    });
+    return result;
+  }
+
+  updateState(account: string, messageId: string, state: MessageState): Promise<UpdateStateResult | null> {
+    return this.db.write(async (c) => {
+      const { rows } = await c.query<EntryRow>(`${ENTRY_BY_ID} FOR UPDATE`, [account, messageId]);
+      const row = rows[0];
+      if (!row) return null;
+      const entry = toEntry(row);
+      const newState = nextState(entry.state, state);
+      const newDisp = applyDisposition(entry.disposition, state);
+      const stateChanged = newState !== entry.state;
+      const dispositionChanged = newDisp !== entry.disposition;
+      if (stateChanged || dispositionChanged) {
+        entry.state = newState;
+        entry.disposition = newDisp;
+        await c.query('UPDATE entries SET state = $1, disposition = $2, unread = $3 WHERE seq = $4', [
+          newState,
+          dispositionText(newDisp),
+          isUnread(entry),
+          row.seq,
+        ]);
+      }
+      return { entry, stateChanged, dispositionChanged };
+    });
+  }
+
+  removeMessage(account: string, messageId: string): Promise<JournalEntry | null> {
+    return this.db.write(async (c) => {
+      const { rows } = await c.query<EntryRow>(
+        `DELETE FROM entries WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1
+         RETURNING ${ENTRY_COLUMNS}`,
+        [account, messageId],
+      );
+      return rows[0] ? toEntry(rows[0]) : null;
+    });
+  }
+
+  removeConversation(account: string, contact: string): Promise<number> {
+    return this.db.write(async (c) => changed(await c.query('DELETE FROM entries WHERE account = $1 AND contact = $2', [account, contact])));
+  }
+
+  removeJournal(account: string): Promise<number> {
+    return this.db.write(async (c) => changed(await c.query('DELETE FROM entries WHERE account = $1', [account])));
+  }
+
+  markConversationRead(account: string, contact: string): Promise<number> {
+    return this.db.write(async (c) => {
+      const r = await c.query(
+        "UPDATE entries SET disposition = '[]', unread = false WHERE account = $1 AND contact = $2 AND disposition IS NOT NULL AND disposition <> '[]'",
+        [account, contact],
+      );
+      await c.query('DELETE FROM entries WHERE account = $1 AND contact = $2 AND content_type = $3', [
+        account,
+        contact,
+        CONTENT_TYPES.conversationRead,
+      ]);
+      return changed(r);
+    });
+  }
+
+  async unreadCounts(account: string): Promise<UnreadCounts> {
+    const rows = await this.db.read<{ contact: string; n: string }>(
+      'SELECT contact, count(*) AS n FROM entries WHERE account = $1 AND unread GROUP BY contact',
+      [account],
+    );
+    return unreadFromRows(rows, Number);
+  }
+
+  async query(account: string, options: QueryOptions): Promise<QueryResult> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    if (options.afterId) {
+      const cur = await this.db.read<{ seq: string }>('SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2', [
+        account,
+        options.afterId,
+      ]);
+      if (cur[0]) {
+        const rows = await this.db.read<EntryRow>(
+          `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          [account, cur[0].seq, limit],
+        );
+        return { entries: rows.map(toEntry), basis: 'cursor' };
+      }
+    }
+    if (options.since) {
+      const rows = await this.db.read<EntryRow>(
+        `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
+        [account, options.since, limit],
+      );
+      return { entries: rows.map(toEntry), basis: 'since' };
+    }
+    const rows = await this.db.read<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [
+      account,
+      limit,
+    ]);
+    return { entries: rows.map(toEntry), basis: 'all' };
+  }
+
+  async getEntry(account: string, messageId: string): Promise<JournalEntry | null> {
+    const rows = await this.db.read<EntryRow>(ENTRY_BY_ID, [account, messageId]);
+    return rows[0] ? toEntry(rows[0]) : null;
+  }
+
+  async countEntries(account: string): Promise<number> {
+    const rows = await this.db.read<{ n: string }>('SELECT count(*) AS n FROM entries WHERE account = $1', [account]);
+    return Number(rows[0]!.n);
+  }
+
+  /** Retention: delete entries and id rows created before `olderThan`, in batches; resolves the entries deleted. */
+  async expire(olderThan: Date): Promise<number> {
+    const batch = 10_000;
+    let entries = 0;
+    for (;;) {
+      const [e, ids] = await this.db.write(async (c) => {
+        const e = await c.query(
+          'DELETE FROM entries WHERE seq IN (SELECT seq FROM message_ids WHERE created_at < $1 ORDER BY created_at, account, message_id LIMIT $2)',
+          [olderThan, batch],
+        );
+        const ids = await c.query(
+          `DELETE FROM message_ids WHERE (account, message_id) IN
+             (SELECT account, message_id FROM message_ids WHERE created_at < $1 ORDER BY created_at, account, message_id LIMIT $2)`,
+          [olderThan, batch],
+        );
+        return [changed(e), changed(ids)] as const;
+      });
+      entries += e;
+      if (ids < batch) break;
+    }
+    return entries;
+  }
+}
