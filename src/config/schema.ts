@@ -16,6 +16,7 @@ import { pushSection } from './push.js';
 import {
   appMap,
   bool,
+  byteSize,
   endpoint,
   int,
   ip,
@@ -136,6 +137,11 @@ const General = {
   application_dir: path((c) => join(c.varDir, 'lib', 'sylkserver', 'webrtcgateway')),
   file_transfer_dir: path((c) => join(at(c, 'General', 'application_dir'), 'file_transfers')),
   filetransfer_expire_days: int(15, 1, 36500),
+  // --- sylk-messaging additions: limits of the HTTP file transfer (src/filetransfer) ---
+  /** Largest upload accepted (Content-Length, and enforced while streaming); larger → 413. */
+  filetransfer_max_size: byteSize(100 * 1024 ** 2, 1),
+  /** Bytes of live (not yet expired) files per account; an upload beyond it → 413 with a JSON reason. */
+  filetransfer_quota: byteSize(1024 ** 3, 0),
   local_sip_messages: bool(false),
   http_management_interface: endpoint({ host: '127.0.0.1', port: 20888 }),
   http_management_auth_secret: optStr(),

@@ -87,6 +87,26 @@ export function parseInteger(raw: string, min: number, max: number): number {
 export const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER): Field<number> =>
   field(`integer ${min}..${max}`, (raw) => parseInteger(raw, min, max), def, plain);
 
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A byte count: an integer, optionally with a binary unit (`100M`, `1GiB`, `512k`; K/M/G/T = 1024^n). */
+export function parseByteSize(raw: string, min: number, max: number): number {
+  const m = /^(\d+)\s*([kmgt]?)(?:i?b)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigValueError('expected a size in bytes, optionally with a unit (K, M, G, T)');
+  const n = Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigValueError(`expected a size between ${min} and ${max} bytes`);
+  return n;
+}
+
+/** Print a byte count with the largest binary unit that divides it (`104857600` → `100M`). */
+function formatByteSize(n: number): string {
+  for (const [unit, f] of [['T', 1024 ** 4], ['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) if (n >= f && n % f === 0) return `${n / f}${unit}`;
+  return String(n);
+}
+
+export const byteSize = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER): Field<number> =>
+  field('size (bytes, or with K/M/G/T)', (raw) => parseByteSize(raw, min, max), def, formatByteSize);
+
 /** A non-negative number of seconds (fractions allowed), e.g. `[Push] retry_base_delay = 0.5`. */
 export const seconds = (def: number): Field<number> =>
   field(

@@ -95,7 +95,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-      nodeServer = tls ? createHttps({ key: tls.key, cert: tls.cert }, handler) : createHttp(handler);
+      // No limit on a whole request (Fastify's own default; Node's is 5 minutes): a file upload takes
+      // as long as its bytes keep coming, the route watches for idleness itself (src/filetransfer).
+      // Headers must still arrive within Node's `headersTimeout`.
+      nodeServer = tls ? createHttps({ key: tls.key, cert: tls.cert, requestTimeout: 0 }, handler) : createHttp({ requestTimeout: 0 }, handler);
       return nodeServer as NodeHttpServer;
     },
   }) as unknown as FastifyInstance;

@@ -15,6 +15,7 @@ import { LocalAnnouncements } from './cluster/local-delivery.js';
 import type { MessagingContext } from './context.js';
 import { createDispatch, type Dispatch } from './dispatch.js';
 import { MessagingEvents } from './events.js';
+import { announceFileTransfer, type FileTransferDescriptor } from './file-transfer.js';
 import { Outbound } from './outbound.js';
 import type { OnIncomingMessage } from './push-hook.js';
 import type { MessagingService } from './service/contract.js';
@@ -62,6 +63,12 @@ export interface Messaging {
   handler: RequestHandler;
   outbound: Outbound;
   context: MessagingContext;
+  /**
+   * A file was uploaded (`sip-messaging.md` §9.1 step 5): its descriptor message through the dispatch
+   * (both journals, events, push), then the FT-HTTP and text notices to the SIP devices. Resolves once
+   * the journal writes committed.
+   */
+  announceFileTransfer(descriptor: FileTransferDescriptor): Promise<void>;
 }
 
 export function createMessaging(deps: MessagingDeps): Messaging {
@@ -99,5 +106,13 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     defaultApplication: options.defaultApplication,
     applicationMap: options.applicationMap,
   });
-  return { events, dispatch, service: new SylkMessagingService(context, dispatch), handler, outbound, context };
+  return {
+    events,
+    dispatch,
+    service: new SylkMessagingService(context, dispatch),
+    handler,
+    outbound,
+    context,
+    announceFileTransfer: (descriptor) => announceFileTransfer(context, dispatch, descriptor),
+  };
 }

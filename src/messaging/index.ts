@@ -1,6 +1,6 @@
 /**
  * The messaging layer's facade: the one module other layers import (`sylkrtc/`, `http/`,
- * `cli/server/`, a future file-upload route or registrar). Inside the layer:
+ * `cli/server/`, `filetransfer/`, a future registrar). Inside the layer:
  * - `create.ts` wires it from the configuration (`createMessaging`);
  * - `inbound.ts` + `dispatch.ts`: the one source-agnostic value and the one dispatch every message
  *   goes through (classify by `journal/content-types.ts` → `handlers/` → journal → events);
@@ -33,3 +33,5 @@ export {
 export * from './service/contract.js';
 export type { OnIncomingMessage, IncomingMessagePush } from './push-hook.js';
 export { WS_CONTACT_PARAM } from './cluster/sync-relay.js';
+export { metadataJson, type FileTransferDescriptor } from './file-transfer.js';
+export { aorHash, transferDir } from './files.js';

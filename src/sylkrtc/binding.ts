@@ -12,6 +12,8 @@ import type { RoutedBinding } from './registry.js';
 /** What a binding needs of the connection holding it. */
 export interface BindingHost {
   readonly id: string;
+  /** Remote address of the socket (file-transfer upload authorisation, `http-api.md` §3.2). */
+  readonly remoteAddress: string;
   /** True once the socket closed (late results are then dropped). */
   readonly closed: boolean;
   /** Send one text frame; a Buffer must hold UTF-8 JSON. */
@@ -41,6 +43,10 @@ export class Binding implements RoutedBinding {
 
   get connectionId(): string {
     return this.connection.id;
+  }
+
+  get remoteAddress(): string {
+    return this.connection.remoteAddress;
   }
 
   get deviceId(): string | null {

@@ -18,6 +18,8 @@ export interface RoutedBinding {
   readonly connectionId: string;
   /** Device id given with `account-devicetoken`, if any. */
   readonly deviceId: string | null;
+  /** Remote address of the binding's connection (file-transfer upload authorisation, `http-api.md` §3.2). */
+  readonly remoteAddress?: string;
   /** Send one text frame (already serialized; a Buffer holds UTF-8) on the binding's connection. */
   sendRaw(json: string | Buffer): void;
 }
@@ -59,6 +61,13 @@ export class ConnectionRegistry {
   isDeviceOnline(account: string, deviceId: string): boolean {
     for (const b of this.bindings(account)) if (b.deviceId === deviceId) return true;
     return false;
+  }
+
+  /** Remote addresses of the connections where the account is authenticated. */
+  addressesOf(account: string): string[] {
+    const out: string[] = [];
+    for (const b of this.bindings(account)) if (b.remoteAddress !== undefined) out.push(b.remoteAddress);
+    return out;
   }
 
   /** Number of authenticated bindings (metrics). */

@@ -232,6 +232,7 @@ test('the daemon serves /health and /metrics and stops on SIGTERM with status 0'
   const msgs = logLines(r.stdout()).map((l) => `${String(l.msg)}${l.part ? `:${String(l.part)}` : ''}`);
   assert.deepEqual(msgs.slice(msgs.indexOf('shutting down')), [
     'shutting down',
+    'stopped:filetransfer',
     'stopped:websocket',
     'stopped:web',
     'stopped:sip',

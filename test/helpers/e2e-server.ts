@@ -33,6 +33,8 @@ export interface SylkInstance {
   readonly sipPort: number;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** Process id of the server (its RSS in /proc, for memory tests). */
+  readonly pid: number;
   /** Everything the process logged so far (JSON lines), for failure messages. */
   log(): string;
   stop(): Promise<void>;
@@ -124,6 +126,7 @@ export async function startSylk(opts: SylkOptions): Promise<SylkInstance> {
     sipPort: opts.sipPort,
     httpUrl,
     wsUrl: `${httpUrl.replace(/^http/, 'ws')}/webrtcgateway/ws`,
+    pid: child.pid!,
     log: output,
     stop,
   };

@@ -78,7 +78,8 @@ export async function startRecorder(port: number): Promise<SipRecorder> {
     sock.bind(port, '127.0.0.1', () => resolve());
   });
   return {
-    port,
+    // The bound port (the given one, or the one the system chose for 0).
+    port: sock.address().port,
     requests,
     responses,
     waitFor(predicate, count = 1, timeoutMs = 5000) {

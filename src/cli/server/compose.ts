@@ -14,6 +14,9 @@
  *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
  *                           (login per `[Server] mode`, `accounts.ts`), sign-up when allowed;
  *                           file-transfer routes ── EXTENSION POINT
+ *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws, the
+ *                           file transfer (src/filetransfer, `http-api.md` §3–§5: upload, download,
+ *                           cancel; hourly housekeeping of `file_transfer_dir`)
  *
  * Every started part registers how to stop it (`stack.onStop`); `stop()` runs those in reverse order,
  * so shutdown is: close WebSocket connections, stop listening for HTTP, stop SIP (no new requests,
@@ -30,6 +33,7 @@ import { registerHistoryRoutes } from '../../http/history.js';
 import { registerMetricsRoute } from '../../http/metrics.js';
 import { registerSignupRoute } from '../../http/signup.js';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
+import { createFileTransfer, type FileTransfer } from '../../filetransfer/index.js';
 import type { JournalStore } from '../../journal/store.js';
 import { createMessaging, type Messaging } from '../../messaging/index.js';
 import { GuessLimiter } from '../../accounts/guess-limiter.js';
@@ -43,6 +47,7 @@ import { registry } from '../../util/metrics.js';
 import { pushOptionsFromConfig } from './push.js';
 import { messagingOptionsFromConfig } from './messaging.js';
 import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } from './accounts.js';
+import { fileTransferOptionsFromConfig } from './filetransfer.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
 import { createStandaloneSip, isStandalone, type StandaloneSip } from './standalone-sip.js';
@@ -80,6 +85,7 @@ export interface Parts {
   standaloneSip?: StandaloneSip;
   http?: HttpServer;
   gateway?: SylkRtcGateway;
+  fileTransfer?: FileTransfer;
 }
 
 export interface RunningServer {
@@ -93,6 +99,7 @@ export interface RunningServer {
   readonly pushManagement: ManagementServer;
   readonly http: HttpServer;
   readonly gateway: SylkRtcGateway;
+  readonly fileTransfer: FileTransfer;
   /** Where the web server listens (the real port when `local_port = 0`). */
   readonly web: { host: string; port: number };
   readonly health: HealthChecks;
@@ -239,6 +246,25 @@ function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: Si
   return gateway;
 }
 
+/** Upload, download and cancel routes on the web server; housekeeping from start-up on. */
+async function attachFileTransfer(parts: Parts, stack: StopStack, http: HttpServer, messaging: Messaging, store: JournalStore): Promise<FileTransfer> {
+  const { config } = parts;
+  const files = createFileTransfer(
+    fileTransferOptionsFromConfig(config, {
+      messaging,
+      store,
+      registry: parts.connections,
+      webBaseUrl: () => webBaseUrl(config, http.port()),
+      log: parts.logger.child({ module: 'filetransfer' }),
+    }),
+  );
+  await files.register(http.app);
+  files.start();
+  stack.onStop('filetransfer', () => files.stop());
+  parts.fileTransfer = files;
+  return files;
+}
+
 // ------------------------------------------------------------------------------------------- compose
 
 export async function startServer(config: Config, options: ComposeOptions): Promise<RunningServer> {
@@ -275,7 +301,8 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       const a = parts.accountOptions;
       await registerSignupRoute(http.app, { accounts: store.localAccounts, domains: a.domains, defaultDomain: a.defaultDomain, corsOrigins: config.General.web_origins, log: root.child({ module: 'http.signup' }) });
     }
-    //    EXTENSION POINT — file-transfer routes (http-api.md §3) on http.app, registered here, before listen().
+    // File transfer (http-api.md §3–§5), before listen().
+    const fileTransfer = await attachFileTransfer(parts, stack, http, messaging, store);
     const web = await http.listen();
 
     log.info({ mode: parts.accountOptions.mode, web: `${http.secure ? 'https' : 'http'}://${web.host}:${web.port}`, sip: sip.ports(), store: store.engine }, 'sylk-server started');
@@ -289,6 +316,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       pushManagement: parts.pushManagement!,
       http,
       gateway,
+      fileTransfer,
       web,
       health: parts.health,
       mode: parts.accountOptions.mode,

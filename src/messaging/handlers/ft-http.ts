@@ -10,7 +10,7 @@ import { CONTENT_TYPES } from '../../journal/types.js';
 import { nowTimestamp } from '../../payload/datetime.js';
 import { FtHttpError, parseFtHttp } from '../../payload/ft-http.js';
 import type { ContentHandler, HandlerResult, MessagingContext } from '../context.js';
-import { pyJson } from '../json.js';
+import { descriptorJson } from '../file-transfer.js';
 import type { InboundMessage } from '../inbound.js';
 import { storeOrdinaryMessage } from './message.js';
 
@@ -34,7 +34,7 @@ async function handle(msg: InboundMessage, ctx: MessagingContext): Promise<Handl
     url: file.url,
     filetype: file.contentType,
   };
-  return storeOrdinaryMessage({ ...msg, contentType: CONTENT_TYPES.fileTransfer, content: pyJson(descriptor) }, ctx);
+  return storeOrdinaryMessage({ ...msg, contentType: CONTENT_TYPES.fileTransfer, content: descriptorJson(descriptor) }, ctx);
 }
 
 export const ftHttpHandler: ContentHandler = { name: 'ft-http', handle };
