@@ -8,9 +8,7 @@
 import type { Config } from '../../config/index.js';
 import type { GuessLimiter } from '../../accounts/guess-limiter.js';
 import type { JournalStore } from '../../journal/store.js';
-import type { Messaging } from '../../messaging/index.js';
-import { SipDelivery } from '../../messaging/standalone/delivery.js';
-import { StandaloneRouter } from '../../messaging/standalone/router.js';
+import { SipDelivery, StandaloneRouter, type Messaging } from '../../messaging/index.js';
 import { DIGEST_ALGORITHMS, Registrar, type DigestAlgorithm } from '../../registrar/index.js';
 import type { SipStack } from '../../sip/stack.js';
 import type { Logger } from '../../util/logger.js';
