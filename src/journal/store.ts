@@ -17,6 +17,7 @@
  * Change policy: other areas code against this interface; it only changes additively.
  */
 import type { AccountStore } from './local-accounts.js';
+import type { BindingStore } from './bindings.js';
 import type {
   Account,
   ApiToken,
@@ -63,6 +64,8 @@ export interface JournalStore {
    * database. Unrelated to the account *records* below (last login, API token).
    */
   readonly localAccounts: AccountStore;
+  /** The registrar's bindings (`bindings.ts`, `standalone.md` §3); every engine has them, test doubles may not. */
+  readonly registrations?: BindingStore;
 
   // ---------------------------------------------------------------- journal entries
 
