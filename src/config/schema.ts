@@ -214,6 +214,12 @@ const Storage = {
 const Accounts = {
   /** `POST /webrtcgateway/accounts` creates accounts (rate-limited per client address). */
   allow_signup: bool(false),
+  /**
+   * Digest algorithms the registrar challenges with, in this order (`standalone.md` §3: MD5 and
+   * SHA-256). Credentials of either are always accepted; `MD5` alone for clients that give up on a
+   * challenge they cannot answer even beside one they can (baresip 1.x / libre, sipp 3.6).
+   */
+  digest_algorithms: list(['MD5', 'SHA-256']),
 };
 
 // ------------------------------------------------------------------------------------------- auth.ini

@@ -18,6 +18,7 @@
  */
 import type { AccountStore } from './local-accounts.js';
 import type { AddressBookTable } from './address-book.js';
+import type { BindingStore } from './bindings.js';
 import type {
   Account,
   ApiToken,
@@ -66,6 +67,8 @@ export interface JournalStore {
   readonly localAccounts: AccountStore;
   /** The address books kept in this store (`address-book.ts`; one table per engine, `storage/<engine>/address-book.ts`). */
   addressBooks(): AddressBookTable;
+  /** The registrar's bindings (`bindings.ts`, `standalone.md` §3); every engine has them, test doubles may not. */
+  readonly registrations?: BindingStore;
 
   // ---------------------------------------------------------------- journal entries
 

@@ -1,5 +1,6 @@
 /**
- * "Is this AOR storage-enabled?" (`sip-messaging.md` §1: an account record exists), asked for both
+ * "Is this AOR storage-enabled?" (`sip-messaging.md` §1: an account record exists, or in standalone
+ * mode a local account that is not disabled), asked for both
  * parties of every incoming message. Positive answers are cached for a few seconds: account records
  * are created often (token requests, WS registrations) but removed only by `sylk-db`, so a removal
  * takes effect within the TTL; a new account is seen at once (negative answers are not cached).
@@ -27,7 +28,13 @@ export class StorageEnabledAccounts {
     if (!cache) this.caches.set(store, (cache = new Map()));
     const until = cache.get(aor);
     if (until !== undefined && until > now) return true;
-    const exists = (await store.getAccount(aor)) !== null;
+    // A local account of standalone mode (`standalone.md` §2) is storage-enabled from its creation,
+    // before any login: messages for it are kept for when its devices come.
+    let exists = (await store.getAccount(aor)) !== null;
+    if (!exists) {
+      const local = await store.localAccounts.getAccount(aor);
+      exists = local !== null && !local.disabled;
+    }
     if (exists) {
       if (cache.size >= MAX_ENTRIES) cache.clear();
       cache.set(aor, now + TTL_MS);

@@ -35,3 +35,5 @@ export type { OnIncomingMessage, IncomingMessagePush } from './push-hook.js';
 export { WS_CONTACT_PARAM } from './cluster/sync-relay.js';
 export { metadataJson, type FileTransferDescriptor } from './file-transfer.js';
 export { aorHash, transferDir } from './files.js';
+export { SipDelivery, type SipDeliveryOptions } from './standalone/delivery.js';
+export { StandaloneRouter, type StandaloneRouterOptions } from './standalone/router.js';

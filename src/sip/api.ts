@@ -7,12 +7,18 @@
  * The application never sees retransmissions, ACKs for non-2xx, or transport details beyond `source`.
  */
 import type { SipRequest, SipResponse, TransportAddress } from './message/message.js';
+import type { Flow, SendTarget } from './transport/types.js';
 
 /** A request delivered to the application exactly once per server transaction. */
 export interface IncomingRequest {
   readonly request: SipRequest;
   /** The transport address the request came from (after `received`/`rport` handling). */
   readonly source: TransportAddress;
+  /**
+   * The flow it arrived on (its connection for TCP/TLS/WS): a registrar records it so that requests
+   * to the registered contact go back over the same connection (RFC 5626).
+   */
+  readonly flow?: Flow;
 }
 
 /** The application's answer; the stack fills in Via, From, To (with tag), Call-ID, CSeq. */
@@ -57,6 +63,11 @@ export interface OutgoingRequest {
   credentials?: DigestCredentials;
   /** Override the next hop (`host[:port][;transport=x]`); default: outbound proxy, else RFC 3263. */
   nextHop?: string;
+  /**
+   * Send to exactly this transport address, no resolution (a registered contact's flow: an open
+   * TCP/TLS/WS connection to that address is reused). Takes precedence over `nextHop`.
+   */
+  target?: SendTarget;
   /** Reuse this Call-ID (REGISTER refreshes); default a fresh one. */
   callId?: string;
   /** CSeq number to start from (REGISTER refreshes); default 1. */

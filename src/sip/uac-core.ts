@@ -63,7 +63,7 @@ export class UacCore {
     countRequest('out', out.method);
     let targets: SendTarget[];
     try {
-      targets = await this.resolve(out);
+      targets = out.target ? [out.target] : await this.resolve(out);
     } catch (err) {
       log.warn({ err: (err as Error).message, uri: out.uri }, 'no next hop for outgoing SIP request');
       targets = [];

@@ -226,7 +226,7 @@ export class UasCore {
     }
 
     if (!isReliable(flow.protocol)) this.deferTrying(r);
-    const incoming: IncomingRequest = { request: req, source: flow.remote };
+    const incoming: IncomingRequest = { request: req, source: flow.remote, flow };
     let p: Promise<ResponseSpec>;
     try {
       p = handler(incoming);

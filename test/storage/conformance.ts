@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { JournalStore } from '../../src/journal/store.js';
 import type { JournalEntry, NewJournalEntry, PushToken } from '../../src/journal/types.js';
 import { runAccountConformance } from './conformance-accounts.js';
+import { runRegistrationConformance } from './conformance-registrations.js';
 
 export interface ConformanceOptions {
   /** Does `expire()` delete entries by `createdAt` (SQL engines)? Default true. */
@@ -65,6 +66,7 @@ export function runConformance(name: string, makeStore: () => Promise<JournalSto
     });
 
     runAccountConformance(() => store);
+    runRegistrationConformance(() => store);
 
     describe('entries', () => {
       test('add stores every field and getEntry returns it', async () => {

@@ -6,7 +6,9 @@
  *   2. push                (src/push: `[Push]`, `[General]` sylk_push_url; management listener on
  *                           `[General]` http_management_interface)
  *   3. SIP stack           (src/sip: `[SIP]`), created, not yet listening
- *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API
+ *   4. messaging           (src/messaging): the SIP request handler and the service of the WebSocket API;
+ *                           standalone mode: the registrar in front of it, the in-process router and
+ *                           SIP delivery (`standalone-sip.ts`)
  *   5. SIP stack listening
  *   6. web server          (src/http: `[WebServer]`): /, /health, /metrics, the journal history API
  *                           (`http-api.md` §2), the sylkRTC WebSocket API on /webrtcgateway/ws
@@ -50,6 +52,7 @@ import { accountsOptionsFromConfig, createAuthenticator, type AccountsOptions } 
 import { fileTransferOptionsFromConfig } from './filetransfer.js';
 import { sipStackOptionsFromConfig } from './sip.js';
 import { sipRegistrationSettings, sylkRtcSettingsFromConfig } from './sylkrtc.js';
+import { createStandaloneSip, isStandalone, type StandaloneSip } from './standalone-sip.js';
 import { webClientOptionsFromConfig } from './webclient.js';
 
 export interface ComposeOptions {
@@ -89,6 +92,8 @@ export interface Parts {
   pushManagement?: ManagementServer;
   sip?: SipStack;
   messaging?: Messaging;
+  /** Standalone mode: the registrar, the in-process router and SIP delivery (`standalone-sip.ts`). */
+  standaloneSip?: StandaloneSip;
   http?: HttpServer;
   gateway?: SylkRtcGateway;
   fileTransfer?: FileTransfer;
@@ -99,6 +104,8 @@ export interface RunningServer {
   readonly store: JournalStore;
   readonly sip: SipStack;
   readonly messaging: Messaging;
+  /** Standalone mode's registrar, router and SIP delivery; undefined in proxy mode. */
+  readonly standaloneSip: StandaloneSip | undefined;
   readonly push: PushNotifier;
   readonly pushManagement: ManagementServer;
   readonly http: HttpServer;
@@ -190,12 +197,16 @@ async function startPush(parts: Parts, stack: StopStack, store: JournalStore): P
   return push;
 }
 
-function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
+function createMessagingLayer(parts: Parts, stack: StopStack, sip: SipStack, store: JournalStore, push: PushNotifier, version: string): Messaging {
   const { config } = parts;
+  // Standalone mode: this server is also the registrar and the proxy (standalone.md §3).
+  const standalone = isStandalone(config)
+    ? createStandaloneSip({ config, sip, store, limiter: parts.guessLimiter, log: parts.logger.child({ module: 'registrar' }) })
+    : undefined;
   const messaging = createMessaging({
     options: messagingOptionsFromConfig(config),
     store,
-    client: sip,
+    client: standalone?.router ?? sip,
     version,
     // Until the web server listens (a MESSAGE may come first), use the configured port.
     webBaseUrl: () => webBaseUrl(config, parts.http?.server.listening ? parts.http.port() : config.WebServer.local_port),
@@ -209,7 +220,11 @@ function createMessagingLayer(parts: Parts, sip: SipStack, store: JournalStore, 
         messageId: m.message_id,
       }),
   });
-  sip.setHandler(messaging.handler);
+  if (standalone) {
+    standalone.attach(messaging);
+    stack.onStop('registrar', async () => standalone.stop());
+    parts.standaloneSip = standalone;
+  } else sip.setHandler(messaging.handler);
   parts.messaging = messaging;
   return messaging;
 }
@@ -305,7 +320,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     // 3.–5. SIP stack and the messaging pipeline as its request handler.
     const sip = new SipStack(sipStackOptionsFromConfig(config, options.version));
     parts.sip = sip;
-    const messaging = createMessagingLayer(parts, sip, store, push, options.version);
+    const messaging = createMessagingLayer(parts, stack, sip, store, push, options.version);
     await startSip(parts, stack, sip);
     // 6. Web server and the WebSocket API (stopped before the web server: registered after it).
     const http = createWeb(parts, options);
@@ -331,6 +346,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
       store,
       sip,
       messaging,
+      standaloneSip: parts.standaloneSip,
       push,
       pushManagement: parts.pushManagement!,
       http,

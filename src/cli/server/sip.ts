@@ -5,6 +5,7 @@
  */
 import { enabledSipTransports, formatNetworkEntry, formatProxyAddress, type Config } from '../../config/index.js';
 import type { SipStackOptions } from '../../sip/stack.js';
+import { isStandalone } from './standalone-sip.js';
 
 export function sipStackOptionsFromConfig(config: Config, version: string): SipStackOptions {
   const sip = config.SIP;
@@ -41,5 +42,10 @@ export function sipStackOptionsFromConfig(config: Config, version: string): SipS
   // The messaging code sends every MESSAGE it originates via [General] outbound_sip_proxy
   // ([SIP] outbound_proxy is for calls only, configuration.md §2.2).
   if (config.General.outbound_sip_proxy) options.outboundProxy = formatProxyAddress(config.General.outbound_sip_proxy);
+  if (isStandalone(config)) {
+    // standalone.md §3: devices register and send from anywhere; they are authenticated by digest.
+    options.trustedPeers = 'any';
+    options.applicationMethods = ['MESSAGE', 'REGISTER'];
+  }
   return options;
 }

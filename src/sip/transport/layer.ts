@@ -25,7 +25,7 @@ import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
 import { parseMessage, type ParseResult } from '../message/parser.js';
 import { StreamFramer } from './framer.js';
-import { closeServer, createUdpSocket, listen, normalizeAddress, socketBufferSizes } from './sockets.js';
+import { closeServer, createUdpSocket, listen, normalizeAddress, sizeUdpBuffers, socketBufferSizes } from './sockets.js';
 import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import { ADMIT_ALL, ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
 import { StreamConnection } from './stream-connection.js';
@@ -101,11 +101,23 @@ export class TransportLayer {
   private listening = false;
   onMessage: MessageSink = () => {};
   private readonly admission: ConnectionAdmission;
+  private readonly closeListeners = new Set<(conn: Connection) => void>();
 
   constructor(private readonly options: TransportLayerOptions) {
     this.admission = new ConnectionAdmission(options.admission ?? ADMIT_ALL, options.maxConnections);
   }
 
+  /** Call `listener` whenever a stream/WebSocket connection closes (a registrar drops its bindings). */
+  onConnectionClosed(listener: (conn: Connection) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** The open connection to `proto:ip:port`, if any. */
+  connectionTo(target: TransportAddress): Connection | undefined {
+    const c = this.byKey.get(connectionKey(target.protocol, target.address, target.port));
+    return c && !c.closed ? c : undefined;
+  }
 
   /** Protocols we listen on, in RFC 3263 preference order. */
   get protocols(): TransportProtocol[] {
@@ -188,30 +200,9 @@ export class TransportLayer {
         resolve();
       });
     });
-    this.sizeUdpBuffers(sock);
+    sizeUdpBuffers(sock, this.options.udpReceiveBufferBytes, this.options.udpSendBufferBytes);
     this.udp = sock;
     this.ports.udp = sock.address().port;
-  }
-
-  /**
-   * Ask for larger socket buffers than the kernel default (~208 KiB), which drops datagrams under a
-   * burst; best effort: the kernel caps the sizes at net.core.rmem_max / wmem_max (and Linux reports
-   * twice the size set), and a failure never stops the start-up.
-   */
-  private sizeUdpBuffers(sock: UdpSocket): void {
-    const { udpReceiveBufferBytes: receive, udpSendBufferBytes: send } = this.options;
-    const failures: string[] = [];
-    try {
-      if (receive > 0) sock.setRecvBufferSize(receive);
-    } catch (err) {
-      failures.push(`receive: ${(err as Error).message}`);
-    }
-    try {
-      if (send > 0) sock.setSendBufferSize(send);
-    } catch (err) {
-      failures.push(`send: ${(err as Error).message}`);
-    }
-    log.debug({ requested: { receive, send }, effective: socketBufferSizes(sock), failures }, 'UDP socket buffer sizes');
   }
 
   /** The UDP socket's SO_RCVBUF / SO_SNDBUF as the kernel reports them, once it is bound. */
@@ -325,6 +316,13 @@ export class TransportLayer {
       this.all.delete(conn);
       if (this.byKey.get(key) === conn) this.byKey.delete(key);
       if (cls !== undefined) this.admission.closed(conn.remote.address, cls);
+      for (const l of this.closeListeners) {
+        try {
+          l(conn);
+        } catch (err) {
+          log.error({ err }, 'connection close listener failed');
+        }
+      }
     };
   }
 
@@ -427,7 +425,7 @@ export class TransportLayer {
       sock.on('message', (msg, rinfo) => {
         this.datagram(msg, rinfo.address, rinfo.port);
       });
-      sock.once('listening', () => this.sizeUdpBuffers(sock));
+      sock.once('listening', () => sizeUdpBuffers(sock, this.options.udpReceiveBufferBytes, this.options.udpSendBufferBytes));
       sock.bind({ port: 0, address: this.options.host, exclusive: true });
       this.udpClient = sock;
     }

@@ -7,6 +7,9 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import type { Server as HttpServer } from 'node:http';
 import { isIP, type Server as TcpServer } from 'node:net';
+import { logger } from '../../util/logger.js';
+
+const log = logger.child({ module: 'sip.transport' });
 
 export function socketBufferSizes(sock: UdpSocket): { receive: number; send: number } | undefined {
   try {
@@ -62,4 +65,24 @@ export function closeServer(server: TcpServer | HttpServer): Promise<void> {
 /** `::ffff:1.2.3.4` → `1.2.3.4`, so IPv4 peers on dual-stack sockets look like IPv4. */
 export function normalizeAddress(address: string): string {
   return address.startsWith('::ffff:') && /^[\d.]+$/.test(address.slice(7)) ? address.slice(7) : address;
+}
+
+/**
+ * Ask for larger socket buffers than the kernel default (~208 KiB), which drops datagrams under a
+ * burst; best effort: the kernel caps the sizes at net.core.rmem_max / wmem_max (and Linux reports
+ * twice the size set), and a failure never stops the start-up.
+ */
+export function sizeUdpBuffers(sock: UdpSocket, receive: number, send: number): void {
+  const failures: string[] = [];
+  try {
+    if (receive > 0) sock.setRecvBufferSize(receive);
+  } catch (err) {
+    failures.push(`receive: ${(err as Error).message}`);
+  }
+  try {
+    if (send > 0) sock.setSendBufferSize(send);
+  } catch (err) {
+    failures.push(`send: ${(err as Error).message}`);
+  }
+  log.debug({ requested: { receive, send }, effective: socketBufferSizes(sock), failures }, 'UDP socket buffer sizes');
 }

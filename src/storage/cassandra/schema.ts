@@ -14,6 +14,7 @@
  * - `sylk_private_key_messages`: the latest `text/pgp-private-key` message per account.
  * - `sylk_local_accounts`: the credentials of standalone mode (`local-accounts.ts`).
  * - `sylk_address_books`: the address book of each account (`address-book.ts`).
+ * - `sylk_registrations`, `sylk_registrations_by_flow`: the registrar's bindings (`registrations.ts`).
  */
 import type { Client } from 'cassandra-driver';
 
@@ -56,6 +57,46 @@ export function pushTokensTableName(options: SchemaOptions): string {
 }
 
 /** Standalone mode's local accounts (`local-accounts.ts`), one partition per AOR. */
+/** The registrar's bindings (`registrations.ts`): one partition per account, rows with a TTL. */
+export const REGISTRATIONS_TABLE: TableDefinition = {
+  name: 'sylk_registrations',
+  columns: [
+    ['aor', 'text'],
+    ['key', 'text'],
+    ['contact', 'text'],
+    ['call_id', 'text'],
+    ['cseq', 'bigint'],
+    ['expires_at', 'timestamp'],
+    ['instance_id', 'text'],
+    ['flow', 'text'],
+    ['path', 'text'],
+    ['transport', 'text'],
+    ['source_address', 'text'],
+    ['source_port', 'int'],
+    ['sip_instance', 'text'],
+    ['reg_id', 'int'],
+    ['q', 'float'],
+    ['user_agent', 'text'],
+  ],
+  primaryKey: '(aor), key',
+  options: [],
+  original: false,
+};
+
+/** (instance, flow) → its bindings, for removing them when the connection closes. */
+export const REGISTRATIONS_BY_FLOW_TABLE: TableDefinition = {
+  name: 'sylk_registrations_by_flow',
+  columns: [
+    ['instance_id', 'text'],
+    ['flow', 'text'],
+    ['aor', 'text'],
+    ['key', 'text'],
+  ],
+  primaryKey: '(instance_id, flow), aor, key',
+  options: [],
+  original: false,
+};
+
 export const LOCAL_ACCOUNTS_TABLE: TableDefinition = {
   name: 'sylk_local_accounts',
   columns: [
@@ -225,6 +266,8 @@ export function schemaTables(options: SchemaOptions = {}): TableDefinition[] {
     },
     LOCAL_ACCOUNTS_TABLE,
     ADDRESS_BOOK_TABLE,
+    REGISTRATIONS_TABLE,
+    REGISTRATIONS_BY_FLOW_TABLE,
   ];
 }
 

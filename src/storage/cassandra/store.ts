@@ -41,6 +41,8 @@
  * one process; two processes updating the same entry at the same instant can lose one update (the
  * original overwrites blindly too).
  */
+import type { BindingStore } from '../../journal/bindings.js';
+import { CassandraBindings } from './registrations.js';
 import cassandra from 'cassandra-driver';
 import type { AccountPage, ExpireResult } from '../../journal/store.js';
 import { DEFAULT_RETENTION_DAYS, type NewJournalEntry } from '../../journal/types.js';
@@ -87,6 +89,8 @@ export class CassandraStore extends TableStore {
   protected readonly pushTokens: PushTokens;
   /** Local accounts (standalone mode), `local-accounts.ts`. */
   readonly localAccounts: AccountStore;
+  /** The registrar's bindings (standalone mode), `registrations.ts`. */
+  readonly registrations: BindingStore;
   private closed = false;
   private readonly keyspace: string;
 
@@ -99,6 +103,7 @@ export class CassandraStore extends TableStore {
     this.keyspace = checkIdentifier(options.keyspace, 'keyspace');
     this.t = tableNames(this.keyspace, options);
     this.localAccounts = new CassandraAccountStore(client, this.keyspace, () => this.checkOpen());
+    this.registrations = new CassandraBindings(client, this.keyspace, () => this.checkOpen());
     const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
     const now = options.now ?? Date.now;
     this.db = {

@@ -12,6 +12,7 @@
  */
 import type { PoolClient } from 'pg';
 import { LOCAL_ACCOUNTS_SQL } from './local-accounts.js';
+import { REGISTRATIONS_MIGRATION } from './registrations.js';
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
@@ -85,6 +86,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     sql: `CREATE INDEX entries_account_created ON entries (account, created_at, seq);`,
   },
   { version: 3, name: 'local accounts', sql: LOCAL_ACCOUNTS_SQL },
+  { version: 4, name: 'registrar bindings (standalone mode)', sql: REGISTRATIONS_MIGRATION },
 ];
 
 /** Arbitrary constant key of the advisory lock taken while migrating. */

@@ -16,6 +16,8 @@
  * written only when its id row was. PostgreSQL `text` cannot hold U+0000; contents never contain it
  * (binary payloads are Latin-1 strings of non-NUL code points per the spec), a NUL fails that write.
  */
+import type { BindingStore } from '../../journal/bindings.js';
+import { PostgresBindings } from './registrations.js';
 import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
 import type { AccountPage, ExpireResult } from '../../journal/store.js';
@@ -83,6 +85,8 @@ export class PostgresStore extends TableStore {
   protected readonly keys = new PgKeys(this.db);
   protected readonly pushTokens = new PgPushTokens(this.db);
   /** Local accounts (standalone mode), `local-accounts.ts`: one autocommitted statement per write. */
+  /** The registrar's bindings (standalone mode), `registrations.ts`. */
+  readonly registrations: BindingStore;
   readonly localAccounts: AccountStore = new PostgresAccountStore((sql, params) => {
     this.checkOpen();
     return this.pool.query(sql, params);
@@ -97,6 +101,7 @@ export class PostgresStore extends TableStore {
     if (options.url) config.connectionString = options.url;
     if (options.schema) config.options = `-c search_path=${ident(options.schema)}`;
     this.pool = new pg.Pool(config);
+    this.registrations = new PostgresBindings(this.pool);
     this.pool.on('error', () => undefined); // idle client errors: the next query reports them
     this.committer = new GroupCommitter<Op, unknown>({
       commit: (ops) => this.commit(ops),

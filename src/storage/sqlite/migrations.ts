@@ -111,6 +111,33 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   { version: 4, name: 'local accounts', sql: LOCAL_ACCOUNTS_SQL },
+  {
+    version: 5,
+    name: 'registrar bindings (standalone mode)',
+    sql: `
+      CREATE TABLE registrations (
+        aor            TEXT NOT NULL,
+        key            TEXT NOT NULL,
+        contact        TEXT NOT NULL,
+        call_id        TEXT NOT NULL,
+        cseq           INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        instance_id    TEXT NOT NULL,
+        flow           TEXT NOT NULL,
+        path           TEXT NOT NULL,
+        transport      TEXT NOT NULL,
+        source_address TEXT NOT NULL,
+        source_port    INTEGER NOT NULL,
+        sip_instance   TEXT,
+        reg_id         INTEGER,
+        q              REAL,
+        user_agent     TEXT,
+        PRIMARY KEY (aor, key)
+      );
+      CREATE INDEX registrations_flow ON registrations (instance_id, flow);
+      CREATE INDEX registrations_expires ON registrations (expires_at);
+    `,
+  },
 ];
 
 /** Apply every migration newer than the database's; returns the versions applied. */

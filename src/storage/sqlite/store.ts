@@ -38,6 +38,8 @@ import { SqliteAccounts } from './accounts.js';
 import { SqliteAccountStore } from './local-accounts.js';
 import type { AccountStore } from '../../journal/local-accounts.js';
 import type { SqliteDb } from './db.js';
+import type { BindingStore } from '../../journal/bindings.js';
+import { SqliteBindings } from './registrations.js';
 import { SqliteEntries } from './entries.js';
 import { SqliteKeys } from './keys.js';
 import { SqlitePushTokens } from './push-tokens.js';
@@ -123,6 +125,8 @@ export class SqliteStore extends TableStore {
   protected readonly accounts: SqliteAccounts;
   /** Local accounts (standalone mode), `local-accounts.ts`. */
   readonly localAccounts: AccountStore;
+  /** The registrar's bindings (standalone mode), `registrations.ts`. */
+  readonly registrations: BindingStore;
   protected readonly keys: SqliteKeys;
   protected readonly pushTokens: SqlitePushTokens;
 
@@ -145,6 +149,7 @@ export class SqliteStore extends TableStore {
     this.entries = new SqliteEntries(tables);
     this.accounts = new SqliteAccounts(tables);
     this.localAccounts = new SqliteAccountStore(this.db, () => this.checkOpen());
+    this.registrations = new SqliteBindings(this.db);
     this.keys = new SqliteKeys(tables);
     this.pushTokens = new SqlitePushTokens(tables);
     const onCheckpointError = (message: string): void => log.warn({ path: options.path, err: message }, 'WAL checkpoint failed');
