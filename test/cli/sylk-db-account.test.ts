@@ -14,6 +14,7 @@ import { passwordMatches } from '../../src/accounts/credentials.js';
 import { transferDir } from '../../src/messaging/files.js';
 import { SqliteStore } from '../../src/storage/sqlite/index.js';
 import { fakeIo, seedAccount, sylkDb, type FakeIo } from './sylk-db-helpers.js';
+import type { Binding } from '../../src/journal/bindings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sylk-db-account-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +42,28 @@ function ttyIo(secrets: string[], answers: string[] = []): FakeIo & { secretProm
     return secrets.length > 0 ? secrets.shift()! : null;
   };
   return io;
+}
+
+/** A registered phone of `aor` (a UDP binding valid for an hour). */
+function phone(aor: string): Binding {
+  return {
+    aor,
+    key: `sip:phone@192.0.2.1`,
+    contact: `sip:phone@192.0.2.1`,
+    callId: `reg-${aor}`,
+    cseq: 1,
+    expiresAt: new Date(Date.now() + 3_600_000),
+    instanceId: 'instance-1',
+    flow: `flow-${aor}`,
+    path: 'sip:flow@127.0.0.1:5060;transport=tcp;lr',
+    transport: 'udp',
+    sourceAddress: '192.0.2.1',
+    sourcePort: 5060,
+    sipInstance: null,
+    regId: null,
+    q: null,
+    userAgent: null,
+  };
 }
 
 describe('sylk-db account', () => {
@@ -145,7 +168,7 @@ describe('sylk-db account', () => {
     assert.equal(unknown.code, 1);
   });
 
-  test('remove: asks, then deletes the account, journal, keys, tokens and files; others untouched', async () => {
+  test('remove: asks, then deletes the account, journal, keys, tokens, address book, registrations and files; others untouched', async () => {
     const cfg = mkdtempSync(join(dir, 'cfg-'));
     const files = join(cfg, 'ft');
     const path = join(cfg, 'j.sqlite');
@@ -156,6 +179,9 @@ describe('sylk-db account', () => {
     const st = new SqliteStore({ path });
     await seedAccount(st, 'alice@example.com', 5);
     await seedAccount(st, 'bob@example.com', 3);
+    await st.addressBooks().write('alice@example.com', '{"contacts":{}}', 0);
+    await st.registrations!.putBinding(phone('alice@example.com'));
+    await st.registrations!.putBinding(phone('bob@example.com'));
     await st.close();
     const aliceFile = transferDir(files, 'alice@example.com', 'bob@example.com', 'ft1')!;
     const bobFile = transferDir(files, 'bob@example.com', 'alice@example.com', 'ft2')!;
@@ -179,6 +205,9 @@ describe('sylk-db account', () => {
       assert.equal(await after.getPublicKey('alice@example.com'), null);
       assert.equal(await after.getPrivateKeyMessage('alice@example.com'), null);
       assert.deepEqual(await after.listPushTokens('alice@example.com'), []);
+      assert.equal(await after.addressBooks().read('alice@example.com'), null);
+      assert.deepEqual(await after.registrations!.listBindings('alice@example.com', new Date()), []);
+      assert.equal((await after.registrations!.listBindings('bob@example.com', new Date())).length, 1);
       assert.ok(await after.localAccounts.getAccount('bob@example.com'));
       assert.equal(await after.countEntries('bob@example.com'), 3);
     } finally {

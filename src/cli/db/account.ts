@@ -13,6 +13,7 @@ import type { JournalStore } from '../../journal/store.js';
 import { removeAccountFiles } from '../../messaging/files.js';
 import type { AccountCommand } from './args.js';
 import { CliExit, confirm, type CliIo, type Output } from './io.js';
+import { removeAccountData } from './remove-data.js';
 
 /** What the account commands take from the configuration (turned into options by `main.ts`). */
 export interface AccountCommandOptions {
@@ -105,11 +106,7 @@ export async function runAccountCommand(cmd: AccountCommand, ctx: AccountCommand
       if (!(await confirm(ctx.io, 'Would you like to continue?', ctx.yes))) return 0;
       // Credentials first: from here on the account can no longer log in.
       await store.localAccounts.removeAccount(aor);
-      out.info(`Removed ${await store.removeJournal(aor)} messages from ${aor}`);
-      await store.removeAccount(aor);
-      out.info(`Removed ${await store.removePushTokens(aor)} push tokens from ${aor}`);
-      await store.removePublicKey(aor);
-      await store.removePrivateKeyMessage(aor);
+      await removeAccountData(store, aor, out);
       if (ctx.options.fileTransferDir) await removeAccountFiles(ctx.options.fileTransferDir, aor);
       out.info(`Account ${aor} removed`);
       return 0;

@@ -10,6 +10,7 @@ import { isUnread } from '../../journal/types.js';
 import { describeStore, openStore, type StoreSpec } from '../../storage/index.js';
 import { runAccountCommand, type AccountCommandOptions } from './account.js';
 import type { Command } from './args.js';
+import { removeAccountData } from './remove-data.js';
 import { CliExit, confirm, Output, pickNumber, type CliIo } from './io.js';
 import { accountRecords, emptyStats, localAccountRecord, parseRecord, RecordApplier, type ApplyStats } from './transfer.js';
 
@@ -69,14 +70,7 @@ async function remove(cmd: Extract<Command, { name: 'remove' }>, ctx: CommandCon
   switch (cmd.what) {
     case 'all': {
       if (!(await warnAndConfirm(ctx, 'SylkServer - Remove account', `ALL data of ${account} will be destroyed`))) return 0;
-      out.info(`Removed ${await store.removeJournal(account)} messages from ${account}`);
-      await store.removeAccount(account);
-      out.info(`Removed ${account} from accounts`);
-      out.info(`Removed ${await store.removePushTokens(account)} push tokens from ${account}`);
-      await store.removePublicKey(account);
-      out.info(`Removed public Key from ${account}`);
-      if (await store.removePrivateKeyMessage(account)) out.info(`Removed private key message from ${account}`);
-      if (await store.addressBooks().remove(account.toLowerCase())) out.info(`Removed address book from ${account}`);
+      await removeAccountData(store, account, out);
       return 0;
     }
     case 'messages': {
