@@ -5,50 +5,9 @@
  * autocommit statement on the pool, outside the journal's group commit.
  */
 import type pg from 'pg';
-import type { Binding, BindingStore, BindingTransport } from '../../journal/bindings.js';
+import type { Binding, BindingStore } from '../../journal/bindings.js';
+import { BINDING_COLUMNS, bindingFromRow, type BindingRow } from '../sql-bindings.js';
 
-interface Row {
-  aor: string;
-  key: string;
-  contact: string;
-  call_id: string;
-  cseq: number;
-  expires_at: Date;
-  instance_id: string;
-  flow: string;
-  path: string;
-  transport: string;
-  source_address: string;
-  source_port: number;
-  sip_instance: string | null;
-  reg_id: number | null;
-  q: number | null;
-  user_agent: string | null;
-}
-
-const COLUMNS =
-  'aor, key, contact, call_id, cseq, expires_at, instance_id, flow, path, transport, source_address, source_port, sip_instance, reg_id, q, user_agent';
-
-function fromRow(r: Row): Binding {
-  return {
-    aor: r.aor,
-    key: r.key,
-    contact: r.contact,
-    callId: r.call_id,
-    cseq: Number(r.cseq),
-    expiresAt: r.expires_at,
-    instanceId: r.instance_id,
-    flow: r.flow,
-    path: r.path,
-    transport: r.transport as BindingTransport,
-    sourceAddress: r.source_address,
-    sourcePort: r.source_port,
-    sipInstance: r.sip_instance,
-    regId: r.reg_id,
-    q: r.q,
-    userAgent: r.user_agent,
-  };
-}
 
 export const REGISTRATIONS_MIGRATION = `
   CREATE TABLE registrations (
@@ -78,13 +37,13 @@ export class PostgresBindings implements BindingStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async listBindings(aor: string, now: Date): Promise<Binding[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM registrations WHERE aor = $1 AND expires_at > $2 ORDER BY expires_at`, [aor, now]);
-    return rows.map(fromRow);
+    const { rows } = await this.pool.query<BindingRow>(`SELECT ${BINDING_COLUMNS} FROM registrations WHERE aor = $1 AND expires_at > $2 ORDER BY expires_at`, [aor, now]);
+    return rows.map(bindingFromRow);
   }
 
   async putBinding(b: Binding): Promise<void> {
     await this.pool.query(
-      `INSERT INTO registrations (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      `INSERT INTO registrations (${BINDING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (aor, key) DO UPDATE SET contact = excluded.contact, call_id = excluded.call_id, cseq = excluded.cseq,
          expires_at = excluded.expires_at, instance_id = excluded.instance_id, flow = excluded.flow, path = excluded.path,
          transport = excluded.transport, source_address = excluded.source_address, source_port = excluded.source_port,

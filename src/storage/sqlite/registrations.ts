@@ -6,59 +6,18 @@
  * The busy timeout of the connection covers a journal commit in progress on the write thread.
  */
 import type { Database as DB, Statement } from 'better-sqlite3';
-import type { Binding, BindingStore, BindingTransport } from '../../journal/bindings.js';
+import type { Binding, BindingStore } from '../../journal/bindings.js';
+import { BINDING_COLUMNS, bindingFromRow, type BindingRow } from '../sql-bindings.js';
 
-interface Row {
-  aor: string;
-  key: string;
-  contact: string;
-  call_id: string;
-  cseq: number;
-  expires_at: number;
-  instance_id: string;
-  flow: string;
-  path: string;
-  transport: string;
-  source_address: string;
-  source_port: number;
-  sip_instance: string | null;
-  reg_id: number | null;
-  q: number | null;
-  user_agent: string | null;
-}
-
-const COLUMNS =
-  'aor, key, contact, call_id, cseq, expires_at, instance_id, flow, path, transport, source_address, source_port, sip_instance, reg_id, q, user_agent';
-
-function fromRow(r: Row): Binding {
-  return {
-    aor: r.aor,
-    key: r.key,
-    contact: r.contact,
-    callId: r.call_id,
-    cseq: r.cseq,
-    expiresAt: new Date(r.expires_at),
-    instanceId: r.instance_id,
-    flow: r.flow,
-    path: r.path,
-    transport: r.transport as BindingTransport,
-    sourceAddress: r.source_address,
-    sourcePort: r.source_port,
-    sipInstance: r.sip_instance,
-    regId: r.reg_id,
-    q: r.q,
-    userAgent: r.user_agent,
-  };
-}
 
 export class SqliteBindings implements BindingStore {
   private readonly s: Record<'list' | 'put' | 'remove' | 'removeAll' | 'removeFlow' | 'purge', Statement>;
 
   constructor(db: DB) {
     this.s = {
-      list: db.prepare(`SELECT ${COLUMNS} FROM registrations WHERE aor = ? AND expires_at > ? ORDER BY rowid`),
+      list: db.prepare(`SELECT ${BINDING_COLUMNS} FROM registrations WHERE aor = ? AND expires_at > ? ORDER BY rowid`),
       put: db.prepare(
-        `INSERT INTO registrations (${COLUMNS}) VALUES (@aor, @key, @contact, @callId, @cseq, @expiresAt, @instanceId, @flow, @path, @transport,
+        `INSERT INTO registrations (${BINDING_COLUMNS}) VALUES (@aor, @key, @contact, @callId, @cseq, @expiresAt, @instanceId, @flow, @path, @transport,
            @sourceAddress, @sourcePort, @sipInstance, @regId, @q, @userAgent)
          ON CONFLICT (aor, key) DO UPDATE SET contact = excluded.contact, call_id = excluded.call_id, cseq = excluded.cseq,
            expires_at = excluded.expires_at, instance_id = excluded.instance_id, flow = excluded.flow, path = excluded.path,
@@ -73,7 +32,7 @@ export class SqliteBindings implements BindingStore {
   }
 
   async listBindings(aor: string, now: Date): Promise<Binding[]> {
-    return (this.s.list.all(aor, now.getTime()) as Row[]).map(fromRow);
+    return (this.s.list.all(aor, now.getTime()) as BindingRow[]).map(bindingFromRow);
   }
 
   async putBinding(b: Binding): Promise<void> {
