@@ -73,7 +73,7 @@ test('on a terminal the log is readable lines, one per record, not JSON', async 
   const lines = stripAnsi(r.out()).split(/\r?\n/).filter((l) => l.trim() !== '');
   await stop(r);
   const startedLine = lines.find((l) => l.includes('sylk-server started'));
-  assert.match(startedLine ?? '', /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: server: sylk-server started \{"web":"http:\/\/127\.0\.0\.1:\d+"/);
+  assert.match(startedLine ?? '', /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: server: sylk-server started \{"mode":"proxy","web":"http:\/\/127\.0\.0\.1:\d+"/);
   assert.ok(lines.some((l) => /INFO: main: starting sylk-server/.test(l)), lines.join('\n'));
   assert.deepEqual(lines.filter((l) => l.startsWith('{')), [], 'no JSON lines on a terminal');
 });
