@@ -6,9 +6,8 @@
  * `GET /health`; its RSS is sampled. Any exception out of the parser, a daemon exit or a missed
  * liveness check is a failure (with the input that preceded it).
  *
- * Seeds: the RFC 4475 torture messages (`test/fixtures/rfc4475/`, else `SYLK_RFC4475_DIR` or
- * `../shared/testdata/rfc4475`), the SIP messages of the sipp scenarios in `test/fixtures/sipp/`
- * (real client traffic, keywords filled in), well-formed MESSAGE/OPTIONS/REGISTER requests of our own,
+ * Seeds: the RFC 4475 torture messages (`test/fixtures/rfc4475/`, or `SYLK_RFC4475_DIR`), the SIP
+ * messages of the sipp scenarios in `test/fixtures/sipp/` (real client traffic, keywords filled in), well-formed MESSAGE/OPTIONS/REGISTER requests of our own,
  * sylkRTC requests of every kind and HTTP requests for every route. Mutations (seeded PRNG, so a run
  * is reproducible with `--seed`): bit flips, byte insert/delete/overwrite with interesting bytes,
  * chunk duplication and removal, splices of two seeds, header-line shuffles, number replacement
@@ -48,7 +47,7 @@ function prng(seed: number): () => number {
 // ----------------------------------------------------------------------------------------- seeds
 
 function rfc4475Dir(): string | null {
-  for (const d of [join(ROOT, 'test/fixtures/rfc4475'), process.env.SYLK_RFC4475_DIR ?? '', join(ROOT, '../shared/testdata/rfc4475')]) {
+  for (const d of [join(ROOT, 'test/fixtures/rfc4475'), process.env.SYLK_RFC4475_DIR ?? '']) {
     if (d && existsSync(d) && readdirSync(d).filter((f) => f.endsWith('.dat')).length >= 40) return d;
   }
   return null;
