@@ -26,7 +26,8 @@ import { createMessagingPipeline } from './sip-ingress/request-handler.js';
 export interface MessagingOptions {
   /** Our address and TCP port for `local_sip_messages` (`[SIP] local_ip`, `local_tcp_port`). */
   localIp: string;
-  localTcpPort: number | null;
+  /** The TCP port actually listening (asked when sending: `local_tcp_port = 0` binds an ephemeral one); null = TCP disabled. */
+  localTcpPort: () => number | null;
   /** Send outgoing MESSAGEs over our own loopback TCP (`[General] local_sip_messages`). */
   localSipMessages: boolean;
   /** Next hop of outgoing MESSAGEs (`[General] outbound_sip_proxy`). */

@@ -24,8 +24,8 @@ export interface OutboundOptions {
   log: Logger;
   /** `[SIP] local_ip` (server notice From `sip:sylkserver@<local_ip>`, local mode target). */
   localIp: string;
-  /** `[SIP] local_tcp_port` (local mode target); null = TCP disabled. */
-  localTcpPort: number | null;
+  /** The bound `[SIP] local_tcp_port` (local mode target); null = TCP disabled. */
+  localTcpPort: () => number | null;
   /** `[General] local_sip_messages`. */
   localSipMessages: boolean;
   /** `[General] outbound_sip_proxy`. */
@@ -86,9 +86,11 @@ export class Outbound {
 
   /** The local-mode next hop, or null when local mode is off or TCP disabled. */
   private localHop(): string | null {
-    if (!this.opts.localSipMessages || this.opts.localTcpPort === null) return null;
+    if (!this.opts.localSipMessages) return null;
+    const port = this.opts.localTcpPort();
+    if (port === null) return null;
     const ip = this.opts.localIp.includes(':') ? `[${this.opts.localIp}]` : this.opts.localIp;
-    return `${ip}:${this.opts.localTcpPort};transport=tcp`;
+    return `${ip}:${port};transport=tcp`;
   }
 
   private defaultHop(): string | undefined {

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,17 +22,6 @@ const SERVER = join(ROOT, 'src/cli/sylk-server.ts');
 const SYLK_DB = join(ROOT, 'src/cli/sylk-db.ts');
 /** tsx by URL: the processes run in a temporary directory, where a bare `tsx` does not resolve. */
 const TSX = import.meta.resolve('tsx');
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('README quick start: sample configuration, sylk-db accounts, chat', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'sylk-quickstart-'));
@@ -54,10 +42,7 @@ describe('README quick start: sample configuration, sylk-db accounts, chat', () 
     // The sample is read as the system directory, the port overrides as the local one (read last).
     const override = join(cwd, 'ports');
     mkdirSync(override);
-    // The sample's local_sip_messages sends WebSocket clients' messages to the configured TCP port
-    // (not the bound one), so TCP gets a free port rather than 0.
-    const tcpPort = await freeTcpPort();
-    writeFileSync(join(override, 'config.ini'), `[SIP]\nlocal_udp_port = 0\nlocal_tcp_port = ${tcpPort}\n[WebServer]\nlocal_port = 0\n`);
+    writeFileSync(join(override, 'config.ini'), `[SIP]\nlocal_udp_port = 0\nlocal_tcp_port = 0\n[WebServer]\nlocal_port = 0\n`);
     writeFileSync(join(override, 'webrtcgateway.ini'), '[General]\nhttp_management_interface = 127.0.0.1:0\n');
     server = superviseChild(
       spawn(process.execPath, ['--import', TSX, SERVER, '--config-dir', override], {

@@ -57,7 +57,7 @@ export function makeFixture(opts: { localSipMessages?: boolean } = {}): Fixture 
     client,
     log,
     localIp: '127.0.0.1',
-    localTcpPort: 15360,
+    localTcpPort: () => 15360,
     localSipMessages: opts.localSipMessages ?? false,
     outboundProxy: null,
   });

@@ -76,7 +76,7 @@ describe('local-delivery: two instances sharing one journal', () => {
       events,
       accounts: new StorageEnabledAccounts(),
       announced: new LocalAnnouncements(),
-      outbound: new Outbound({ client: new RecordingClient(), log, localIp: '127.0.0.1', localTcpPort: null, localSipMessages: false, outboundProxy: null }),
+      outbound: new Outbound({ client: new RecordingClient(), log, localIp: '127.0.0.1', localTcpPort: () => null, localSipMessages: false, outboundProxy: null }),
       log,
       onIncomingMessage: (m) => {
         pushes.push(m);

@@ -2,7 +2,7 @@
  * `[General] local_sip_messages = yes` end to end: a WebSocket account's message goes over TCP to the
  * server's own SIP port with `X-Sylk-App: webrtcgateway`, comes back through the pipeline and lands in
  * the recipient's journal, while the sender copy becomes `accepted` (`sip-messaging.md` §6.2 B).
- * Fixed TCP port 15310 (this area's range): the configuration must name it before the stack starts.
+ * `local_tcp_port = 0`: the messages must go to the port the stack actually bound, not to port 0.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +16,6 @@ import type { IncomingMessageEvent } from '../../src/messaging/events.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.js';
 
-const TCP_PORT = 15310;
-
 describe('local_sip_messages', () => {
   let dir: string;
   let store: SqliteStore;
@@ -26,13 +24,13 @@ describe('local_sip_messages', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sylk-local-'));
-    writeFileSync(join(dir, 'config.ini'), `[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port =\nlocal_tcp_port = ${TCP_PORT}\n`);
+    writeFileSync(join(dir, 'config.ini'), `[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port =\nlocal_tcp_port = 0\n`);
     writeFileSync(join(dir, 'webrtcgateway.ini'), '[General]\nlocal_sip_messages = yes\n');
     const config = loadConfig({ configDir: dir, systemDir: null, userDir: null, defaultIp: '127.0.0.1', cwd: dir, log: false });
     assert.equal(config.General.local_sip_messages, true);
     store = openSqliteStore({ path: join(dir, 'journal.sqlite') });
-    stack = new SipStack({ host: '127.0.0.1', tcpPort: TCP_PORT });
-    messaging = createMessaging({ options: messagingOptionsFromConfig(config), store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
+    stack = new SipStack({ host: '127.0.0.1', tcpPort: 0 });
+    messaging = createMessaging({ options: messagingOptionsFromConfig(config, () => stack.ports().tcp), store, client: stack, webBaseUrl: () => 'http://127.0.0.1:10888' });
     stack.setHandler(messaging.handler);
     await stack.start();
     await messaging.service.recordLogin('alice@example.com');

@@ -4,7 +4,7 @@
 // `trusted_peers = 127.0.0.1, 127.0.0.2` (127.0.0.2 plays the proxy) and `local_sip_messages = yes`;
 // "outsiders" connect from other loopback addresses (127.0.0.3 …). Real sockets throughout.
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parseMessage } from '../../src/sip/message/parser.js';
 import { startInProcess, metricValue, type InProcessServer } from '../helpers/in-process-server.js';
@@ -28,18 +28,6 @@ function open(port: number, localAddress: string): Promise<Conn> {
   });
 }
 
-/** A TCP port free right now on 127.0.0.1 (the kernel's pick). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function statusOf(c: Conn, ms = 5000): Promise<number> {
@@ -53,11 +41,8 @@ describe('SIP connection admission', () => {
   let s: InProcessServer;
   const conns: Conn[] = [];
   before(async () => {
-    // local_sip_messages sends to the configured [SIP] local_tcp_port, so it must name the real port.
-    const tcpPort = await freePort();
     s = await startInProcess({
       trustedPeers: '127.0.0.1, 127.0.0.2',
-      tcpPort,
       config: { SIP: ['max_connections = 20', 'trusted_reserved_connections = 4', 'max_connections_per_address = 8', 'untrusted_idle_timeout = 60'] },
       gateway: { General: ['local_sip_messages = yes'] },
     });

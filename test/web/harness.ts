@@ -8,7 +8,6 @@
  * own environment.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -40,28 +39,15 @@ export interface WebEnv {
   close(): Promise<void>;
 }
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Standalone mode as the sample configuration has it (`local_sip_messages = yes`: the WebSocket
- * clients' messages go through the server's own SIP stack, which sends them to the configured TCP
- * port — so TCP gets a free port rather than 0, as in the README quick-start test).
+ * clients' messages go through the server's own SIP stack, to the TCP port it bound).
  */
 export async function startServerIn(dir: string, webDir: string, extra = ''): Promise<RunningServer> {
   mkdirSync(dir, { recursive: true });
-  const tcp = await freeTcpPort();
   writeFileSync(
     join(dir, 'config.ini'),
-    `[Server]\nmode = standalone\n[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port = ${tcp}\nlocal_tls_port =\n[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n${extra}`,
+    `[Server]\nmode = standalone\n[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port = 0\nlocal_tls_port =\n[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n${extra}`,
   );
   writeFileSync(
     join(dir, 'webrtcgateway.ini'),

@@ -204,7 +204,7 @@ function createMessagingLayer(parts: Parts, stack: StopStack, sip: SipStack, sto
     ? createStandaloneSip({ config, sip, store, limiter: parts.guessLimiter, log: parts.logger.child({ module: 'registrar' }) })
     : undefined;
   const messaging = createMessaging({
-    options: messagingOptionsFromConfig(config),
+    options: messagingOptionsFromConfig(config, () => sip.ports().tcp),
     store,
     client: standalone?.router ?? sip,
     version,

@@ -6,10 +6,15 @@
 import type { Config } from '../../config/index.js';
 import type { MessagingOptions } from '../../messaging/index.js';
 
-export function messagingOptionsFromConfig(config: Pick<Config, 'Server' | 'SIP' | 'General'>): MessagingOptions {
+/**
+ * `boundTcpPort`: the port the SIP stack's TCP listener actually bound (`SipStack.ports().tcp`), so
+ * that `local_tcp_port = 0` (an ephemeral port) still sends `local_sip_messages` to the right place.
+ */
+export function messagingOptionsFromConfig(config: Pick<Config, 'Server' | 'SIP' | 'General'>, boundTcpPort?: () => number | undefined): MessagingOptions {
+  const configured = config.SIP.local_tcp_port;
   return {
     localIp: config.SIP.local_ip,
-    localTcpPort: config.SIP.local_tcp_port,
+    localTcpPort: () => (configured === null ? null : (boundTcpPort?.() ?? configured)),
     localSipMessages: config.General.local_sip_messages,
     outboundProxy: config.General.outbound_sip_proxy,
     fileTransferDir: config.General.file_transfer_dir,
