@@ -31,6 +31,15 @@ after(async () => {
 runConformance('postgres', () => openPostgresStore({ url, schema: newSchema(), retentionDays: 0 }));
 
 describe('postgres engine specifics', () => {
+  test('several servers starting at once on a new schema: every store opens (no CREATE SCHEMA race)', async () => {
+    for (let round = 0; round < 10; round++) {
+      const schema = newSchema();
+      const opened: PromiseSettledResult<PostgresStore>[] = await Promise.allSettled(Array.from({ length: 8 }, () => openPostgresStore({ url, schema, retentionDays: 0 })));
+      for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
+      assert.deepEqual(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')), Array(8).fill('ok'));
+    }
+  });
+
   test('two stores (two servers) on one schema: concurrent adds of one id → one entry; order kept', async () => {
     const schema = newSchema();
     const s1: PostgresStore = await openPostgresStore({ url, schema, retentionDays: 0 });

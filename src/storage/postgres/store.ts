@@ -59,6 +59,25 @@ const LIST_ACCOUNTS = `SELECT aor FROM (
 ) u ORDER BY aor COLLATE "C" LIMIT $2`;
 
 /** Open (connecting and migrating) a PostgreSQL store. Rejects if the server is unreachable. */
+/** Arbitrary constant key of the advisory lock taken while creating the schema. */
+const SCHEMA_LOCK = 0x53796c6c; // "Syll"
+
+/**
+ * `CREATE SCHEMA IF NOT EXISTS` is not safe when servers start at the same instant (both see no
+ * schema, one fails on pg_namespace's unique index): serialise it under an advisory lock.
+ */
+async function createSchema(client: PoolClient, schema: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const store = new PostgresStore(options);
   try {
@@ -118,7 +137,7 @@ export class PostgresStore extends TableStore {
   async init(): Promise<void> {
     const client = await this.pool.connect();
     try {
-      if (this.options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(this.options.schema)}`);
+      if (this.options.schema) await createSchema(client, this.options.schema);
       await migrate(client);
       await ensureAddressBookTable(client);
     } finally {
