@@ -1,16 +1,17 @@
 /**
  * Writing uploads to disk and computing their SHA-1 (`sip-messaging.md` §9.1 step 2, issue 13
- * "streaming"), both on one worker thread beside the event loop. The event loop only hands over the
- * body's chunks in batches (moved, not copied, when they belong to nobody else: an HTTP request body)
- * and waits for acknowledgements: it does no file writes, no hashing, and keeps no upload bytes
- * beyond a bounded window (`MAX_IN_FLIGHT`), so the socket is paused (TCP back-pressure) when the disk
- * is slower than the network.
+ * "streaming"), both on one worker thread beside the event loop. The event loop only copies the
+ * body's chunks into a few 1 MiB slabs per upload (`SLAB_BYTES`, at most `SLABS`) and moves each
+ * filled slab to the thread, which writes it, hashes it and moves it back for reuse: no file writes,
+ * no hashing and no allocation per chunk on the event loop, and never more than `SLABS` slabs per
+ * upload in memory — when they are all with the thread the body is paused (TCP back-pressure), so a
+ * slow disk slows the client instead of filling the memory.
  *
  * Why a worker rather than the event loop: SHA-1 costs about as much CPU as receiving the body; on
- * the event loop it would halve the upload speed. Why the worker writes too: the chunks then leave
- * the event loop's heap at once (no write-stream queue, no thread-pool round trip per write, less
- * garbage-collection work on the main heap), and the file is hashed from the bytes in hand, not read
- * back.
+ * the event loop it would cut the upload speed. Why the worker writes too: the body's chunks then die
+ * young on the event loop (copied once; no write-stream queue, no thread-pool round trip per write,
+ * which measured as more garbage-collection work on the main heap than the hash itself), and the file
+ * is hashed from the bytes in hand, not read back.
  *
  * `UploadFile` is a `Writable`: `pipeline(body, file)`; after it finishes, `size` and `digest`. A
  * failed, aborted or destroyed upload removes its file (the worker closes and unlinks it) before
@@ -19,29 +20,20 @@
 import { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 
-/** Send a batch to the worker once this many bytes are waiting (or at the end of the event-loop turn). */
-const BATCH_BYTES = 1024 * 1024;
-/** Bytes handed to the worker and not yet written; above this the body is paused. */
-const MAX_IN_FLIGHT = 4 * 1024 * 1024;
+/** A slab goes to the thread when full, or at the end of the event-loop turn that put bytes in it. */
+const SLAB_BYTES = 1024 * 1024;
+/** Slabs per upload: the most an upload holds in memory; all with the thread → the body waits. */
+const SLABS = 4;
 
 /** The worker: per upload, an fd, the hash and the bytes written. */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { openSync, writeSync, writevSync, closeSync, unlinkSync } = require('node:fs');
+const { openSync, writeSync, closeSync, unlinkSync } = require('node:fs');
 const jobs = new Map();
-function writeAll(fd, bufs) {
-  let total = 0;
-  for (const b of bufs) total += b.length;
-  let n = bufs.length === 1 ? writeSync(fd, bufs[0]) : writevSync(fd, bufs);
-  if (n === total) return;
-  // A short write (rare on regular files): finish buffer by buffer.
-  for (const b of bufs) {
-    if (n >= b.length) { n -= b.length; continue; }
-    let off = n;
-    n = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-  }
+function writeAll(fd, b) {
+  let off = 0;
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off);
 }
 function end(id, job, unlink) {
   jobs.delete(id);
@@ -66,10 +58,11 @@ parentPort.on('message', (m) => {
   }
   try {
     if (m.op === 'write') {
-      const bufs = m.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-      writeAll(job.fd, bufs);
-      for (const b of bufs) { job.hash.update(b); job.bytes += b.length; }
-      parentPort.postMessage({ op: 'written', id, bytes: job.bytes });
+      const b = Buffer.from(m.slab, 0, m.length);
+      writeAll(job.fd, b);
+      job.hash.update(b);
+      job.bytes += b.length;
+      parentPort.postMessage({ op: 'written', id, bytes: job.bytes, slab: m.slab }, [m.slab]);
     } else if (m.op === 'end') {
       end(id, job, false);
       parentPort.postMessage({ op: 'done', id, bytes: job.bytes, digest: job.hash.digest('hex') });
@@ -85,7 +78,7 @@ parentPort.on('message', (m) => {
 `;
 
 type Reply =
-  | { op: 'written'; id: number; bytes: number }
+  | { op: 'written'; id: number; bytes: number; slab: ArrayBuffer }
   | { op: 'done'; id: number; bytes: number; digest: string }
   | { op: 'dropped'; id: number }
   | { op: 'error'; id: number; message: string; code?: string };
@@ -101,8 +94,6 @@ export interface UploadFileOptions {
   /** More bytes than this fail the stream with `tooLarge(limit)`. */
   limit: number;
   tooLarge: (limit: number) => Error;
-  /** The chunks belong to nobody else (an HTTP request body): move them to the thread, no copy. */
-  ownsChunks: boolean;
 }
 
 /** One upload being written: a `Writable` of the body. */
@@ -111,12 +102,14 @@ export class UploadFile extends Writable {
   size = 0;
   /** The SHA-1 once the stream has finished. */
   digest: Buffer | null = null;
-  private batch: Uint8Array[] = [];
-  private batchBytes = 0;
+  /** Slabs back from the thread, ready to fill. */
+  private readonly free: ArrayBuffer[] = [];
+  private slabs = 0;
+  private current: Buffer | null = null;
+  private fill = 0;
   private flushTimer: NodeJS.Immediate | null = null;
-  private sent = 0;
-  private acked = 0;
-  private blocked: ((err?: Error | null) => void) | null = null;
+  /** A chunk waiting for a slab (all are with the thread): its rest and its callback. */
+  private waiting: { chunk: Buffer; done: (err?: Error | null) => void } | null = null;
   private finishing: ((err?: Error | null) => void) | null = null;
   private failure: Error | null = null;
   private settled = false;
@@ -136,13 +129,7 @@ export class UploadFile extends Writable {
     if (this.failure) return done(this.failure);
     this.size += chunk.length;
     if (this.size > this.o.limit) return done(this.o.tooLarge(this.o.limit));
-    const whole = this.o.ownsChunks && chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length && !(chunk.buffer instanceof SharedArrayBuffer);
-    this.batch.push(whole ? chunk : new Uint8Array(chunk));
-    this.batchBytes += chunk.length;
-    if (this.batchBytes >= BATCH_BYTES) this.flush();
-    else this.flushTimer ??= setImmediate(() => this.flush());
-    if (this.sent + this.batchBytes - this.acked > MAX_IN_FLIGHT) this.blocked = done;
-    else done();
+    this.copy(chunk, done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
@@ -155,7 +142,8 @@ export class UploadFile extends Writable {
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = null;
-    this.batch = [];
+    this.current = null;
+    this.waiting = null;
     if (!this.settled) void this.discard();
     done(err);
   }
@@ -169,32 +157,52 @@ export class UploadFile extends Writable {
     return this.discarded;
   }
 
+  /** Copy `chunk` into slabs (sending the full ones); without a slab to fill, wait for one. */
+  private copy(chunk: Buffer, done: (err?: Error | null) => void): void {
+    let rest = chunk;
+    while (rest.length > 0) {
+      if (!this.current) {
+        const slab = this.free.pop() ?? (this.slabs < SLABS ? (this.slabs++, new ArrayBuffer(SLAB_BYTES)) : null);
+        if (!slab) {
+          this.waiting = { chunk: rest, done };
+          return;
+        }
+        this.current = Buffer.from(slab);
+        this.fill = 0;
+      }
+      const n = rest.copy(this.current, this.fill);
+      this.fill += n;
+      rest = rest.subarray(n);
+      if (this.fill === SLAB_BYTES) this.flush();
+    }
+    if (this.fill > 0) this.flushTimer ??= setImmediate(() => this.flush());
+    done();
+  }
+
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = null;
-    if (this.batchBytes === 0) return;
-    const chunks = this.batch;
-    this.sent += this.batchBytes;
-    this.batch = [];
-    this.batchBytes = 0;
-    // Each chunk here owns its whole ArrayBuffer (moved or copied above): transfer them all.
-    this.thread.post({ op: 'write', id: this.id, chunks }, chunks.map((c) => c.buffer as ArrayBuffer));
+    if (!this.current || this.fill === 0) return;
+    const slab = this.current.buffer as ArrayBuffer;
+    this.thread.post({ op: 'write', id: this.id, slab, length: this.fill }, [slab]);
+    this.current = null;
+    this.fill = 0;
   }
 
   /** @internal */
   onReply(m: Reply): void {
     if (m.op === 'written') {
-      this.acked = m.bytes;
-      if (this.blocked && this.sent + this.batchBytes - this.acked <= MAX_IN_FLIGHT / 2) {
-        const go = this.blocked;
-        this.blocked = null;
-        go();
-      }
+      this.free.push(m.slab);
+      const w = this.waiting;
+      this.waiting = null;
+      if (w) this.copy(w.chunk, w.done);
     } else if (m.op === 'done') {
       this.settled = true;
       this.thread.forget(this.id);
       this.digest = Buffer.from(m.digest, 'hex');
-      this.finishing?.();
+      const finished = this.finishing;
+      this.finishing = null;
+      finished?.();
     } else if (m.op === 'error') {
       this.fail(threadError(m));
     }
@@ -203,10 +211,10 @@ export class UploadFile extends Writable {
   /** @internal The thread failed, or reported a disk error (the file is already removed then). */
   fail(err: Error): void {
     this.failure ??= err;
-    const waiting = this.blocked ?? this.finishing;
-    this.blocked = null;
+    const pending = this.waiting?.done ?? this.finishing;
+    this.waiting = null;
     this.finishing = null;
-    if (waiting) waiting(err);
+    if (pending) pending(err);
     else this.destroy(err);
   }
 }
