@@ -138,7 +138,7 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
       raw.socket.setTimeout(deps.idleMs);
       raw.socket.on('timeout', onIdle);
       try {
-        received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, writer: deps.writer });
+        received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, writer: deps.writer, ownsChunks: true });
         // The body is complete: no longer an upload in progress that a cancel could abort half-way.
         deps.uploads.forget(rawId, raw);
       } catch (err) {

@@ -56,6 +56,8 @@ export interface ReceiveOptions {
   expectedBytes: number;
   /** The thread writing the file and computing its SHA-1 (`writer.ts`). */
   writer: UploadWriter;
+  /** The body's chunks belong to nobody else (an HTTP request body): moved to the thread, not copied. */
+  ownsChunks?: boolean;
 }
 
 /** Write `body` to a temporary file; rejects (and leaves nothing behind) unless it arrived whole. */
@@ -66,6 +68,7 @@ export async function receiveFile(body: Readable, o: ReceiveOptions): Promise<Re
   const file = o.writer.open(tmpPath, {
     limit: Math.min(o.maxBytes, o.expectedBytes),
     tooLarge: (limit) => new TooLargeError(limit),
+    ownsChunks: o.ownsChunks ?? false,
   });
   try {
     await pipeline(body, file);
