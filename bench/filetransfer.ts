@@ -107,12 +107,17 @@ const plainSha1 = await startPlain(['sha1']);
 const results = { sylkUp: [] as number[], plainUp: [] as number[], sha1Up: [] as number[], sylkDown: [] as number[], plainDown: [] as number[] };
 /** CPU ms per GiB, per server and direction: all threads, and the event-loop thread. */
 const cost = { sylkUp: [] as number[][], plainUp: [] as number[][], sha1Up: [] as number[][], sylkDown: [] as number[][], plainDown: [] as number[][] };
+/** CPU ms per GiB of this process (the load generator, on the same two cores) during the uploads. */
+const clientCost: number[] = [];
 async function measured(key: keyof typeof cost, pid: number, run: () => Promise<number>): Promise<number> {
   const c0 = cpu(pid);
+  const own0 = process.cpuUsage();
   const seconds = await run();
   const c1 = cpu(pid);
+  const own = process.cpuUsage(own0);
   const perGib = (1024 * MIB) / SIZE;
   cost[key].push([(c1.total - c0.total) * perGib, (c1.main - c0.main) * perGib]);
+  if (key.endsWith('Up')) clientCost.push(((own.user + own.system) / 1000) * perGib);
   return SIZE / MIB / seconds;
 }
 const auth = { Authorization: `Apikey ${TOKEN}` };
@@ -172,6 +177,7 @@ console.log(`          second baseline, plain node + SHA-1 on its event loop: ${
 console.log(`download  sylk-server ${down.toFixed(0).padStart(5)} MiB/s = ${pct(down, downPlain)} of plain node ${downPlain.toFixed(0)} MiB/s (goal ≥ 70 %)   runs ${runs(results.sylkDown)} / ${runs(results.plainDown)}`);
 console.log(`upload    CPU per GiB: sylk-server ${cpuOf(cost.sylkUp)}   plain node ${cpuOf(cost.plainUp)}   plain node + SHA-1 ${cpuOf(cost.sha1Up)}`);
 console.log(`download  CPU per GiB: sylk-server ${cpuOf(cost.sylkDown)}   plain node ${cpuOf(cost.plainDown)}`);
+console.log(`load generator (this process, same cores) CPU per GiB uploaded: ${median(clientCost).toFixed(0)} ms`);
 console.log(
   `1 GiB upload: ${(1024 / gibSeconds).toFixed(0)} MiB/s; server RSS baseline ${(baseline / MIB).toFixed(1)} MiB, peak ${(peak / MIB).toFixed(1)} MiB, growth ${((peak - baseline) / MIB).toFixed(1)} MiB (goal < 50)`,
 );
