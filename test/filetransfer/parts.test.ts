@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseByteSize } from '../../src/config/values.js';
 import { canonicalAddress, mayUpload } from '../../src/filetransfer/auth.js';
 import { dispositionFor } from '../../src/filetransfer/download.js';
@@ -155,6 +156,14 @@ test('receiveFile: SHA-1 while streaming; more bytes than allowed fail on the by
     assert.deepEqual(readdirSync(join(root, '.incoming')), []);
     const again = await receiveFile(Readable.from([x]), { root, maxBytes: 1 << 30, expectedBytes: x.length, writer });
     assert.equal(again.hash, fx.hash);
+    // A disk error on the writing thread reaches the caller with its code (the route maps ENOSPC and
+    // EDQUOT to 507); the thread keeps serving the other uploads.
+    const taken = join(root, 'taken');
+    writeFileSync(taken, 'keep');
+    const clash = writer.open(taken, { limit: 1 << 20, tooLarge: (l) => new TooLargeError(l), ownsChunks: false });
+    await assert.rejects(pipeline(Readable.from([randomBytes(1000)]), clash), (err: NodeJS.ErrnoException) => err.code === 'EEXIST');
+    assert.equal(readFileSync(taken, 'utf8'), 'keep');
+    rmSync(taken);
     // The caller's buffers stay intact unless the chunks are declared the body's own: then they move
     // to the thread without a copy (detached here), and the file and digest are still right.
     assert.equal(y.length, 2_500_000);
