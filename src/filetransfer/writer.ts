@@ -45,9 +45,13 @@ function writeAll(fd, bufs) {
 }
 function end(id, job, unlink) {
   jobs.delete(id);
-  if (job.fd !== null) closeSync(job.fd);
+  const fd = job.fd;
   job.fd = null;
-  if (unlink) unlinkSync(job.path);
+  try {
+    if (fd !== null) closeSync(fd);
+  } finally {
+    if (unlink) unlinkSync(job.path);
+  }
 }
 parentPort.on('message', (m) => {
   const id = m.id;
