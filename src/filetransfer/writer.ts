@@ -24,24 +24,32 @@ const BATCH_BYTES = 1024 * 1024;
 /** Bytes handed to the worker and not yet written; above this the body is paused. */
 const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 
-/** The worker: per upload, an fd, the hash and the bytes written. */
+/**
+ * The worker: per upload, an fd, the hash, the batches waiting to be written and the bytes written.
+ * Each batch is hashed as it arrives, then written through the thread pool (one write at a time per
+ * file, in order), so a write held up by the kernel's dirty-page throttling does not hold up the hash.
+ */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { openSync, writeSync, writevSync, closeSync, unlinkSync } = require('node:fs');
+const { openSync, writev, closeSync, unlinkSync } = require('node:fs');
 const jobs = new Map();
-function writeAll(fd, bufs) {
-  let total = 0;
-  for (const b of bufs) total += b.length;
-  let n = bufs.length === 1 ? writeSync(fd, bufs[0]) : writevSync(fd, bufs);
-  if (n === total) return;
-  // A short write (rare on regular files): finish buffer by buffer.
-  for (const b of bufs) {
-    if (n >= b.length) { n -= b.length; continue; }
-    let off = n;
-    n = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-  }
+/** Write all of bufs at position pos (a short write continues with the rest). */
+function writeAll(fd, bufs, pos, done) {
+  writev(fd, bufs, pos, (err, n) => {
+    if (err) return done(err);
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (n === total) return done(null);
+    const rest = [];
+    let skip = n;
+    for (const b of bufs) {
+      if (skip >= b.length) { skip -= b.length; continue; }
+      rest.push(b.subarray(skip));
+      skip = 0;
+    }
+    writeAll(fd, rest, pos + n, done);
+  });
 }
 function end(id, job, unlink) {
   jobs.delete(id);
@@ -53,11 +61,53 @@ function end(id, job, unlink) {
     if (unlink) unlinkSync(job.path);
   }
 }
+function free(chunks) {
+  // Free the bytes now (detach), rather than when this thread's heap is next collected.
+  for (const c of chunks) if (!c.buffer.detached) c.buffer.transfer(0);
+}
+function fail(id, job, err) {
+  for (const q of job.queue) free(q);
+  job.queue = [];
+  try { end(id, job, true); } catch {}
+  parentPort.postMessage({ op: job.dropping ? 'dropped' : 'error', id, message: String(err.message), code: err.code });
+}
+function pump(id, job) {
+  if (job.busy) return;
+  try {
+    if (job.dropping) {
+      for (const q of job.queue) free(q);
+      job.queue = [];
+      end(id, job, true);
+      parentPort.postMessage({ op: 'dropped', id });
+    } else if (job.queue.length > 0) {
+      const chunks = job.queue.length === 1 ? job.queue[0] : job.queue.flat();
+      job.queue = [];
+      const bufs = chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      let size = 0;
+      for (const b of bufs) size += b.length;
+      job.busy = true;
+      writeAll(job.fd, bufs, job.written, (err) => {
+        job.busy = false;
+        free(chunks);
+        if (err) return fail(id, job, err);
+        job.written += size;
+        parentPort.postMessage({ op: 'written', id, bytes: job.written });
+        pump(id, job);
+      });
+    } else if (job.ending) {
+      end(id, job, false);
+      parentPort.postMessage({ op: 'done', id, bytes: job.written, digest: job.hash.digest('hex') });
+    }
+  } catch (err) {
+    fail(id, job, err);
+  }
+}
 parentPort.on('message', (m) => {
   const id = m.id;
   if (m.op === 'open') {
     try {
-      jobs.set(id, { path: m.path, fd: openSync(m.path, 'wx'), hash: createHash('sha1'), bytes: 0 });
+      const fd = openSync(m.path, 'wx');
+      jobs.set(id, { path: m.path, fd, hash: createHash('sha1'), written: 0, queue: [], busy: false, ending: false, dropping: false });
     } catch (err) {
       parentPort.postMessage({ op: 'error', id, message: String(err.message), code: err.code });
     }
@@ -65,28 +115,19 @@ parentPort.on('message', (m) => {
   }
   const job = jobs.get(id);
   if (!job) {
+    if (m.op === 'write') free(m.chunks);
     if (m.op === 'drop') parentPort.postMessage({ op: 'dropped', id });
     return;
   }
-  try {
-    if (m.op === 'write') {
-      const bufs = m.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-      writeAll(job.fd, bufs);
-      for (const b of bufs) { job.hash.update(b); job.bytes += b.length; }
-      // Free the bytes now (detach), rather than when this thread's heap is next collected.
-      for (const c of m.chunks) c.buffer.transfer(0);
-      parentPort.postMessage({ op: 'written', id, bytes: job.bytes });
-    } else if (m.op === 'end') {
-      end(id, job, false);
-      parentPort.postMessage({ op: 'done', id, bytes: job.bytes, digest: job.hash.digest('hex') });
-    } else if (m.op === 'drop') {
-      end(id, job, true);
-      parentPort.postMessage({ op: 'dropped', id });
-    }
-  } catch (err) {
-    try { end(id, job, true); } catch {}
-    parentPort.postMessage({ op: m.op === 'drop' ? 'dropped' : 'error', id, message: String(err.message), code: err.code });
+  if (m.op === 'write') {
+    for (const c of m.chunks) job.hash.update(c);
+    job.queue.push(m.chunks);
+  } else if (m.op === 'end') {
+    job.ending = true;
+  } else if (m.op === 'drop') {
+    job.dropping = true;
   }
+  pump(id, job);
 });
 `;
 
