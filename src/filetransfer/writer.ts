@@ -24,7 +24,7 @@ import { Worker } from 'node:worker_threads';
 /** Send a batch to the worker once this many bytes are waiting (or at the end of the event-loop turn). */
 const BATCH_BYTES = 1024 * 1024;
 /** Bytes handed to the worker and not yet written; above this the body is paused. */
-const MAX_IN_FLIGHT = 4 * 1024 * 1024;
+const MAX_IN_FLIGHT = 2 * 1024 * 1024;
 
 /**
  * The worker: per upload, an fd, the hash, the batches waiting to be written and the bytes written.
