@@ -177,6 +177,10 @@ console.log(`          second baseline, plain node + SHA-1 on its event loop: ${
 console.log(`download  sylk-server ${down.toFixed(0).padStart(5)} MiB/s = ${pct(down, downPlain)} of plain node ${downPlain.toFixed(0)} MiB/s (goal ≥ 70 %)   runs ${runs(results.sylkDown)} / ${runs(results.plainDown)}`);
 console.log(`upload    CPU per GiB: sylk-server ${cpuOf(cost.sylkUp)}   plain node ${cpuOf(cost.plainUp)}   plain node + SHA-1 ${cpuOf(cost.sha1Up)}`);
 console.log(`download  CPU per GiB: sylk-server ${cpuOf(cost.sylkDown)}   plain node ${cpuOf(cost.plainDown)}`);
+const cpuTotal = (c: number[][]): number => median(c.map((x) => x[0]!));
+console.log(
+  `upload    CPU ratio (steadier than wall clock on a shared machine): plain node / sylk-server = ${pct(cpuTotal(cost.plainUp), cpuTotal(cost.sylkUp))}, plain node + SHA-1 / sylk-server = ${pct(cpuTotal(cost.sha1Up), cpuTotal(cost.sylkUp))}`,
+);
 console.log(`load generator (this process, same cores) CPU per GiB uploaded: ${median(clientCost).toFixed(0)} ms`);
 console.log(
   `1 GiB upload: ${(1024 / gibSeconds).toFixed(0)} MiB/s; server RSS baseline ${(baseline / MIB).toFixed(1)} MiB, peak ${(peak / MIB).toFixed(1)} MiB, growth ${((peak - baseline) / MIB).toFixed(1)} MiB (goal < 50)`,
