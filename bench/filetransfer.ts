@@ -2,9 +2,11 @@
  * Benchmark of the HTTP file transfer (issue 13): upload and download throughput on loopback of the
  * real `sylk-server` (child process: streaming to disk with SHA-1, limits, journal entries, notices)
  * beside a plain Node HTTP server writing the same bytes to disk (bench/filetransfer-plain-server.ts,
- * also a child process), in the same run, alternating which goes first, dirty pages flushed before
- * each transfer; goal ≥ 70 % of the plain server. Then the
- * server's RSS during a 1 GiB upload (goal: growth < 50 MiB).
+ * also a child process), in the same run, rotating which goes first, dirty pages flushed before
+ * each transfer; goal ≥ 70 % of the plain server. A second upload baseline is the plain server that
+ * also computes the SHA-1 (on its event loop, the obvious way), to show what the hash alone costs.
+ * CPU per GiB is measured per process (all threads, and the event-loop thread). Then the server's RSS
+ * during a 1 GiB upload (goal: growth < 50 MiB).
  *
  *   npx tsx bench/filetransfer.ts [MiB per transfer=256] [rounds=3]
  */
@@ -95,24 +97,34 @@ const sylk = await startSylk({
   general: [`file_transfer_dir = ${join(dir, 'files')}`, 'filetransfer_max_size = 4G', 'filetransfer_quota = 0'],
 });
 const sylkPort = Number(new URL(sylk.httpUrl).port);
-const plain = fork(fileURLToPath(new URL('./filetransfer-plain-server.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] });
-const { port: plainPort, pid: plainPid } = await new Promise<{ port: number; pid: number }>((r) => plain.once('message', (m) => r(m as { port: number; pid: number })));
+function startPlain(args: string[]): Promise<{ child: ReturnType<typeof fork>; port: number; pid: number }> {
+  const child = fork(fileURLToPath(new URL('./filetransfer-plain-server.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx'] });
+  return new Promise((r) => child.once('message', (m) => r({ child, ...(m as { port: number; pid: number }) })));
+}
+const plain = await startPlain([]);
+const plainSha1 = await startPlain(['sha1']);
 
-const results = { sylkUp: [] as number[], plainUp: [] as number[], sylkDown: [] as number[], plainDown: [] as number[] };
+const results = { sylkUp: [] as number[], plainUp: [] as number[], sha1Up: [] as number[], sylkDown: [] as number[], plainDown: [] as number[] };
 /** CPU ms per GiB, per server and direction: all threads, and the event-loop thread. */
-const cost = { sylkUp: [] as number[][], plainUp: [] as number[][], sylkDown: [] as number[][], plainDown: [] as number[][] };
+const cost = { sylkUp: [] as number[][], plainUp: [] as number[][], sha1Up: [] as number[][], sylkDown: [] as number[][], plainDown: [] as number[][] };
+/** CPU ms per GiB of this process (the load generator, on the same two cores) during the uploads. */
+const clientCost: number[] = [];
 async function measured(key: keyof typeof cost, pid: number, run: () => Promise<number>): Promise<number> {
   const c0 = cpu(pid);
+  const own0 = process.cpuUsage();
   const seconds = await run();
   const c1 = cpu(pid);
+  const own = process.cpuUsage(own0);
   const perGib = (1024 * MIB) / SIZE;
   cost[key].push([(c1.total - c0.total) * perGib, (c1.main - c0.main) * perGib]);
+  if (key.endsWith('Up')) clientCost.push(((own.user + own.system) / 1000) * perGib);
   return SIZE / MIB / seconds;
 }
 const auth = { Authorization: `Apikey ${TOKEN}` };
-// Warm-up of both.
+// Warm-up of all three.
 await upload(sylkPort, `/webrtcgateway/filetransfer/${ALICE}/${BOB}/${randomUUID()}/warm.mp4`, 16 * MIB, auth);
-await upload(plainPort, '/warm', 16 * MIB);
+await upload(plain.port, '/warm', 16 * MIB);
+await upload(plainSha1.port, '/warm', 16 * MIB);
 /** Flush dirty pages first, so one transfer does not pay for the previous one's writeback. */
 const settle = (): void => void execFileSync('sync');
 async function sylkRound(r: number): Promise<void> {
@@ -128,19 +140,18 @@ async function sylkRound(r: number): Promise<void> {
 }
 async function plainRound(r: number): Promise<void> {
   settle();
-  results.plainUp.push(await measured('plainUp', plainPid, () => upload(plainPort, `/f${r}`, SIZE)));
+  results.plainUp.push(await measured('plainUp', plain.pid, () => upload(plain.port, `/f${r}`, SIZE)));
   settle();
-  results.plainDown.push(await measured('plainDown', plainPid, () => download(plainPort, '/', SIZE)));
+  results.plainDown.push(await measured('plainDown', plain.pid, () => download(plain.port, '/', SIZE)));
 }
-// Alternating which server goes first.
+async function sha1Round(r: number): Promise<void> {
+  settle();
+  results.sha1Up.push(await measured('sha1Up', plainSha1.pid, () => upload(plainSha1.port, `/f${r}`, SIZE)));
+}
+// Rotating which server goes first.
+const order = [sylkRound, plainRound, sha1Round];
 for (let r = 0; r < ROUNDS; r++) {
-  if (r % 2 === 0) {
-    await sylkRound(r);
-    await plainRound(r);
-  } else {
-    await plainRound(r);
-    await sylkRound(r);
-  }
+  for (let i = 0; i < order.length; i++) await order[(r + i) % order.length]!(r);
 }
 
 // RSS during a 1 GiB upload.
@@ -153,21 +164,30 @@ clearInterval(sampler);
 peak = Math.max(peak, rss(sylk.pid));
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const row = (name: string, s: number[], p: number[]): string =>
-  `${name.padEnd(9)} sylk-server ${median(s).toFixed(0).padStart(5)} MiB/s   plain node ${median(p).toFixed(0).padStart(5)} MiB/s   ratio ${((100 * median(s)) / median(p)).toFixed(0)} %   (runs: ${s.map((x) => x.toFixed(0)).join(', ')} / ${p.map((x) => x.toFixed(0)).join(', ')})`;
-console.log(`file transfer on loopback, ${SIZE / MIB} MiB per transfer, ${ROUNDS} rounds, medians (goal ≥ 70 %):`);
-console.log(row('upload', results.sylkUp, results.plainUp));
-console.log(row('download', results.sylkDown, results.plainDown));
-const cpuRow = (name: string, s: number[][], p: number[][]): string =>
-  `${name.padEnd(9)} CPU per GiB: sylk-server ${median(s.map((x) => x[0]!)).toFixed(0)} ms (event loop ${median(s.map((x) => x[1]!)).toFixed(0)} ms)   plain node ${median(p.map((x) => x[0]!)).toFixed(0)} ms (event loop ${median(p.map((x) => x[1]!)).toFixed(0)} ms)`;
-console.log(cpuRow('upload', cost.sylkUp, cost.plainUp));
-console.log(cpuRow('download', cost.sylkDown, cost.plainDown));
-console.log(`load average during the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${(await import('node:os')).cpus().length} cores)`);
+const runs = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
+const pct = (a: number, b: number): string => `${((100 * a) / b).toFixed(0)} %`;
+const [up, upPlain, upSha1] = [median(results.sylkUp), median(results.plainUp), median(results.sha1Up)];
+const [down, downPlain] = [median(results.sylkDown), median(results.plainDown)];
+const cpuOf = (c: number[][]): string => `${median(c.map((x) => x[0]!)).toFixed(0)} ms (event loop ${median(c.map((x) => x[1]!)).toFixed(0)} ms)`;
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`file transfer on loopback, ${SIZE / MIB} MiB per transfer, ${ROUNDS} rounds, medians; load average ${load} (${(await import('node:os')).cpus().length} cores)`);
+console.log(`goal: sylk-server ≥ 70 % of the plain Node server (upload and download), RSS growth < 50 MiB during a 1 GiB upload`);
+console.log(`upload    sylk-server ${up.toFixed(0).padStart(5)} MiB/s = ${pct(up, upPlain)} of plain node ${upPlain.toFixed(0)} MiB/s (goal ≥ 70 %)   runs ${runs(results.sylkUp)} / ${runs(results.plainUp)}`);
+console.log(`          second baseline, plain node + SHA-1 on its event loop: ${upSha1.toFixed(0)} MiB/s = ${pct(upSha1, upPlain)} of plain node; sylk-server = ${pct(up, upSha1)} of it   runs ${runs(results.sha1Up)}`);
+console.log(`download  sylk-server ${down.toFixed(0).padStart(5)} MiB/s = ${pct(down, downPlain)} of plain node ${downPlain.toFixed(0)} MiB/s (goal ≥ 70 %)   runs ${runs(results.sylkDown)} / ${runs(results.plainDown)}`);
+console.log(`upload    CPU per GiB: sylk-server ${cpuOf(cost.sylkUp)}   plain node ${cpuOf(cost.plainUp)}   plain node + SHA-1 ${cpuOf(cost.sha1Up)}`);
+console.log(`download  CPU per GiB: sylk-server ${cpuOf(cost.sylkDown)}   plain node ${cpuOf(cost.plainDown)}`);
+const cpuTotal = (c: number[][]): number => median(c.map((x) => x[0]!));
+console.log(
+  `upload    CPU ratio (steadier than wall clock on a shared machine): plain node / sylk-server = ${pct(cpuTotal(cost.plainUp), cpuTotal(cost.sylkUp))}, plain node + SHA-1 / sylk-server = ${pct(cpuTotal(cost.sha1Up), cpuTotal(cost.sylkUp))}`,
+);
+console.log(`load generator (this process, same cores) CPU per GiB uploaded: ${median(clientCost).toFixed(0)} ms`);
 console.log(
   `1 GiB upload: ${(1024 / gibSeconds).toFixed(0)} MiB/s; server RSS baseline ${(baseline / MIB).toFixed(1)} MiB, peak ${(peak / MIB).toFixed(1)} MiB, growth ${((peak - baseline) / MIB).toFixed(1)} MiB (goal < 50)`,
 );
 
-plain.send('stop');
+plain.child.send('stop');
+plainSha1.child.send('stop');
 await sylk.stop();
 await sink.close();
 agent.destroy();

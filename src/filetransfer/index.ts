@@ -14,11 +14,11 @@ import type { FastifyInstance } from 'fastify';
 import type { FileTransferDescriptor } from '../messaging/index.js';
 import type { Logger } from '../util/logger.js';
 import type { UploaderDirectory } from './auth.js';
-import { Sha1Hasher } from './hasher.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Quota } from './quota.js';
 import { fileTransferRoutes } from './routes.js';
 import { ActiveUploads } from './uploads.js';
+import { UploadWriter } from './writer.js';
 
 export { ROUTE_PREFIX } from './layout.js';
 export type { UploaderDirectory } from './auth.js';
@@ -50,7 +50,7 @@ export interface FileTransfer {
   register(app: FastifyInstance): Promise<void>;
   /** Start the housekeeping (at once, then periodically). */
   start(): void;
-  /** Abort uploads in progress, stop the housekeeping and the hashing thread. */
+  /** Abort uploads in progress, stop the housekeeping and the writing thread. */
   stop(): Promise<void>;
   /** Uploads in progress (metrics, tests). */
   readonly activeUploads: number;
@@ -59,7 +59,7 @@ export interface FileTransfer {
 export function createFileTransfer(o: FileTransferOptions): FileTransfer {
   const uploads = new ActiveUploads();
   const quota = new Quota(o.quotaBytes);
-  const hasher = new Sha1Hasher();
+  const writer = new UploadWriter();
   let housekeeping: { stop(): Promise<void> } | null = null;
   return {
     async register(app) {
@@ -74,7 +74,7 @@ export function createFileTransfer(o: FileTransferOptions): FileTransfer {
           isStorageEnabled: o.isStorageEnabled,
           announce: o.announce,
           uploads,
-          hasher,
+          writer,
           idleMs: o.uploadIdleMs ?? 60_000,
           log: o.log,
           now: o.now ?? (() => new Date()),
@@ -88,7 +88,7 @@ export function createFileTransfer(o: FileTransferOptions): FileTransfer {
       uploads.abortAll();
       await housekeeping?.stop();
       housekeeping = null;
-      await hasher.close();
+      await writer.close();
     },
     get activeUploads() {
       return uploads.size;

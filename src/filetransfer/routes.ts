@@ -32,9 +32,9 @@ import { metadataJson, type FileTransferDescriptor } from '../messaging/index.js
 import { ROUTE_PREFIX, ownerDir, transferLocation } from './layout.js';
 import { secureFilename } from './names.js';
 import type { Quota } from './quota.js';
-import type { Sha1Hasher } from './hasher.js';
 import { commitFile, IncompleteError, receiveFile, TooLargeError } from './store.js';
 import { ActiveUploads, rawTransferId } from './uploads.js';
+import type { UploadWriter } from './writer.js';
 
 export interface FileTransferRouteDeps {
   /** `[General] file_transfer_dir`. */
@@ -51,7 +51,8 @@ export interface FileTransferRouteDeps {
   /** The descriptor message through the messaging pipeline; resolves once stored. */
   announce: (d: FileTransferDescriptor) => Promise<void>;
   uploads: ActiveUploads;
-  hasher: Sha1Hasher;
+  /** Writes the uploads and their SHA-1 (`writer.ts`). */
+  writer: UploadWriter;
   /** An upload receiving nothing for this long is dropped (ms). */
   idleMs: number;
   log: Logger;
@@ -137,7 +138,7 @@ export async function fileTransferRoutes(app: FastifyInstance, deps: FileTransfe
       raw.socket.setTimeout(deps.idleMs);
       raw.socket.on('timeout', onIdle);
       try {
-        received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, hasher: deps.hasher });
+        received = await receiveFile(raw, { root: deps.root, maxBytes: deps.maxBytes, expectedBytes: length, writer: deps.writer, ownsChunks: true });
         // The body is complete: no longer an upload in progress that a cancel could abort half-way.
         deps.uploads.forget(rawId, raw);
       } catch (err) {

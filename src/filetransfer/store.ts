@@ -1,19 +1,18 @@
 /**
  * Streaming an upload to disk (`http-api.md` §3.2 step 4, issue 13 "streaming"): the body goes to a
  * temporary file in `<file_transfer_dir>/.incoming` as it arrives, with the SHA-1 (`sip-messaging.md`
- * §9.1 step 2; a worker thread follows the file as it is written: `hasher.ts`) and the byte count
- * computed on the way, never held in memory beyond the stream buffers. The size limit is enforced on the bytes themselves, not only on `Content-Length`. Any
- * failure — the client aborts, the upload is cancelled, the limit is passed, the disk fails — removes
- * the temporary file; only a complete body is moved into place (`commitFile`, a rename on the same
+ * §9.1 step 2) and the byte count computed on the way by the writing thread (`writer.ts`), never
+ * held in memory beyond a bounded window. The size limit is enforced on the bytes themselves, not
+ * only on `Content-Length`. Any failure — the client aborts, the upload is cancelled, the limit is
+ * passed, the disk fails — removes the temporary file; only a complete body is moved into place (`commitFile`, a rename on the same
  * filesystem).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Sha1Hasher } from './hasher.js';
+import type { UploadWriter } from './writer.js';
 import { INCOMING_DIR } from './layout.js';
 
 /** The body was larger than allowed (413). */
@@ -48,24 +47,6 @@ export function formatSha1(digest: Buffer): string {
   return `sha-1:${[...digest].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(':')}`;
 }
 
-/** Count what passes; fail when more than `limit` bytes pass. */
-class Meter extends Transform {
-  bytes = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.limit) return done(new TooLargeError(this.limit));
-    done(null, chunk);
-  }
-}
-
-/** How often the hashing thread is told how far the file is written (ms). */
-const PROGRESS_MS = 10;
-
 export interface ReceiveOptions {
   /** `<file_transfer_dir>`. */
   root: string;
@@ -73,8 +54,10 @@ export interface ReceiveOptions {
   maxBytes: number;
   /** `Content-Length`: a shorter body is an incomplete upload. */
   expectedBytes: number;
-  /** Where the SHA-1 is computed (`hasher.ts`). */
-  hasher: Sha1Hasher;
+  /** The thread writing the file and computing its SHA-1 (`writer.ts`). */
+  writer: UploadWriter;
+  /** The body's chunks belong to nobody else (an HTTP request body): moved to the thread, not copied. */
+  ownsChunks?: boolean;
 }
 
 /** Write `body` to a temporary file; rejects (and leaves nothing behind) unless it arrived whole. */
@@ -82,18 +65,17 @@ export async function receiveFile(body: Readable, o: ReceiveOptions): Promise<Re
   const dir = join(o.root, INCOMING_DIR);
   await mkdir(dir, { recursive: true });
   const tmpPath = join(dir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-  const meter = new Meter(Math.min(o.maxBytes, o.expectedBytes));
-  const out = createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 1024 * 1024 });
-  const sha1 = o.hasher.job(tmpPath);
-  const progress = setInterval(() => sha1.written(out.bytesWritten), PROGRESS_MS);
+  const file = o.writer.open(tmpPath, {
+    limit: Math.min(o.maxBytes, o.expectedBytes),
+    tooLarge: (limit) => new TooLargeError(limit),
+    ownsChunks: o.ownsChunks ?? false,
+  });
   try {
-    await pipeline(body, meter, out);
-    clearInterval(progress);
-    if (meter.bytes !== o.expectedBytes) throw new IncompleteError(o.expectedBytes, meter.bytes);
-    return { tmpPath, size: meter.bytes, hash: formatSha1(await sha1.digest(meter.bytes)) };
+    await pipeline(body, file);
+    if (file.size !== o.expectedBytes) throw new IncompleteError(o.expectedBytes, file.size);
+    return { tmpPath, size: file.size, hash: formatSha1(file.digest!) };
   } catch (err) {
-    clearInterval(progress);
-    sha1.drop();
+    await file.discard();
     await rm(tmpPath, { force: true });
     throw err;
   }

@@ -8,14 +8,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseByteSize } from '../../src/config/values.js';
 import { canonicalAddress, mayUpload } from '../../src/filetransfer/auth.js';
 import { dispositionFor } from '../../src/filetransfer/download.js';
-import { Sha1Hasher } from '../../src/filetransfer/hasher.js';
+import { UploadWriter } from '../../src/filetransfer/writer.js';
 import { sweep } from '../../src/filetransfer/housekeeping.js';
 import { transferLocation } from '../../src/filetransfer/layout.js';
 import { isSafeSegment, secureFilename } from '../../src/filetransfer/names.js';
@@ -103,40 +104,40 @@ test('layout: sender layout, receiver layout, URL path', () => {
 
 test('receiveFile: SHA-1 while streaming; more bytes than allowed fail on the bytes themselves; short bodies fail; nothing left behind', async () => {
   const root = tmp();
-  const hasher = new Sha1Hasher();
+  const writer = new UploadWriter();
   try {
     // 20 MiB + 17 in uneven pieces: several batches, and more in flight than the worker's bound.
     const data = randomBytes(20 * 1024 * 1024 + 17);
     const pieces = [];
     for (let i = 0; i < data.length; i += 99_991) pieces.push(data.subarray(i, i + 99_991));
-    const ok = await receiveFile(Readable.from(pieces), { root, maxBytes: 1 << 30, expectedBytes: data.length, hasher });
+    const ok = await receiveFile(Readable.from(pieces), { root, maxBytes: 1 << 30, expectedBytes: data.length, writer });
     assert.equal(ok.size, data.length);
     assert.equal(ok.hash, formatSha1(createHash('sha1').update(data).digest()));
     assert.match(ok.hash, /^sha-1:([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
     rmSync(ok.tmpPath);
     // The declared length was within the limit, the stream carries more: stopped while streaming.
     const chunks = Array.from({ length: 20 }, () => randomBytes(65536));
-    await assert.rejects(receiveFile(Readable.from(chunks), { root, maxBytes: 200_000, expectedBytes: 150_000, hasher }), TooLargeError);
-    await assert.rejects(receiveFile(Readable.from([randomBytes(10)]), { root, maxBytes: 100, expectedBytes: 20, hasher }), IncompleteError);
+    await assert.rejects(receiveFile(Readable.from(chunks), { root, maxBytes: 200_000, expectedBytes: 150_000, writer }), TooLargeError);
+    await assert.rejects(receiveFile(Readable.from([randomBytes(10)]), { root, maxBytes: 100, expectedBytes: 20, writer }), IncompleteError);
     const failing = new Readable({
       read() {
         this.push(randomBytes(1000));
         this.destroy(new Error('connection reset'));
       },
     });
-    await assert.rejects(receiveFile(failing, { root, maxBytes: 1 << 20, expectedBytes: 1 << 19, hasher }), /connection reset/);
+    await assert.rejects(receiveFile(failing, { root, maxBytes: 1 << 20, expectedBytes: 1 << 19, writer }), /connection reset/);
     assert.deepEqual(readdirSync(join(root, '.incoming')), []);
-    // Two uploads at once on the one hashing thread, each its own digest.
+    // Two uploads at once on the one writing thread, each its own digest.
     const [x, y] = [randomBytes(3_000_000), randomBytes(2_500_000)];
     const [fx, fy] = await Promise.all([
-      receiveFile(Readable.from([x.subarray(0, 1_000_000), x.subarray(1_000_000)]), { root, maxBytes: 1 << 30, expectedBytes: x.length, hasher }),
-      receiveFile(Readable.from([y]), { root, maxBytes: 1 << 30, expectedBytes: y.length, hasher }),
+      receiveFile(Readable.from([x.subarray(0, 1_000_000), x.subarray(1_000_000)]), { root, maxBytes: 1 << 30, expectedBytes: x.length, writer }),
+      receiveFile(Readable.from([y]), { root, maxBytes: 1 << 30, expectedBytes: y.length, writer }),
     ]);
     assert.equal(fx.hash, formatSha1(createHash('sha1').update(x).digest()));
     assert.equal(fy.hash, formatSha1(createHash('sha1').update(y).digest()));
     rmSync(fx.tmpPath);
     rmSync(fy.tmpPath);
-    // The hashing thread stopped while an upload waits for its digest: the upload fails, nothing is
+    // The writing thread stopped while an upload waits for its digest: the upload fails, nothing is
     // left, and the next upload gets a new thread.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -147,16 +148,34 @@ test('receiveFile: SHA-1 while streaming; more bytes than allowed fail on the by
         yield randomBytes(1000);
       })(),
     );
-    const pending = receiveFile(slow, { root, maxBytes: 1 << 20, expectedBytes: 2000, hasher });
+    const pending = receiveFile(slow, { root, maxBytes: 1 << 20, expectedBytes: 2000, writer });
     await new Promise((r) => setTimeout(r, 50));
-    await hasher.close();
+    await writer.close();
     release();
-    await assert.rejects(pending, /hashing thread exited/);
+    await assert.rejects(pending, /writing thread exited/);
     assert.deepEqual(readdirSync(join(root, '.incoming')), []);
-    const again = await receiveFile(Readable.from([x]), { root, maxBytes: 1 << 30, expectedBytes: x.length, hasher });
+    const again = await receiveFile(Readable.from([x]), { root, maxBytes: 1 << 30, expectedBytes: x.length, writer });
     assert.equal(again.hash, fx.hash);
+    // A disk error on the writing thread reaches the caller with its code (the route maps ENOSPC and
+    // EDQUOT to 507); the thread keeps serving the other uploads.
+    const taken = join(root, 'taken');
+    writeFileSync(taken, 'keep');
+    const clash = writer.open(taken, { limit: 1 << 20, tooLarge: (l) => new TooLargeError(l), ownsChunks: false });
+    await assert.rejects(pipeline(Readable.from([randomBytes(1000)]), clash), (err: NodeJS.ErrnoException) => err.code === 'EEXIST');
+    assert.equal(readFileSync(taken, 'utf8'), 'keep');
+    rmSync(taken);
+    // The caller's buffers stay intact unless the chunks are declared the body's own: then they move
+    // to the thread without a copy (detached here), and the file and digest are still right.
+    assert.equal(y.length, 2_500_000);
+    const own = Array.from({ length: 40 }, (_, i) => Buffer.alloc(65536, i));
+    const expected = Buffer.concat(own);
+    const moved = await receiveFile(Readable.from(own), { root, maxBytes: 1 << 30, expectedBytes: expected.length, writer, ownsChunks: true });
+    assert.equal(moved.hash, formatSha1(createHash('sha1').update(expected).digest()));
+    assert.deepEqual(readFileSync(moved.tmpPath), expected);
+    assert.equal(own[0]!.buffer.byteLength, 0);
+    rmSync(moved.tmpPath);
   } finally {
-    await hasher.close();
+    await writer.close();
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,8 @@
  * every MESSAGE the server originates goes to a UDP recorder set as `outbound_sip_proxy`, so the
  * FT-HTTP and text notices are checked byte for byte. Requests are raw `node:http` requests shaped like
  * sylk-webrtc's superagent upload (`POST …/{sender}/{receiver}/{id}/{name}`, `Content-Type` = the
- * file's type, the raw body with its `Content-Length`).
+ * file's type, the raw body with its `Content-Length`); Sylk Mobile's react-native-blob-util upload is
+ * written byte for byte on a raw socket (its `app/app.js` `uploadFile`).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -243,6 +244,74 @@ describe('file transfer routes (composed server)', { timeout: 60_000 }, () => {
     assert.ok(raw.endsWith('\r\n\r\nOK'), raw);
     const e = await entry(BOB, id);
     assert.equal((JSON.parse(e!.content) as { filesize: number }).filesize, file.length);
+  });
+
+  test('Sylk Mobile\'s upload byte for byte: react-native-blob-util over OkHttp, two uploads on one kept-alive connection', async (t) => {
+    // Sylk Mobile (app/app.js `uploadFile`): `RNBlobUtil.fetch('POST', fileTransferUrl + '/' + sender + '/' +
+    // receiver + '/' + transfer_id + '/' + filename, {'Content-Type': filetype}, RNBlobUtil.wrap(path))`,
+    // no credentials (the app's WebSocket from the same address is authenticated); photos are resized
+    // first and sent as `.jpg` with the type `image/jpg`; an encrypted file gets `.asc` appended to the
+    // URL and keeps the original file's type. OkHttp adds Host, Connection: Keep-Alive, Accept-Encoding
+    // and its User-Agent, and reuses the connection.
+    const binding = { aor: ALICE, connectionId: 'alice-mobile', deviceId: null, remoteAddress: '127.0.0.1', sendRaw: () => undefined };
+    server.gateway.ctx.registry.add(binding);
+    t.after(() => server.gateway.ctx.registry.delete(binding));
+    const photoId = randomUUID();
+    const voiceId = randomUUID();
+    const photo = randomBytes(70_001);
+    const voice = Buffer.from('-----BEGIN PGP MESSAGE-----\n\nhQEMA0x...\n=abcd\n-----END PGP MESSAGE-----\n');
+    const request = (id: string, name: string, type: string, body: Buffer): Buffer =>
+      Buffer.concat([
+        Buffer.from(
+          `POST /webrtcgateway/filetransfer/alice@example.com/bob@example.com/${id}/${name} HTTP/1.1\r\n` +
+            `Content-Type: ${type}\r\n` +
+            `Content-Length: ${body.length}\r\n` +
+            `Host: 127.0.0.1:${port}\r\n` +
+            'Connection: Keep-Alive\r\n' +
+            'Accept-Encoding: gzip\r\n' +
+            'User-Agent: okhttp/4.9.2\r\n\r\n',
+          'latin1',
+        ),
+        body,
+      ]);
+    const sock = connect(port, '127.0.0.1');
+    t.after(() => sock.destroy());
+    let received = '';
+    sock.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    /** The next complete answer on the connection. */
+    const answer = async (): Promise<string> => {
+      await waitUntil(() => {
+        const h = received.indexOf('\r\n\r\n');
+        const len = /\r\ncontent-length: (\d+)\r\n/i.exec(received.slice(0, h))?.[1];
+        return h >= 0 && len !== undefined && received.length >= h + 4 + Number(len);
+      }, 'an answer from the server');
+      const h = received.indexOf('\r\n\r\n');
+      const end = h + 4 + Number(/\r\ncontent-length: (\d+)\r\n/i.exec(received.slice(0, h))![1]);
+      const one = received.slice(0, end);
+      received = received.slice(end);
+      return one;
+    };
+    sock.write(request(photoId, 'IMG_20240601_101500.jpg', 'image/jpg', photo));
+    const first = await answer();
+    assert.match(first, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(first.endsWith('\r\n\r\nOK'), first);
+    assert.doesNotMatch(first, /\r\nconnection: close\r\n/i);
+    sock.write(request(voiceId, 'sound_1717236000.m4a.asc', 'audio/mp4', voice));
+    const second = await answer();
+    assert.match(second, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(second.endsWith('\r\n\r\nOK'), second);
+    assert.ok(!sock.destroyed, 'the connection stays open for the next request');
+
+    const p = JSON.parse((await entry(BOB, photoId))!.content) as { filename: string; filesize: number; filetype: string; url: string; hash: string };
+    assert.equal(p.filename, 'IMG_20240601_101500.jpg');
+    assert.equal(p.filesize, photo.length);
+    assert.equal(p.filetype, 'image/jpg');
+    assert.equal(p.hash, `sha-1:${[...createHash('sha1').update(photo).digest()].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(':')}`);
+    const downloaded = await http('GET', new URL(p.url).pathname);
+    assert.equal(downloaded.status, 200);
+    assert.deepEqual(downloaded.body, photo);
+    const v = JSON.parse((await entry(BOB, voiceId))!.content) as { filename: string; filesize: number; filetype: string };
+    assert.deepEqual([v.filename, v.filesize, v.filetype], ['sound_1717236000.m4a.asc', voice.length, 'audio/mp4']);
   });
 
   test('an .asc (encrypted) file gets the FT-HTTP document but no text notice', async () => {
