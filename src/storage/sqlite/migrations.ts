@@ -13,6 +13,17 @@
  *   so (account, message_id) wrote two random pages per message to the WAL, this order writes one
  *   (bench/ingest.ts --uuid-ids at 10 000/s: p99 68–106 ms before, 32–56 ms after; sustained about
  *   15 000–16 000/s either way, within this VM's noise).
+ *   What the random page still costs (issue 17, measured 2026-12-06): bench/ingest.ts with
+ *   `--uuid-ids` against sequential ids, same machine, 2 shared cores: SQLite write thread 33 → 23 µs
+ *   and checkpointer 6 → 2 µs per MESSAGE; on the write connection alone (two entries per message,
+ *   32 per commit, 100 000 messages stored) 34 → 17 µs, and 3.1 → 1.4 WAL frames per message. The
+ *   internal key is already time-ordered (`seq`; this table is the client id's secondary key), so
+ *   the rest is what any B-tree keyed by a random client id pays: one random leaf, its splits and
+ *   their parents per message. Part of it is SQLite's own: `balance_nonroot` swaps page numbers
+ *   through the pending-byte page (page 262 145 at 4 KiB), which leaves the page cache's "largest
+ *   key" there, so the COMMIT after a split scans the whole page-cache hash table (gdb and perf:
+ *   `pcache1TruncateUnsafe`, 6–9 % of the write connection's CPU with random ids, under 0.2 % with
+ *   sequential ones; databases over 1 GiB do not pay it).
  * - `accounts`, `public_keys`, `private_keys`, `push_tokens`, `counters`.
  * - `local_accounts` (migration 4): the credentials of standalone mode (`local-accounts.ts`).
  */

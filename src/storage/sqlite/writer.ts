@@ -60,17 +60,23 @@ export class InlineWriter implements Writer {
   async close(): Promise<void> {}
 }
 
+/** Name of the write thread (at most 15 characters: Linux's limit for a thread name). */
+export const WRITE_THREAD_NAME = 'sqlite-writer';
+
 /**
  * Start `write-worker`: the compiled `write-worker.js` beside this file (dist/). When this module runs
  * from source under tsx, Node 20 does not apply the parent's `--import tsx` hooks to a worker's entry
  * module, so a two-line bootstrap registers tsx's loader in the thread first, then imports the `.ts`.
+ * The thread is named `WRITE_THREAD_NAME` (Node 24 gives the OS thread that name: `top -H`, `/proc`,
+ * and bench/ingest.ts' CPU per thread).
  */
 function startWriteWorker(workerData: WriteWorkerConfig): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./write-worker.js', import.meta.url), { workerData });
+  const name = WRITE_THREAD_NAME;
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./write-worker.js', import.meta.url), { workerData, name });
   const entry = new URL('./write-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, name });
 }
 
 interface InFlight {
