@@ -1,7 +1,7 @@
 /**
  * PostgreSQL: the journal tables `entries` and `message_ids` (the id map), `journal-storage.md`
  * §3.1–§3.6. Consecutive adds of a group-commit batch are inserted with one multi-row statement
- * (`unnest`) after the batch took their sequence numbers from the locked counter row; an entry row is
+ * (`unnest`) that also takes their sequence numbers from the counter row (locking it); an entry row is
  * written only when its id row was (`INSERT … ON CONFLICT DO NOTHING` on the id map's primary key).
  */
 import type { PoolClient } from 'pg';
@@ -10,7 +10,7 @@ import type { UpdateStateResult } from '../../journal/store.js';
 import { CONTENT_TYPES, isUnread, type JournalEntry, type MessageState, type NewJournalEntry, type QueryOptions, type QueryResult, type UnreadCounts } from '../../journal/types.js';
 import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
 import type { EntriesTable } from '../table-store.js';
-import { allocSeq, changed, type PgDb } from './db.js';
+import { changed, type PgDb } from './db.js';
 
 type EntryRow = SqlEntryRow<Date, string>;
 
@@ -18,13 +18,42 @@ const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (d) => d);
 const asDate = (d: Date): Date => d;
 const asBool = (u: boolean): boolean => u;
 
+/**
+ * Insert `$12` new entries given column by column (`unnest` of the flat layout's arrays): take `$12`
+ * sequence numbers from the counter row (its row lock serializes journal writers: `seq` order is commit
+ * order), write the id rows (`ON CONFLICT DO NOTHING`: an id seen before is skipped), then the entry
+ * rows whose id row was written. Returns the (1-based) position of each inserted entry.
+ */
+const INSERT_ENTRIES = `WITH c AS (
+    UPDATE counters SET value = value + $12 WHERE name = 'seq' RETURNING value - $12 AS base
+  ), input AS (
+    SELECT t.*, c.base + t.ord AS seq
+    FROM c, unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::timestamptz[], $10::timestamptz[], $11::boolean[]) WITH ORDINALITY
+      AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_timestamp, created_at, unread, ord)
+  ), ids AS (
+    INSERT INTO message_ids (account, message_id, seq, created_at)
+    SELECT account, message_id, seq, created_at FROM input
+    ON CONFLICT DO NOTHING RETURNING seq
+  ), ins AS (
+    INSERT INTO entries (${ENTRY_COLUMNS}, unread)
+    SELECT i.seq, i.account, i.message_id, i.created_at, i.contact, i.direction, i.content_type, i.content,
+           i.disposition, i.state, i.msg_timestamp, i.unread
+    FROM input i JOIN ids USING (seq)
+  )
+  SELECT i.ord FROM input i JOIN ids USING (seq)`;
+
 const ENTRY_BY_ID = `SELECT ${ENTRY_COLUMNS} FROM entries
     WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1`;
 
 export class PgEntries implements EntriesTable {
   constructor(private readonly db: PgDb) {}
 
-  /** Insert entries (in order) inside the current transaction; per-entry "inserted?". */
+  /**
+   * Insert entries (in order); per-entry "inserted?". One statement (`INSERT_ENTRIES`) that also takes
+   * the sequence numbers from the counter row, so on its own (autocommit) it is one round trip and one
+   * transaction; inside a batch's transaction it runs after the counter was locked.
+   */
   async insert(client: PoolClient, entries: NewJournalEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
     const now = new Date();
@@ -37,35 +66,15 @@ export class PgEntries implements EntriesTable {
         firstIdx.push(idx);
       }
     });
-    const base = await allocSeq(client, firstIdx.length);
-    // Columns of the flat layout (sql-entry.ts), then seq.
+    // Columns of the flat layout (sql-entry.ts), then the number of rows.
     const values: (string | Date | boolean | null)[] = [];
     for (const idx of firstIdx) pushEntryValues(values, entries[idx]!, asDate, now, asBool);
-    const cols: unknown[][] = Array.from({ length: ENTRY_FIELDS + 1 }, () => []);
-    for (let i = 0; i < values.length; i++) cols[i % ENTRY_FIELDS]!.push(values[i]);
-    for (let n = 0; n < firstIdx.length; n++) cols[ENTRY_FIELDS]!.push(base + n);
-    const { rows } = await client.query<{ seq: string }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::text[], $9::timestamptz[], $10::timestamptz[], $11::boolean[], $12::bigint[])
-           AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_timestamp, created_at, unread, seq)
-       ), ids AS (
-         INSERT INTO message_ids (account, message_id, seq, created_at)
-         SELECT account, message_id, seq, created_at FROM input
-         ON CONFLICT DO NOTHING RETURNING seq
-       )
-       INSERT INTO entries (${ENTRY_COLUMNS}, unread)
-       SELECT i.seq, i.account, i.message_id, i.created_at, i.contact, i.direction, i.content_type, i.content,
-              i.disposition, i.state, i.msg_timestamp, i.unread
-       FROM input i JOIN ids USING (seq)
-       RETURNING seq`,
-      cols,
-    );
-    const insertedSeqs = new Set(rows.map((r) => Number(r.seq)));
+    const cols: unknown[] = Array.from({ length: ENTRY_FIELDS }, () => []);
+    for (let i = 0; i < values.length; i++) (cols[i % ENTRY_FIELDS] as unknown[]).push(values[i]);
+    cols.push(firstIdx.length);
+    const { rows } = await client.query<{ ord: string }>({ name: 'sylk_insert_entries', text: INSERT_ENTRIES, values: cols });
     const result = entries.map(() => false);
-    firstIdx.forEach((idx, n) => {
-      result[idx] = insertedSeqs.has(base + n);
-    });
+    for (const r of rows) result[firstIdx[Number(r.ord) - 1]!] = true;
     return result;
   }
 
