@@ -191,7 +191,10 @@ async function openEngine(kind: string): Promise<Engine> {
       name: 'sqlite',
       store,
       rawSelect: async () => {
-        raw ??= new Database(path, { readonly: true });
+        if (!raw) {
+          raw = new Database(path, { readonly: true });
+          raw.pragma('cache_size = -65536'); // the store's own page cache (connection.ts)
+        }
         return raw.prepare(`SELECT ${COLUMNS} FROM entries WHERE account = ? ORDER BY seq`).all(ACCOUNT);
       },
       cleanup: async () => {
