@@ -43,6 +43,13 @@ const INSERT_ENTRIES = `WITH c AS (
   )
   SELECT i.ord FROM input i JOIN ids USING (seq)`;
 
+/** The entries after a cursor id (`$2`) of account `$1`, at most `$3`: see `query`. */
+const AFTER_CURSOR = `SELECT ${ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+  FROM message_ids c LEFT JOIN LATERAL (
+    SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = c.account AND seq > c.seq ORDER BY seq LIMIT $3
+  ) e ON true
+  WHERE c.account = $1 AND c.message_id = $2`;
+
 const ENTRY_BY_ID = `SELECT ${ENTRY_COLUMNS} FROM entries
     WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1`;
 
@@ -147,17 +154,9 @@ export class PgEntries implements EntriesTable {
   async query(account: string, options: QueryOptions): Promise<QueryResult> {
     const limit = Math.max(1, Math.floor(options.limit));
     if (options.afterId) {
-      const cur = await this.db.read<{ seq: string }>('SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2', [
-        account,
-        options.afterId,
-      ]);
-      if (cur[0]) {
-        const rows = await this.db.read<EntryRow>(
-          `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-          [account, cur[0].seq, limit],
-        );
-        return { entries: rows.map(toEntry), basis: 'cursor' };
-      }
+      // One round trip: no row = the cursor is unknown; one row of nulls = nothing after it.
+      const rows = await this.db.read<EntryRow>(AFTER_CURSOR, [account, options.afterId, limit]);
+      if (rows.length > 0) return { entries: rows[0]!.seq === null ? [] : rows.map(toEntry), basis: 'cursor' };
     }
     if (options.since) {
       const rows = await this.db.read<EntryRow>(
