@@ -181,6 +181,8 @@ interface Engine {
 
 const COLUMNS = 'seq, account, message_id, created_at, contact, direction, content_type, content, disposition, state, msg_timestamp';
 
+const PG_COLUMNS = COLUMNS.replace(/\b(created_at|msg_timestamp)\b/g, 'floor(extract(epoch FROM $1) * 1000)::float8 AS $1');
+
 async function openEngine(kind: string): Promise<Engine> {
   if (kind === 'sqlite') {
     const { openSqliteStore } = await import('../src/storage/sqlite/index.js');
@@ -226,7 +228,8 @@ async function openEngine(kind: string): Promise<Engine> {
   return {
     name: `postgres (${stopService ? 'local durable server' : 'SYLK_TEST_PG_URL'})`,
     store,
-    rawSelect: async () => (await raw.query(`SELECT ${COLUMNS} FROM entries WHERE account = $1 ORDER BY seq`, [ACCOUNT])).rows,
+    // The times as epoch milliseconds, as the store reads them (the driver's Date parsing costs more).
+    rawSelect: async () => (await raw.query(`SELECT ${PG_COLUMNS} FROM entries WHERE account = $1 ORDER BY seq`, [ACCOUNT])).rows,
     // Autovacuum analyzes a table within a minute of 10 % of it changing; without statistics the
     // planner takes the account's range for a few rows and reads all of it (bitmap scan + sort) per page.
     afterFill: async () => {

@@ -12,10 +12,24 @@ import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryVa
 import type { EntriesTable } from '../table-store.js';
 import { changed, type PgDb } from './db.js';
 
-type EntryRow = SqlEntryRow<Date, string>;
+/** Rows of `SELECT ${ENTRY_SELECT}`: times as epoch milliseconds. */
+type EntryRow = SqlEntryRow<number, string>;
 
-const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (d) => d);
+const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (ms) => new Date(ms));
 const asDate = (d: Date): Date => d;
+
+/** A `timestamptz` column as epoch milliseconds (`float8`, exact below 2^53), floored as `pg` floors to a `Date`. */
+const epochMs = (col: string, prefix = ''): string => `floor(extract(epoch FROM ${prefix}${col}) * 1000)::float8 AS ${col}`;
+
+/**
+ * The entry columns (`ENTRY_COLUMNS`) to read, the two times as epoch milliseconds: the driver's
+ * `timestamptz` → `Date` parsing (a regular expression per value) was the largest cost of a long sync.
+ */
+const entrySelect = (prefix = ''): string =>
+  ENTRY_COLUMNS.split(', ')
+    .map((c) => (c === 'created_at' || c === 'msg_timestamp' ? epochMs(c, prefix) : `${prefix}${c}`))
+    .join(', ');
+const ENTRY_SELECT = entrySelect();
 const asBool = (u: boolean): boolean => u;
 
 /**
@@ -44,13 +58,13 @@ const INSERT_ENTRIES = `WITH c AS (
   SELECT i.ord FROM input i JOIN ids USING (seq)`;
 
 /** The entries after a cursor id (`$2`) of account `$1`, at most `$3`: see `query`. */
-const AFTER_CURSOR = `SELECT ${ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+const AFTER_CURSOR = `SELECT ${entrySelect('e.')}
   FROM message_ids c LEFT JOIN LATERAL (
     SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = c.account AND seq > c.seq ORDER BY seq LIMIT $3
   ) e ON true
   WHERE c.account = $1 AND c.message_id = $2`;
 
-const ENTRY_BY_ID = `SELECT ${ENTRY_COLUMNS} FROM entries
+const ENTRY_BY_ID = `SELECT ${ENTRY_SELECT} FROM entries
     WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1`;
 
 export class PgEntries implements EntriesTable {
@@ -113,7 +127,7 @@ export class PgEntries implements EntriesTable {
     return this.db.write(async (c) => {
       const { rows } = await c.query<EntryRow>(
         `DELETE FROM entries WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1
-         RETURNING ${ENTRY_COLUMNS}`,
+         RETURNING ${ENTRY_SELECT}`,
         [account, messageId],
       );
       return rows[0] ? toEntry(rows[0]) : null;
@@ -160,12 +174,12 @@ export class PgEntries implements EntriesTable {
     }
     if (options.since) {
       const rows = await this.db.read<EntryRow>(
-        `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
+        `SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
         [account, options.since, limit],
       );
       return { entries: rows.map(toEntry), basis: 'since' };
     }
-    const rows = await this.db.read<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [
+    const rows = await this.db.read<EntryRow>(`SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [
       account,
       limit,
     ]);
