@@ -16,7 +16,7 @@ import { changed, type PgDb } from './db.js';
 type EntryRow = SqlEntryRow<number, string>;
 
 const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (ms) => new Date(ms));
-const asDate = (d: Date): Date => d;
+const asMs = (d: Date): number => d.getTime();
 
 /** A `timestamptz` column as epoch milliseconds (`float8`, exact below 2^53), floored as `pg` floors to a `Date`. */
 const epochMs = (col: string, prefix = ''): string => `floor(extract(epoch FROM ${prefix}${col}) * 1000)::float8 AS ${col}`;
@@ -33,7 +33,8 @@ const ENTRY_SELECT = entrySelect();
 const asBool = (u: boolean): boolean => u;
 
 /**
- * Insert `$12` new entries given column by column (`unnest` of the flat layout's arrays): take `$12`
+ * Insert `$12` new entries given column by column (`unnest` of the flat layout's arrays, times as epoch
+ * milliseconds: cheaper to send than the driver's text form of a `Date`): take `$12`
  * sequence numbers from the counter row (its row lock serializes journal writers: `seq` order is commit
  * order), write the id rows (`ON CONFLICT DO NOTHING`: an id seen before is skipped), then the entry
  * rows whose id row was written. Returns the (1-based) position of each inserted entry.
@@ -41,10 +42,12 @@ const asBool = (u: boolean): boolean => u;
 const INSERT_ENTRIES = `WITH c AS (
     UPDATE counters SET value = value + $12 WHERE name = 'seq' RETURNING value - $12 AS base
   ), input AS (
-    SELECT t.*, c.base + t.ord AS seq
+    SELECT t.account, t.message_id, t.contact, t.direction, t.content_type, t.content, t.disposition, t.state,
+           to_timestamp(t.msg_ms / 1000) AS msg_timestamp, to_timestamp(t.created_ms / 1000) AS created_at, t.unread,
+           t.ord, c.base + t.ord AS seq
     FROM c, unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                   $8::text[], $9::timestamptz[], $10::timestamptz[], $11::boolean[]) WITH ORDINALITY
-      AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_timestamp, created_at, unread, ord)
+                   $8::text[], $9::float8[], $10::float8[], $11::boolean[]) WITH ORDINALITY
+      AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_ms, created_ms, unread, ord)
   ), ids AS (
     INSERT INTO message_ids (account, message_id, seq, created_at)
     SELECT account, message_id, seq, created_at FROM input
@@ -77,7 +80,7 @@ export class PgEntries implements EntriesTable {
    */
   async insert(client: PoolClient, entries: NewJournalEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const now = new Date();
+    const now = Date.now();
     const seen = new Set<string>();
     const firstIdx: number[] = [];
     entries.forEach((e, idx) => {
@@ -88,8 +91,8 @@ export class PgEntries implements EntriesTable {
       }
     });
     // Columns of the flat layout (sql-entry.ts), then the number of rows.
-    const values: (string | Date | boolean | null)[] = [];
-    for (const idx of firstIdx) pushEntryValues(values, entries[idx]!, asDate, now, asBool);
+    const values: (string | number | boolean | null)[] = [];
+    for (const idx of firstIdx) pushEntryValues(values, entries[idx]!, asMs, now, asBool);
     const cols: unknown[] = Array.from({ length: ENTRY_FIELDS }, () => []);
     for (let i = 0; i < values.length; i++) (cols[i % ENTRY_FIELDS] as unknown[]).push(values[i]);
     cols.push(firstIdx.length);
