@@ -8,7 +8,7 @@ import type { PoolClient } from 'pg';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { UpdateStateResult } from '../../journal/store.js';
 import { CONTENT_TYPES, isUnread, type JournalEntry, type MessageState, type NewJournalEntry, type QueryOptions, type QueryResult, type UnreadCounts } from '../../journal/types.js';
-import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
+import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, entryFromValues, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
 import type { EntriesTable } from '../table-store.js';
 import { changed, type PgDb } from './db.js';
 
@@ -16,6 +16,7 @@ import { changed, type PgDb } from './db.js';
 type EntryRow = SqlEntryRow<number, string>;
 
 const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (ms) => new Date(ms));
+const valuesToEntry = (v: unknown[]): JournalEntry => entryFromValues(v, (ms: number) => new Date(ms));
 const asMs = (d: Date): number => d.getTime();
 
 /** A `timestamptz` column as epoch milliseconds (`float8`, exact below 2^53), floored as `pg` floors to a `Date`. */
@@ -172,21 +173,18 @@ export class PgEntries implements EntriesTable {
     const limit = Math.max(1, Math.floor(options.limit));
     if (options.afterId) {
       // One round trip: no row = the cursor is unknown; one row of nulls = nothing after it.
-      const rows = await this.db.read<EntryRow>(AFTER_CURSOR, [account, options.afterId, limit]);
-      if (rows.length > 0) return { entries: rows[0]!.seq === null ? [] : rows.map(toEntry), basis: 'cursor' };
+      const rows = await this.db.readValues(AFTER_CURSOR, [account, options.afterId, limit]);
+      if (rows.length > 0) return { entries: rows[0]![0] === null ? [] : rows.map(valuesToEntry), basis: 'cursor' };
     }
     if (options.since) {
-      const rows = await this.db.read<EntryRow>(
+      const rows = await this.db.readValues(
         `SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
         [account, options.since, limit],
       );
-      return { entries: rows.map(toEntry), basis: 'since' };
+      return { entries: rows.map(valuesToEntry), basis: 'since' };
     }
-    const rows = await this.db.read<EntryRow>(`SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [
-      account,
-      limit,
-    ]);
-    return { entries: rows.map(toEntry), basis: 'all' };
+    const rows = await this.db.readValues(`SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [account, limit]);
+    return { entries: rows.map(valuesToEntry), basis: 'all' };
   }
 
   async getEntry(account: string, messageId: string): Promise<JournalEntry | null> {

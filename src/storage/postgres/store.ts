@@ -80,6 +80,10 @@ export class PostgresStore extends TableStore {
   private closed = false;
   private readonly db: PgDb = {
     read: (sql, params) => this.read(sql, params),
+    readValues: async (sql, params) => {
+      this.checkOpen();
+      return (await this.pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' })).rows;
+    },
     write: (fn) => this.write(fn),
   };
   protected readonly entries = new PgEntries(this.db);
