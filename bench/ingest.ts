@@ -84,6 +84,8 @@ interface Measured extends LoadResult {
   /** 99th percentile of the messaging handler's time (request handed over → 200 decided: pipeline,
    * group commit, COMMIT), ms: the part of the latency the server's own code and store add. */
   handlerP99: number;
+  /** PostgreSQL (a local server): the database server's CPU (all its processes) per answered request, µs. */
+  dbCpuUs: number;
 }
 
 function arg(name: string, def: string): string {
@@ -246,6 +248,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sylk-bench-'));
   let store: Store;
   let cleanup = async (): Promise<void> => undefined;
+  let dbCpu: (() => number) | null = null;
   if (engine === 'postgres') {
     const { openPostgresStore } = await import('../src/storage/postgres/index.js');
     let url = process.env.SYLK_TEST_PG_URL;
@@ -267,6 +270,15 @@ async function main(): Promise<void> {
       };
     }
     store = await openPostgresStore({ url, schema: `bench_ingest_${process.pid}`, retentionDays: 0 });
+    const pg = (await import('pg')).default;
+    const meterClient = new pg.Client({ connectionString: url });
+    await meterClient.connect();
+    dbCpu = await (await import('./pg-cpu.js')).postgresCpuMeter(meterClient);
+    const inner = cleanup;
+    cleanup = async () => {
+      await meterClient.end();
+      await inner();
+    };
   } else {
     store = openSqliteStore({
       path: join(dir, 'journal.sqlite'),
@@ -331,6 +343,7 @@ async function main(): Promise<void> {
   const phase = async (a: LoadArgs): Promise<Measured> => {
     const c0 = process.cpuUsage();
     const t0 = threadCpuUs();
+    const db0 = dbCpu ? dbCpu() : NaN;
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     handlerUs.reset();
@@ -349,14 +362,15 @@ async function main(): Promise<void> {
     const c = process.cpuUsage(c0);
     const n = Math.max(1, r.ok + r.other);
     const t1 = threadCpuUs();
-    return { ...r, cpuUs: (c.user + c.system) / n, loopUs: (t1.loop - t0.loop) / n, writerUs: (t1.writer - t0.writer) / n, workersUs: (t1.workers - t0.workers) / n, v8Us: (t1.v8 - t0.v8) / n, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6, handlerP99: handlerUs.count ? handlerUs.percentile(99) / 1000 : NaN, gcTotalMs, gcMaxMs };
+    return { ...r, dbCpuUs: dbCpu ? (dbCpu() - db0) / n : NaN, cpuUs: (c.user + c.system) / n, loopUs: (t1.loop - t0.loop) / n, writerUs: (t1.writer - t0.writer) / n, workersUs: (t1.workers - t0.workers) / n, v8Us: (t1.v8 - t0.v8) / n, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6, handlerP99: handlerUs.count ? handlerUs.percentile(99) / 1000 : NaN, gcTotalMs, gcMaxMs };
   };
   const cpu = (r: Measured): string =>
+    (Number.isNaN(r.dbCpuUs) ? '' : `  database CPU ${r.dbCpuUs.toFixed(0)} us/req`) +
     `  server CPU ${r.cpuUs.toFixed(0)} us/req (event loop ${r.loopUs.toFixed(0)}, SQLite writer ${r.writerUs.toFixed(0)}, other workers ${r.workersUs.toFixed(0)}, V8 helpers ${r.v8Us.toFixed(0)}; loop delay p99 ${r.loopDelayP99.toFixed(1)} max ${r.loopDelayMax.toFixed(0)} ms, handler p99 ${r.handlerP99.toFixed(1)} ms, GC ${r.gcTotalMs.toFixed(0)} ms max ${r.gcMaxMs.toFixed(1)})` +
     `  generator ${r.genCpuUs.toFixed(0)} us/req, loop delay p99 ${r.genDelayP99.toFixed(1)} ms`;
   const phases = new Set(arg('phases', 'warm,max,paced,echo').split(','));
   const uuidIds = process.argv.includes('--uuid-ids');
-  const none: Measured = { sent: 0, ok: 0, other: 0, lost: 0, seconds: 0, rate: NaN, p50: NaN, p99: NaN, max: NaN, genDelayP99: NaN, genCpuUs: NaN, cpuUs: NaN, loopUs: NaN, writerUs: NaN, workersUs: NaN, v8Us: NaN, loopDelayP99: NaN, loopDelayMax: NaN, handlerP99: NaN, gcTotalMs: NaN, gcMaxMs: NaN };
+  const none: Measured = { sent: 0, ok: 0, other: 0, lost: 0, seconds: 0, rate: NaN, p50: NaN, p99: NaN, max: NaN, genDelayP99: NaN, genCpuUs: NaN, cpuUs: NaN, loopUs: NaN, writerUs: NaN, workersUs: NaN, v8Us: NaN, loopDelayP99: NaN, loopDelayMax: NaN, handlerP99: NaN, gcTotalMs: NaN, gcMaxMs: NaN, dbCpuUs: NaN };
   const run = async (name: string, label: string, a: LoadArgs): Promise<Measured> => {
     if (!phases.has(name)) return none;
     const r = await phase(a);

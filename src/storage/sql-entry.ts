@@ -51,6 +51,29 @@ export function entryFromRow<D, S>(r: SqlEntryRow<D, S>, toDate: (value: D) => D
   };
 }
 
+/** Position of each `ENTRY_COLUMNS` column in a row read as an array of values. */
+const AT = Object.fromEntries(ENTRY_COLUMNS.split(', ').map((c, i) => [c, i])) as Record<keyof SqlEntryRow<unknown, unknown>, number>;
+
+/**
+ * `entryFromRow` for a row read as an array of values in `ENTRY_COLUMNS` order (better-sqlite3's
+ * `raw()`): long reads (a sync of thousands of entries) skip building one keyed object per row.
+ */
+export function entryFromValues<D>(v: readonly unknown[], toDate: (value: D) => Date): JournalEntry {
+  const disposition = v[AT.disposition] as string | null;
+  return {
+    account: v[AT.account] as string,
+    contact: v[AT.contact] as string,
+    direction: v[AT.direction] as Direction,
+    contentType: v[AT.content_type] as string,
+    content: v[AT.content] as string,
+    createdAt: toDate(v[AT.created_at] as D),
+    messageId: v[AT.message_id] as string,
+    disposition: disposition === null ? null : (JSON.parse(disposition) as string[]),
+    state: v[AT.state] as MessageState | null,
+    msgTimestamp: toDate(v[AT.msg_timestamp] as D),
+  };
+}
+
 /** The `disposition` column of a disposition list: JSON text, or null. */
 export function dispositionText(disposition: readonly string[] | null): string | null {
   return disposition === null ? null : JSON.stringify(disposition);

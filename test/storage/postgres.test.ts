@@ -81,6 +81,47 @@ describe('postgres engine specifics', () => {
     }
   });
 
+  test('times keep their milliseconds both ways, before 1970 too, and a stored microsecond is floored as before', async () => {
+    // Times travel as epoch milliseconds (entries.ts): floor on read, to_timestamp on write.
+    const schema = newSchema();
+    const s = await openPostgresStore({ url, schema, retentionDays: 0 });
+    const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await c.connect();
+    try {
+      const times = ['1969-12-31T23:59:59.999Z', '1900-01-01T00:00:00.001Z', '2024-05-01T10:00:00.123Z', '2262-04-11T23:47:16.854Z'];
+      for (const [i, t] of times.entries()) {
+        const ok = await s.add({
+          account: 'a@x.org',
+          contact: 'b@x.org',
+          direction: 'incoming',
+          contentType: 'text/plain',
+          content: t,
+          messageId: `t${i}`,
+          disposition: null,
+          state: 'received',
+          msgTimestamp: new Date(t),
+          createdAt: new Date(t),
+        });
+        assert.equal(ok, true);
+      }
+      const { rows } = await c.query<{ m: string }>("SELECT to_char(msg_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS m FROM entries ORDER BY seq");
+      assert.deepEqual(
+        rows.map((r) => r.m),
+        times.map((t) => `${t.slice(0, 10)} ${t.slice(11, 23)}000`),
+      );
+      const back = await s.query('a@x.org', { afterId: null, limit: 10 });
+      assert.deepEqual(back.entries.map((e) => [e.msgTimestamp.toISOString(), e.createdAt.toISOString()]), times.map((t) => [t, t]));
+      // A row written by someone else with microseconds (as the driver's Date did, milliseconds are floored).
+      await c.query("UPDATE entries SET msg_timestamp = '1969-12-31T23:59:59.998765Z', created_at = '2024-05-01T10:00:00.123999Z' WHERE message_id = 't0'");
+      const e = await s.getEntry('a@x.org', 't0');
+      assert.equal(e?.msgTimestamp.toISOString(), '1969-12-31T23:59:59.998Z');
+      assert.equal(e?.createdAt.toISOString(), '2024-05-01T10:00:00.123Z');
+    } finally {
+      await c.end();
+      await s.close();
+    }
+  });
+
   test('an unreachable server rejects open with a connection error', async () => {
     await assert.rejects(
       openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMs: 2000, retentionDays: 0 }),

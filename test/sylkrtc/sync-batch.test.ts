@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JournalEntryJson } from '../../src/messaging/index.js';
-import { cutBatch } from '../../src/sylkrtc/sync-batch.js';
+import { BatchBuilder, cutBatch } from '../../src/sylkrtc/sync-batch.js';
 
 const entry = (id: string, content: string, type = 'text/plain'): JournalEntryJson => ({
   contact: 'bob@example.com',
@@ -39,4 +39,21 @@ test('chunked message pieces are not split across batches when avoidable', () =>
   const list = [entry('x', 'q'.repeat(300)), piece('G'), piece('G-1'), piece('G-2'), entry('y', 'z')];
   const { count } = cutBatch(list, 1400);
   assert.equal(count, 1, 'cut before the chunk group');
+});
+
+test('BatchBuilder: add refuses the first entry past the budget and every later one; finish is cutBatch', () => {
+  const list = Array.from({ length: 20 }, (_, i) => entry(`m${i}`, 'x'.repeat(100 + i)));
+  const b = new BatchBuilder(2000);
+  let accepted = 0;
+  for (const e of list) {
+    if (!b.add(e)) break;
+    accepted++;
+  }
+  assert.ok(b.full);
+  assert.equal(b.count, accepted);
+  assert.ok(b.room >= 0 && b.room < Buffer.byteLength(JSON.stringify(list[accepted])) + 1, 'the refused entry did not fit');
+  assert.equal(b.add(entry('small', '')), false, 'a full batch stays full');
+  assert.ok(Math.abs(b.averageBytes - (2000 - b.room - 2) / accepted) < 1e-9);
+  assert.deepEqual(b.finish(), cutBatch(list, 2000));
+  assert.deepEqual(JSON.parse(b.finish().json), list.slice(0, accepted));
 });

@@ -9,6 +9,8 @@ import type { PoolClient } from 'pg';
 export interface PgDb {
   /** Run a read on the pool; rejects once the store is closed. */
   read<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]>;
+  /** `read` with each row as an array of values in column order (`rowMode: 'array'`): long reads build no keyed object per row. */
+  readValues(sql: string, params: unknown[]): Promise<unknown[][]>;
   /** Queue a write; `fn` runs inside its group-commit transaction, the promise resolves after COMMIT. */
   write<R>(fn: (c: PoolClient) => Promise<R>): Promise<R>;
 }

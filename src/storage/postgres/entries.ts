@@ -1,33 +1,87 @@
 /**
  * PostgreSQL: the journal tables `entries` and `message_ids` (the id map), `journal-storage.md`
  * §3.1–§3.6. Consecutive adds of a group-commit batch are inserted with one multi-row statement
- * (`unnest`) after the batch took their sequence numbers from the locked counter row; an entry row is
+ * (`unnest`) that also takes their sequence numbers from the counter row (locking it); an entry row is
  * written only when its id row was (`INSERT … ON CONFLICT DO NOTHING` on the id map's primary key).
  */
 import type { PoolClient } from 'pg';
 import { applyDisposition, nextState } from '../../journal/states.js';
 import type { UpdateStateResult } from '../../journal/store.js';
 import { CONTENT_TYPES, isUnread, type JournalEntry, type MessageState, type NewJournalEntry, type QueryOptions, type QueryResult, type UnreadCounts } from '../../journal/types.js';
-import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
+import { dispositionText, ENTRY_COLUMNS, ENTRY_FIELDS, entryFromRow, entryFromValues, pushEntryValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
 import type { EntriesTable } from '../table-store.js';
-import { allocSeq, changed, type PgDb } from './db.js';
+import { changed, type PgDb } from './db.js';
 
-type EntryRow = SqlEntryRow<Date, string>;
+/** Rows of `SELECT ${ENTRY_SELECT}`: times as epoch milliseconds. */
+type EntryRow = SqlEntryRow<number, string>;
 
-const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (d) => d);
-const asDate = (d: Date): Date => d;
+const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, (ms) => new Date(ms));
+const valuesToEntry = (v: unknown[]): JournalEntry => entryFromValues(v, (ms: number) => new Date(ms));
+const asMs = (d: Date): number => d.getTime();
+
+/** A `timestamptz` column as epoch milliseconds (`float8`, exact below 2^53), floored as `pg` floors to a `Date`. */
+const epochMs = (col: string, prefix = ''): string => `floor(extract(epoch FROM ${prefix}${col}) * 1000)::float8 AS ${col}`;
+
+/**
+ * The entry columns (`ENTRY_COLUMNS`) to read, the two times as epoch milliseconds: the driver's
+ * `timestamptz` → `Date` parsing (a regular expression per value) was the largest cost of a long sync.
+ */
+const entrySelect = (prefix = ''): string =>
+  ENTRY_COLUMNS.split(', ')
+    .map((c) => (c === 'created_at' || c === 'msg_timestamp' ? epochMs(c, prefix) : `${prefix}${c}`))
+    .join(', ');
+const ENTRY_SELECT = entrySelect();
 const asBool = (u: boolean): boolean => u;
 
-const ENTRY_BY_ID = `SELECT ${ENTRY_COLUMNS} FROM entries
+/**
+ * Insert `$12` new entries given column by column (`unnest` of the flat layout's arrays, times as epoch
+ * milliseconds: cheaper to send than the driver's text form of a `Date`): take `$12`
+ * sequence numbers from the counter row (its row lock serializes journal writers: `seq` order is commit
+ * order), write the id rows (`ON CONFLICT DO NOTHING`: an id seen before is skipped), then the entry
+ * rows whose id row was written. Returns the (1-based) position of each inserted entry.
+ */
+const INSERT_ENTRIES = `WITH c AS (
+    UPDATE counters SET value = value + $12 WHERE name = 'seq' RETURNING value - $12 AS base
+  ), input AS (
+    SELECT t.account, t.message_id, t.contact, t.direction, t.content_type, t.content, t.disposition, t.state,
+           to_timestamp(t.msg_ms / 1000) AS msg_timestamp, to_timestamp(t.created_ms / 1000) AS created_at, t.unread,
+           t.ord, c.base + t.ord AS seq
+    FROM c, unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::float8[], $10::float8[], $11::boolean[]) WITH ORDINALITY
+      AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_ms, created_ms, unread, ord)
+  ), ids AS (
+    INSERT INTO message_ids (account, message_id, seq, created_at)
+    SELECT account, message_id, seq, created_at FROM input
+    ON CONFLICT DO NOTHING RETURNING seq
+  ), ins AS (
+    INSERT INTO entries (${ENTRY_COLUMNS}, unread)
+    SELECT i.seq, i.account, i.message_id, i.created_at, i.contact, i.direction, i.content_type, i.content,
+           i.disposition, i.state, i.msg_timestamp, i.unread
+    FROM input i JOIN ids USING (seq)
+  )
+  SELECT i.ord FROM input i JOIN ids USING (seq)`;
+
+/** The entries after a cursor id (`$2`) of account `$1`, at most `$3`: see `query`. */
+const AFTER_CURSOR = `SELECT ${entrySelect('e.')}
+  FROM message_ids c LEFT JOIN LATERAL (
+    SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = c.account AND seq > c.seq ORDER BY seq LIMIT $3
+  ) e ON true
+  WHERE c.account = $1 AND c.message_id = $2`;
+
+const ENTRY_BY_ID = `SELECT ${ENTRY_SELECT} FROM entries
     WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1`;
 
 export class PgEntries implements EntriesTable {
   constructor(private readonly db: PgDb) {}
 
-  /** Insert entries (in order) inside the current transaction; per-entry "inserted?". */
+  /**
+   * Insert entries (in order); per-entry "inserted?". One statement (`INSERT_ENTRIES`) that also takes
+   * the sequence numbers from the counter row, so on its own (autocommit) it is one round trip and one
+   * transaction; inside a batch's transaction it runs after the counter was locked.
+   */
   async insert(client: PoolClient, entries: NewJournalEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const now = new Date();
+    const now = Date.now();
     const seen = new Set<string>();
     const firstIdx: number[] = [];
     entries.forEach((e, idx) => {
@@ -37,35 +91,15 @@ export class PgEntries implements EntriesTable {
         firstIdx.push(idx);
       }
     });
-    const base = await allocSeq(client, firstIdx.length);
-    // Columns of the flat layout (sql-entry.ts), then seq.
-    const values: (string | Date | boolean | null)[] = [];
-    for (const idx of firstIdx) pushEntryValues(values, entries[idx]!, asDate, now, asBool);
-    const cols: unknown[][] = Array.from({ length: ENTRY_FIELDS + 1 }, () => []);
-    for (let i = 0; i < values.length; i++) cols[i % ENTRY_FIELDS]!.push(values[i]);
-    for (let n = 0; n < firstIdx.length; n++) cols[ENTRY_FIELDS]!.push(base + n);
-    const { rows } = await client.query<{ seq: string }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::text[], $9::timestamptz[], $10::timestamptz[], $11::boolean[], $12::bigint[])
-           AS t(account, message_id, contact, direction, content_type, content, disposition, state, msg_timestamp, created_at, unread, seq)
-       ), ids AS (
-         INSERT INTO message_ids (account, message_id, seq, created_at)
-         SELECT account, message_id, seq, created_at FROM input
-         ON CONFLICT DO NOTHING RETURNING seq
-       )
-       INSERT INTO entries (${ENTRY_COLUMNS}, unread)
-       SELECT i.seq, i.account, i.message_id, i.created_at, i.contact, i.direction, i.content_type, i.content,
-              i.disposition, i.state, i.msg_timestamp, i.unread
-       FROM input i JOIN ids USING (seq)
-       RETURNING seq`,
-      cols,
-    );
-    const insertedSeqs = new Set(rows.map((r) => Number(r.seq)));
+    // Columns of the flat layout (sql-entry.ts), then the number of rows.
+    const values: (string | number | boolean | null)[] = [];
+    for (const idx of firstIdx) pushEntryValues(values, entries[idx]!, asMs, now, asBool);
+    const cols: unknown[] = Array.from({ length: ENTRY_FIELDS }, () => []);
+    for (let i = 0; i < values.length; i++) (cols[i % ENTRY_FIELDS] as unknown[]).push(values[i]);
+    cols.push(firstIdx.length);
+    const { rows } = await client.query<{ ord: string }>({ name: 'sylk_insert_entries', text: INSERT_ENTRIES, values: cols });
     const result = entries.map(() => false);
-    firstIdx.forEach((idx, n) => {
-      result[idx] = insertedSeqs.has(base + n);
-    });
+    for (const r of rows) result[firstIdx[Number(r.ord) - 1]!] = true;
     return result;
   }
 
@@ -97,7 +131,7 @@ export class PgEntries implements EntriesTable {
     return this.db.write(async (c) => {
       const { rows } = await c.query<EntryRow>(
         `DELETE FROM entries WHERE seq = (SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2) AND account = $1
-         RETURNING ${ENTRY_COLUMNS}`,
+         RETURNING ${ENTRY_SELECT}`,
         [account, messageId],
       );
       return rows[0] ? toEntry(rows[0]) : null;
@@ -138,30 +172,19 @@ export class PgEntries implements EntriesTable {
   async query(account: string, options: QueryOptions): Promise<QueryResult> {
     const limit = Math.max(1, Math.floor(options.limit));
     if (options.afterId) {
-      const cur = await this.db.read<{ seq: string }>('SELECT seq FROM message_ids WHERE account = $1 AND message_id = $2', [
-        account,
-        options.afterId,
-      ]);
-      if (cur[0]) {
-        const rows = await this.db.read<EntryRow>(
-          `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-          [account, cur[0].seq, limit],
-        );
-        return { entries: rows.map(toEntry), basis: 'cursor' };
-      }
+      // One round trip: no row = the cursor is unknown; one row of nulls = nothing after it.
+      const rows = await this.db.readValues(AFTER_CURSOR, [account, options.afterId, limit]);
+      if (rows.length > 0) return { entries: rows[0]![0] === null ? [] : rows.map(valuesToEntry), basis: 'cursor' };
     }
     if (options.since) {
-      const rows = await this.db.read<EntryRow>(
-        `SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
+      const rows = await this.db.readValues(
+        `SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 AND created_at > $2 ORDER BY created_at, seq LIMIT $3`,
         [account, options.since, limit],
       );
-      return { entries: rows.map(toEntry), basis: 'since' };
+      return { entries: rows.map(valuesToEntry), basis: 'since' };
     }
-    const rows = await this.db.read<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [
-      account,
-      limit,
-    ]);
-    return { entries: rows.map(toEntry), basis: 'all' };
+    const rows = await this.db.readValues(`SELECT ${ENTRY_SELECT} FROM entries WHERE account = $1 ORDER BY seq LIMIT $2`, [account, limit]);
+    return { entries: rows.map(valuesToEntry), basis: 'all' };
   }
 
   async getEntry(account: string, messageId: string): Promise<JournalEntry | null> {

@@ -6,11 +6,13 @@
  * through `PgDb` (`db.ts`).
  *
  * Group commit: writes are queued on a `GroupCommitter`; each batch runs on one pooled connection in
- * one transaction (BEGIN … COMMIT), and each write's promise resolves after COMMIT returned (with the
- * server's default `synchronous_commit = on`, i.e. after the WAL flush). Consecutive adds of a batch
- * are inserted with one multi-row statement (`unnest`). Batches that add entries first lock the
- * `counters` row and take their sequence numbers from it, so journal writers of several servers are
- * serialized and `seq` order is commit order (a cursor can never pass an entry that commits later).
+ * one transaction, and each write's promise resolves after it committed (with the server's default
+ * `synchronous_commit = on`, i.e. after the WAL flush). A batch of adds only (the ingest path) is one
+ * statement in its own transaction (`entries.ts`' `INSERT_ENTRIES`, a named prepared statement): one
+ * round trip per batch. Any other batch is BEGIN, the counter row locked, its operations (consecutive
+ * adds again one statement), COMMIT. Adds take their sequence numbers from the locked `counters` row,
+ * so journal writers of several servers are serialized and `seq` order is commit order (a cursor can
+ * never pass an entry that commits later).
  *
  * Idempotency: `INSERT … ON CONFLICT DO NOTHING` on the `message_ids` primary key; an entry row is
  * written only when its id row was. PostgreSQL `text` cannot hold U+0000; contents never contain it
@@ -97,6 +99,10 @@ export class PostgresStore extends TableStore {
   private closed = false;
   private readonly db: PgDb = {
     read: (sql, params) => this.read(sql, params),
+    readValues: async (sql, params) => {
+      this.checkOpen();
+      return (await this.pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' })).rows;
+    },
     write: (fn) => this.write(fn),
   };
   protected readonly entries = new PgEntries(this.db);
@@ -169,13 +175,18 @@ export class PostgresStore extends TableStore {
 
   private async commitOnce(ops: Op[]): Promise<unknown[]> {
     const client = await this.pool.connect();
+    // A batch of adds only is one statement (it locks the counter row itself), run on its own: one
+    // round trip, its own transaction, committed (WAL flushed) before the answer comes back.
+    const addsOnly = ops.every((op) => op.kind === 'add');
     try {
-      await client.query('BEGIN');
-      // Every write transaction takes the counter row lock first, so writers of several servers always
-      // lock in the same order (counter, then entries) and cannot deadlock: without it, one server's
-      // mark-read (entry rows, then the counter for its marker) and another's insert + state update
-      // (counter, then an entry row) deadlocked under load.
-      await client.query("SELECT value FROM counters WHERE name = 'seq' FOR UPDATE");
+      if (!addsOnly) {
+        await client.query('BEGIN');
+        // Every write transaction takes the counter row lock first, so writers of several servers always
+        // lock in the same order (counter, then entries) and cannot deadlock: without it, one server's
+        // mark-read (entry rows, then the counter for its marker) and another's insert + state update
+        // (counter, then an entry row) deadlocked under load.
+        await client.query("SELECT value FROM counters WHERE name = 'seq' FOR UPDATE");
+      }
       const results: unknown[] = [];
       let i = 0;
       while (i < ops.length) {
@@ -192,20 +203,24 @@ export class PostgresStore extends TableStore {
           run.push(ops[j] as { kind: 'add'; entries: NewJournalEntry[]; single: boolean });
           j++;
         }
-        const flat = run.flatMap((r) => r.entries);
+        const flat = run.length === 1 ? run[0]!.entries : run.flatMap((r) => r.entries);
         const inserted = await this.entries.insert(client, flat);
         let k = 0;
         for (const r of run) {
-          const res = inserted.slice(k, k + r.entries.length);
+          results.push(r.single ? inserted[k] : inserted.slice(k, k + r.entries.length));
           k += r.entries.length;
-          results.push(r.single ? res[0] : res);
         }
         i = j;
       }
-      await client.query('COMMIT');
+      if (!addsOnly) await client.query('COMMIT');
       client.release();
       return results;
     } catch (err) {
+      if (addsOnly) {
+        // A statement the server refused (SQLSTATE) left the connection idle; anything else may not have.
+        client.release(typeof (err as { code?: unknown }).code !== 'string');
+        throw err;
+      }
       const rolledBack = await client.query('ROLLBACK').then(
         () => true,
         () => false,

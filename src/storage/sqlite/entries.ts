@@ -6,7 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { UpdateStateResult } from '../../journal/store.js';
 import type { JournalEntry, MessageState, QueryOptions, QueryResult, UnreadCounts } from '../../journal/types.js';
-import { ENTRY_COLUMNS, entryFromRow, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
+import { ENTRY_COLUMNS, entryFromRow, entryFromValues, unreadFromRows, type SqlEntryRow } from '../sql-entry.js';
 import type { EntriesTable } from '../table-store.js';
 import type { SqliteDb } from './db.js';
 
@@ -14,6 +14,7 @@ type EntryRow = SqlEntryRow<number, number>;
 
 const toDate = (ms: number): Date => new Date(ms);
 const toEntry = (r: EntryRow): JournalEntry => entryFromRow(r, toDate);
+const valuesToEntry = (v: unknown[]): JournalEntry => entryFromValues(v, toDate);
 const sameNumber = (n: number): number => n;
 
 export class SqliteEntries implements EntriesTable {
@@ -21,14 +22,16 @@ export class SqliteEntries implements EntriesTable {
 
   constructor(private readonly db: SqliteDb) {
     const p = (sql: string): Statement => db.db.prepare(sql);
+    // Query pages read rows as arrays (`raw`): no keyed object per row on a long sync.
+    const raw = (sql: string): Statement => db.db.prepare(sql).raw(true);
     this.s = {
       idSeq: p('SELECT seq FROM message_ids WHERE account = ? AND message_id = ?'),
       entryById: p(
         `SELECT ${ENTRY_COLUMNS} FROM entries WHERE seq = (SELECT seq FROM message_ids WHERE account = ? AND message_id = ?) AND account = ?`,
       ),
       unread: p('SELECT contact, count(*) AS n FROM entries WHERE account = ? AND unread = 1 GROUP BY contact'),
-      afterSeq: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?`),
-      since: p(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND created_at > ? ORDER BY created_at, seq LIMIT ?`),
+      afterSeq: raw(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      since: raw(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE account = ? AND created_at > ? ORDER BY created_at, seq LIMIT ?`),
       count: p('SELECT count(*) AS n FROM entries WHERE account = ?'),
     };
   }
@@ -64,16 +67,16 @@ export class SqliteEntries implements EntriesTable {
     if (options.afterId) {
       const cur = this.s.idSeq!.get(account, options.afterId) as { seq: number } | undefined;
       if (cur) {
-        const rows = this.s.afterSeq!.all(account, cur.seq, limit) as EntryRow[];
-        return { entries: rows.map(toEntry), basis: 'cursor' };
+        const rows = this.s.afterSeq!.all(account, cur.seq, limit) as unknown[][];
+        return { entries: rows.map(valuesToEntry), basis: 'cursor' };
       }
     }
     if (options.since) {
-      const rows = this.s.since!.all(account, options.since.getTime(), limit) as EntryRow[];
-      return { entries: rows.map(toEntry), basis: 'since' };
+      const rows = this.s.since!.all(account, options.since.getTime(), limit) as unknown[][];
+      return { entries: rows.map(valuesToEntry), basis: 'since' };
     }
-    const rows = this.s.afterSeq!.all(account, 0, limit) as EntryRow[];
-    return { entries: rows.map(toEntry), basis: 'all' };
+    const rows = this.s.afterSeq!.all(account, 0, limit) as unknown[][];
+    return { entries: rows.map(valuesToEntry), basis: 'all' };
   }
 
   async getEntry(account: string, messageId: string): Promise<JournalEntry | null> {
