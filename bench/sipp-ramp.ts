@@ -280,7 +280,7 @@ const fmt = (r: StepResult | undefined): string =>
 const targets: Target[] = [];
 const results = new Map<string, StepResult[]>();
 const stopped = new Set<string>();
-let acked = new Map<string, number>();
+const acked = new Map<string, number>();
 try {
   for (const t of TARGETS) {
     if (t === 'sylk') targets.push(await startSylk());
@@ -325,5 +325,4 @@ try {
     if (acked.has(t.name)) console.log(`${t.name}: ${stored} rows stored for ${acked.get(t.name)!} MESSAGEs answered 200 (warm-up included)`);
   }
   rmSync(dir, { recursive: true, force: true });
-  acked = new Map();
 }
