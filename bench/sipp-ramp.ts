@@ -11,7 +11,7 @@
  * than 10 % of a step is not run at higher rates.
  *
  *   npx tsx bench/sipp-ramp.ts [--rates 1000,2000,3000,4000,5000,6000,8000,10000] [--seconds 8]
- *     [--recipients 1000] [--targets sylk,kamailio] [--kamailio-children 1]
+ *     [--recipients 1000] [--targets sylk,kamailio] [--kamailio-children 1] [--node-flags '--max-semi-space-size=16']
  *
  * Goals printed with it: p99 ≤ 20 ms up to 4k/s, ≥ 8k/s sustained without failures.
  */
@@ -34,6 +34,8 @@ const SECONDS = Number(arg('seconds', '8'));
 const RECIPIENTS = Number(arg('recipients', '1000'));
 const TARGETS = arg('targets', 'sylk,kamailio').split(',');
 const KAMAILIO_CHILDREN = Number(arg('kamailio-children', '1'));
+/** Node flags for sylk-server instead of those of `npm run sylk-server` (to compare V8 settings). */
+const NODE_FLAGS = process.argv.includes('--node-flags') ? arg('node-flags', '') : undefined;
 const SCENARIO = fileURLToPath(repoFileUrl('bench/sipp/ramp-message.xml'));
 const KAMAILIO_CFG = fileURLToPath(repoFileUrl('bench/sipp/kamailio-msilo.cfg'));
 
@@ -47,6 +49,8 @@ interface Target {
   port: number;
   /** Every process of the server (CPU accounting). */
   pids(): number[];
+  /** Whether the first of `pids()` is a process whose main thread is the server's event loop. */
+  eventLoop: boolean;
   /** Rows stored so far (read after stop). */
   stored(): Promise<number>;
   stop(): Promise<void>;
@@ -99,7 +103,8 @@ async function startSylk(): Promise<Target> {
   }
   const pkg = JSON.parse(readFileSync(fileURLToPath(repoFileUrl('package.json')), 'utf8')) as { scripts: Record<string, string> };
   // The V8 flags of `npm start` (node <flags> dist/src/cli/sylk-server.js …), so the bench runs what ships.
-  const flags = (/^node ((?:--\S+ )*)dist\/src\/cli\/sylk-server\.js/.exec(pkg.scripts['sylk-server'] ?? '')?.[1] ?? '').trim().split(' ').filter(Boolean);
+  const shipped = (/^node ((?:--\S+ )*)dist\/src\/cli\/sylk-server\.js/.exec(pkg.scripts['sylk-server'] ?? '')?.[1] ?? '').trim().split(' ').filter(Boolean);
+  const flags = NODE_FLAGS !== undefined ? NODE_FLAGS.split(' ').filter(Boolean) : shipped;
   const entry = fileURLToPath(repoFileUrl('src/cli/sylk-server.ts'));
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry, '--config-dir', sdir], {
     cwd: fileURLToPath(repoFileUrl('.')),
@@ -122,6 +127,7 @@ async function startSylk(): Promise<Target> {
     name: `sylk-server (${flags.join(' ') || 'no flags'})`,
     port,
     pids: () => [child.pid!],
+    eventLoop: true,
     async stored() {
       const db = new Database(dbPath, { readonly: true });
       try {
@@ -159,6 +165,7 @@ async function startKamailio(): Promise<Target> {
     name: `Kamailio ${KAMAILIO_CHILDREN} worker(s) + msilo (SQLite WAL)`,
     port,
     pids: () => [child.pid!, ...childrenOf(child.pid!)],
+    eventLoop: false,
     async stored() {
       const d = new Database(dbPath, { readonly: true });
       try {
@@ -186,12 +193,15 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
-/** utime + stime of the processes, in seconds (clock ticks of 100 Hz). */
-function cpuSeconds(pids: number[]): number {
+/**
+ * utime + stime of the processes, in seconds (clock ticks of 100 Hz); with `thread`, only that
+ * thread of the first process (its main thread, the event loop, when `thread` is its pid).
+ */
+function cpuSeconds(pids: number[], thread = false): number {
   let ticks = 0;
-  for (const pid of pids) {
+  for (const pid of thread ? pids.slice(0, 1) : pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     } catch {
@@ -209,6 +219,8 @@ interface StepResult {
   ok: number;
   failed: number;
   cpuUsPerMsg: number;
+  /** The event loop's share (sylk-server; NaN for Kamailio, whose workers are processes). */
+  loopUsPerMsg: number;
   load: number;
 }
 
@@ -219,6 +231,7 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
   const calls = Math.round(rate * seconds);
   const pids = target.pids();
   const cpu0 = cpuSeconds(pids);
+  const loop0 = cpuSeconds(pids, true);
   const t0 = performance.now();
   const child = spawn(
     'sipp',
@@ -236,6 +249,7 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
   await new Promise((r) => child.once('exit', r));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pids) - cpu0;
+  const loop = cpuSeconds(pids, true) - loop0;
   const rttFile = readdirSync(sdir).find((f) => f.endsWith('_rtt.csv'));
   const rows = rttFile ? readFileSync(join(sdir, rttFile), 'utf8').trim().split('\n').slice(1) : [];
   const rtts: number[] = [];
@@ -268,14 +282,16 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
     ok: rtts.length,
     failed,
     cpuUsPerMsg: rtts.length > 0 ? (cpu * 1e6) / rtts.length : NaN,
+    loopUsPerMsg: rtts.length > 0 && target.eventLoop ? (loop * 1e6) / rtts.length : NaN,
     load: loadavg()[0]!,
   };
 }
 
+const COL = 70;
 const fmt = (r: StepResult | undefined): string =>
   r === undefined
-    ? '—'.padEnd(62)
-    : `${r.achieved.toFixed(0).padStart(6)}/s p50 ${r.p50.toFixed(0).padStart(4)} p99 ${r.p99.toFixed(0).padStart(5)} ms fail ${String(r.failed).padStart(5)} ${r.cpuUsPerMsg.toFixed(0).padStart(4)} µs`;
+    ? '—'.padEnd(COL)
+    : `${r.achieved.toFixed(0).padStart(6)}/s p50 ${r.p50.toFixed(0).padStart(4)} p99 ${r.p99.toFixed(0).padStart(5)} ms fail ${String(r.failed).padStart(5)} ${r.cpuUsPerMsg.toFixed(0).padStart(4)}/${r.loopUsPerMsg.toFixed(0).padStart(3)} µs`;
 
 const targets: Target[] = [];
 const results = new Map<string, StepResult[]>();
@@ -289,10 +305,10 @@ try {
   }
   const localPort = await freeUdpPort();
   console.log(`sipp step ramp: MESSAGE over UDP, ${SECONDS} s per step, ${RECIPIENTS} recipients, one store write per MESSAGE before its 200; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`goals: p99 ≤ 20 ms up to 4000/s; ≥ 8000/s sustained without failures. Columns per server: achieved rate, p50, p99, failed calls, server CPU per MESSAGE`);
+  console.log(`goals: p99 ≤ 20 ms up to 4000/s; ≥ 8000/s sustained without failures. Columns per server: achieved rate, p50, p99, failed calls, server CPU per MESSAGE (all threads / main thread)`);
   // Warm-up (JIT, caches), not reported.
   for (const t of targets) acked.set(t.name, (await step(t, 500, 2, localPort)).ok);
-  console.log(`${'offered'.padStart(8)}  ${targets.map((t) => t.name.padEnd(62)).join('  ')}  load`);
+  console.log(`${'offered'.padStart(8)}  ${targets.map((t) => t.name.padEnd(COL)).join('  ')}  load`);
   for (const rate of RATES) {
     const row: (StepResult | undefined)[] = [];
     for (const t of targets) {
