@@ -224,6 +224,19 @@ interface StepResult {
   load: number;
 }
 
+/**
+ * Waits until the server is idle again (under 10 % of a core over 250 ms, 15 s at most), so that a
+ * backlog left by one server's step does not take CPU from the next server's step.
+ */
+async function settle(target: Target): Promise<void> {
+  const until = performance.now() + 15_000;
+  for (;;) {
+    const before = cpuSeconds(target.pids());
+    await new Promise((res) => setTimeout(res, 250));
+    if (cpuSeconds(target.pids()) - before < 0.025 || performance.now() > until) return;
+  }
+}
+
 const pct = (xs: number[], p: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!);
 
 async function step(target: Target, rate: number, seconds: number, localPort: number): Promise<StepResult> {
@@ -321,8 +334,7 @@ try {
       results.set(t.name, [...(results.get(t.name) ?? []), r]);
       acked.set(t.name, acked.get(t.name)! + r.ok);
       if (r.failed > 0.1 * rate * SECONDS) stopped.add(t.name);
-      // Let a backlog drain before the next server's step.
-      await new Promise((res) => setTimeout(res, 1000));
+      await settle(t);
     }
     const offered = row.find((r) => r !== undefined)?.offered ?? rate;
     console.log(`${offered.toFixed(0).padStart(6)}/s  ${row.map(fmt).join('  ')}  ${loadavg()[0]!.toFixed(2)}`);
