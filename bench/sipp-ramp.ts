@@ -304,7 +304,7 @@ const COL = 70;
 const fmt = (r: StepResult | undefined): string =>
   r === undefined
     ? '—'.padEnd(COL)
-    : `${r.achieved.toFixed(0).padStart(6)}/s p50 ${r.p50.toFixed(0).padStart(4)} p99 ${r.p99.toFixed(0).padStart(5)} ms fail ${String(r.failed).padStart(5)} ${r.cpuUsPerMsg.toFixed(0).padStart(4)}/${r.loopUsPerMsg.toFixed(0).padStart(3)} µs`;
+    : `${r.achieved.toFixed(0).padStart(6)}/s p50 ${r.p50.toFixed(0).padStart(4)} p99 ${r.p99.toFixed(0).padStart(5)} ms fail ${String(r.failed).padStart(5)} ${r.cpuUsPerMsg.toFixed(0).padStart(4)}/${Number.isNaN(r.loopUsPerMsg) ? '  -' : r.loopUsPerMsg.toFixed(0).padStart(3)} µs`;
 
 const targets: Target[] = [];
 const results = new Map<string, StepResult[]>();
