@@ -8,7 +8,9 @@
  * response times, 1 ms resolution), failed calls (no 200 within 5 s after sipp's retransmissions, or
  * another final answer), the server's CPU per MESSAGE and the load average; at the end, the rows
  * each store holds against the 200s counted (one per acknowledged MESSAGE). A server that fails more
- * than 10 % of a step is not run at higher rates.
+ * than 10 % of a step is not run at higher rates. Kamailio's SQLite commits with SQLite's default
+ * `synchronous = FULL` (an fsync per MESSAGE; db_sqlite has no setting for it), sylk-server's with
+ * `NORMAL`; msilo has no idempotency, so sipp's retransmissions are stored twice there.
  *
  *   npx tsx bench/sipp-ramp.ts [--rates 1000,2000,3000,4000,5000,6000,8000,10000] [--seconds 8]
  *     [--recipients 1000] [--targets sylk,kamailio] [--kamailio-children 1] [--node-flags '--max-semi-space-size=16']
