@@ -13,7 +13,11 @@
  * `NORMAL`; msilo has no idempotency, so sipp's retransmissions are stored twice there.
  *
  *   npx tsx bench/sipp-ramp.ts [--rates 1000,2000,3000,4000,5000,6000,8000,10000] [--seconds 8]
- *     [--recipients 1000] [--targets sylk,kamailio] [--kamailio-children 1] [--node-flags '--max-semi-space-size=16']
+ *     [--recipients 1000] [--targets sylk,kamailio] [--kamailio-children 1]
+ *
+ * A target `sylk@<flags>` runs sylk-server with those Node flags (`+` between two of them) instead of
+ * those of `npm run sylk-server`, so that settings are compared step by step in one run, e.g.
+ * `--targets sylk,sylk@--max-semi-space-size=16,kamailio`.
  *
  * Goals printed with it: p99 ≤ 20 ms up to 4k/s, ≥ 8k/s sustained without failures.
  */
@@ -36,8 +40,6 @@ const SECONDS = Number(arg('seconds', '8'));
 const RECIPIENTS = Number(arg('recipients', '1000'));
 const TARGETS = arg('targets', 'sylk,kamailio').split(',');
 const KAMAILIO_CHILDREN = Number(arg('kamailio-children', '1'));
-/** Node flags for sylk-server instead of those of `npm run sylk-server` (to compare V8 settings). */
-const NODE_FLAGS = process.argv.includes('--node-flags') ? arg('node-flags', '') : undefined;
 const SCENARIO = fileURLToPath(repoFileUrl('bench/sipp/ramp-message.xml'));
 const KAMAILIO_CFG = fileURLToPath(repoFileUrl('bench/sipp/kamailio-msilo.cfg'));
 
@@ -86,8 +88,8 @@ async function freeUdpPort(): Promise<number> {
 }
 
 /** The daemon (`sylk-server`, a child process, proxy mode, SQLite), with the process flags of `npm start`. */
-async function startSylk(): Promise<Target> {
-  const sdir = join(dir, 'sylk');
+async function startSylk(nodeFlags: string | undefined, index: number): Promise<Target> {
+  const sdir = join(dir, `sylk-${index}`);
   const dbPath = join(sdir, 'journal.sqlite');
   mkdirSync(sdir);
   writeFileSync(
@@ -106,7 +108,7 @@ async function startSylk(): Promise<Target> {
   const pkg = JSON.parse(readFileSync(fileURLToPath(repoFileUrl('package.json')), 'utf8')) as { scripts: Record<string, string> };
   // The V8 flags of `npm start` (node <flags> dist/src/cli/sylk-server.js …), so the bench runs what ships.
   const shipped = (/^node ((?:--\S+ )*)dist\/src\/cli\/sylk-server\.js/.exec(pkg.scripts['sylk-server'] ?? '')?.[1] ?? '').trim().split(' ').filter(Boolean);
-  const flags = NODE_FLAGS !== undefined ? NODE_FLAGS.split(' ').filter(Boolean) : shipped;
+  const flags = nodeFlags !== undefined ? nodeFlags.split(' ').filter(Boolean) : shipped;
   const entry = fileURLToPath(repoFileUrl('src/cli/sylk-server.ts'));
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry, '--config-dir', sdir], {
     cwd: fileURLToPath(repoFileUrl('.')),
@@ -126,7 +128,7 @@ async function startSylk(): Promise<Target> {
     }, 50);
   });
   return {
-    name: `sylk-server (${flags.join(' ') || 'no flags'})`,
+    name: `sylk-server #${index} (${flags.join(' ') || 'no flags'})`,
     port,
     pids: () => [child.pid!],
     eventLoop: true,
@@ -313,8 +315,9 @@ const results = new Map<string, StepResult[]>();
 const stopped = new Set<string>();
 const acked = new Map<string, number>();
 try {
-  for (const t of TARGETS) {
-    if (t === 'sylk') targets.push(await startSylk());
+  for (const [i, t] of TARGETS.entries()) {
+    if (t === 'sylk') targets.push(await startSylk(undefined, i));
+    else if (t.startsWith('sylk@')) targets.push(await startSylk(t.slice('sylk@'.length).replaceAll('+', ' '), i));
     else if (t === 'kamailio') targets.push(await startKamailio());
     else throw new Error(`unknown target ${t}`);
   }
