@@ -50,7 +50,11 @@ export interface SipStackOptions extends Pick<TransportLayerOptions, 'udpPort' |
   udpReceiveBufferBytes?: number;
   /** Send buffer (SO_SNDBUF) of the UDP socket, default 4 MiB (capped at net.core.wmem_max); as above. */
   udpSendBufferBytes?: number;
-  /** Send `100 Trying` on unreliable transports if the handler has not answered after this long (default 200 ms). */
+  /**
+   * Send `100 Trying` on unreliable transports if the handler has not answered after this long
+   * (default: 200 ms for an INVITE, for other methods the time the client's timer E takes to reach
+   * T2, 3.5 s with the default timers, RFC 4320 §4.1; `tryingDelayMs` in `transaction/timers.ts`).
+   */
   tryingDelayMs?: number;
   /** Longest graceful-stop wait for transactions in flight (default 5 s). */
   stopTimeoutMs?: number;
