@@ -225,6 +225,9 @@ interface StepResult {
   cpuUsPerMsg: number;
   /** The event loop's share (sylk-server; NaN for Kamailio, whose workers are processes). */
   loopUsPerMsg: number;
+  /** sipp's MESSAGE retransmissions, and the 100 Trying it received. */
+  retrans: number;
+  trying: number;
   load: number;
 }
 
@@ -257,7 +260,7 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
       '-r', String(rate), '-rp', '1000', '-m', String(calls), '-l', String(calls),
       '-recv_timeout', '5000', '-timeout', `${seconds + 30}s`, '-nostdin', '-buff_size', String(8 * 1024 * 1024),
       '-max_recv_loops', '10000', '-max_sched_loops', '10000',
-      '-trace_rtt', '-rtt_freq', '1', '-trace_stat', '-fd', '1', '-stf', join(sdir, 'stat.csv'),
+      '-trace_rtt', '-rtt_freq', '1', '-trace_screen', '-trace_stat', '-fd', '1', '-stf', join(sdir, 'stat.csv'),
       `127.0.0.1:${target.port}`,
     ],
     { cwd: sdir, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -286,6 +289,10 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
   const col = (name: string): number => Number(lastRow[head.indexOf(name)]);
   const made = col('OutgoingCall(C)');
   const failed = col('FailedCall(C)') + Math.max(0, calls - made);
+  const screenFile = readdirSync(sdir).find((f) => f.endsWith('_screen.log'));
+  const screen = screenFile ? readFileSync(join(sdir, screenFile), 'utf8') : '';
+  const retrans = Number(/MESSAGE -+>\s+B-RTD1\s+\d+\s+(\d+)/.exec(screen)?.[1] ?? NaN);
+  const trying = Number(/ 100 <-+\s+(\d+)/.exec(screen)?.[1] ?? NaN);
   if (!rttFile && calls > 0) process.stderr.write(`sipp wrote no response times:\n${out().slice(-2000)}\n`);
   rmSync(sdir, { recursive: true, force: true });
   // Offered: the calls sipp made over the step's length; achieved: 200s over the span from the first
@@ -299,16 +306,18 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
     ok: rtts.length,
     failed,
     cpuUsPerMsg: rtts.length > 0 ? (cpu * 1e6) / rtts.length : NaN,
+    retrans,
+    trying,
     loopUsPerMsg: rtts.length > 0 && target.eventLoop ? (loop * 1e6) / rtts.length : NaN,
     load: loadavg()[0]!,
   };
 }
 
-const COL = 70;
+const COL = 90;
 const fmt = (r: StepResult | undefined): string =>
   r === undefined
     ? '—'.padEnd(COL)
-    : `${r.achieved.toFixed(0).padStart(6)}/s p50 ${r.p50.toFixed(0).padStart(4)} p99 ${r.p99.toFixed(0).padStart(5)} ms fail ${String(r.failed).padStart(5)} ${r.cpuUsPerMsg.toFixed(0).padStart(4)}/${Number.isNaN(r.loopUsPerMsg) ? '  -' : r.loopUsPerMsg.toFixed(0).padStart(3)} µs`;
+    : `${r.achieved.toFixed(0).padStart(6)}/s p50 ${r.p50.toFixed(0).padStart(4)} p99 ${r.p99.toFixed(0).padStart(5)} ms fail ${String(r.failed).padStart(5)} ${r.cpuUsPerMsg.toFixed(0).padStart(4)}/${Number.isNaN(r.loopUsPerMsg) ? '  -' : r.loopUsPerMsg.toFixed(0).padStart(3)} µs rtx ${String(r.retrans).padStart(5)} 100s ${String(r.trying).padStart(5)}`;
 
 const targets: Target[] = [];
 const results = new Map<string, StepResult[]>();
@@ -323,7 +332,7 @@ try {
   }
   const localPort = await freeUdpPort();
   console.log(`sipp step ramp: MESSAGE over UDP, ${SECONDS} s per step, ${RECIPIENTS} recipients, one store write per MESSAGE before its 200; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`goals: p99 ≤ 20 ms up to 4000/s; ≥ 8000/s sustained without failures. Columns per server: achieved rate, p50, p99, failed calls, server CPU per MESSAGE (all threads / main thread)`);
+  console.log(`goals: p99 ≤ 20 ms up to 4000/s; ≥ 8000/s sustained without failures. Columns per server: achieved rate, p50, p99, failed calls, server CPU per MESSAGE (all threads / main thread), sipp's retransmissions, 100 Trying received`);
   // Warm-up (JIT, caches), not reported.
   for (const t of targets) acked.set(t.name, (await step(t, 500, 2, localPort)).ok);
   console.log(`${'offered'.padStart(8)}  ${targets.map((t) => t.name.padEnd(COL)).join('  ')}  load`);
