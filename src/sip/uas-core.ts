@@ -20,7 +20,7 @@ import { isRfc3261Branch, rfc3261ServerKey, serverKey, type RequestKeyParts } fr
 import { InviteServerTransaction } from './transaction/server-invite.js';
 import { NonInviteServerTransaction } from './transaction/server-non-invite.js';
 import { TransactionTable } from './transaction/table.js';
-import { tryingDelayMs, type TimerHandle, type TimerHost, type TimerValues } from './transaction/timers.js';
+import type { TimerHandle, TimerHost, TimerValues } from './transaction/timers.js';
 import type { TransportLayer } from './transport/layer.js';
 import { DatagramChannel, ResponseChannel } from './transport/response-channel.js';
 import { isReliable, type Flow } from './transport/types.js';
@@ -258,8 +258,7 @@ export class UasCore {
 
   /**
    * Unreliable transports: a 100 Trying goes out `tryingDelayMs` after the request arrived if the
-   * handler has not answered by then (by default 200 ms for an INVITE, 3.5 s for other methods:
-   * `transaction/timers.ts`, RFC 4320 §4.1). The timer is armed only for requests still unanswered once
+   * handler has not answered by then. The timer is armed only for requests still unanswered once
    * this event-loop turn is over (their handlers' promises have settled by then when they answer
    * from memory or synchronous storage), with the delay that remains: most requests need none.
    */
@@ -271,11 +270,10 @@ export class UasCore {
 
   private readonly armTrying = (): void => {
     const list = this.tryingCandidates;
-    const fixed = this.options.tryingDelayMs;
+    const delay = this.options.tryingDelayMs ?? 200;
     const now = performance.now();
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!;
-      const delay = fixed ?? tryingDelayMs(r.req.method, this.timers);
       if (!r.answered) r.trying = this.clock.setTimeout(this.tryingDue, Math.max(0, delay - (now - r.started)), r);
     }
     list.length = 0;

@@ -20,21 +20,6 @@ export interface TimerValues {
 
 export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000 };
 
-/**
- * How long a server waits before a `100 Trying` (RFC 3261 §17.2.1: 200 ms for an INVITE). For a
- * non-INVITE request over an unreliable transport, RFC 4320 §4.1: not before the client's timer E has
- * grown to T2, i.e. T1 + 2·T1 + 4·T1 + … up to the first interval that reaches T2 (3.5 s with the
- * default values). An earlier 100 only moves the client to Proceeding, where it retransmits every T2
- * anyway; under load, it is one more response to build and send for every request that is already
- * late, exactly when the server is short of time.
- */
-export function tryingDelayMs(method: string, values: TimerValues): number {
-  if (method === 'INVITE') return 200;
-  let delay = 0;
-  for (let interval = values.T1; interval < values.T2; interval *= 2) delay += interval;
-  return delay;
-}
-
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
 /**
