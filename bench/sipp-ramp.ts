@@ -244,6 +244,29 @@ async function settle(target: Target): Promise<void> {
   }
 }
 
+/**
+ * When sipp had made its `made`-th call, in seconds after its start, interpolated between two rows of
+ * its statistics file (one a second): if sipp could not keep up with the rate, the offered rate is
+ * the calls over that time, not over the step's nominal length.
+ */
+function sendSeconds(head: string[], rows: string[], made: number): number {
+  const iStart = head.indexOf('StartTime');
+  const iNow = head.indexOf('CurrentTime');
+  const iMade = head.indexOf('OutgoingCall(C)');
+  const epoch = (field: string | undefined): number => Number(field?.split('\t').at(-1));
+  let prevT = 0;
+  let prevN = 0;
+  for (const row of rows) {
+    const f = row.split(';');
+    const t = epoch(f[iNow]) - epoch(f[iStart]);
+    const n = Number(f[iMade]);
+    if (n >= made) return n === prevN ? t : prevT + ((made - prevN) / (n - prevN)) * (t - prevT);
+    prevT = t;
+    prevN = n;
+  }
+  return prevT;
+}
+
 const pct = (xs: number[], p: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!);
 
 async function step(target: Target, rate: number, seconds: number, localPort: number): Promise<StepResult> {
@@ -299,7 +322,7 @@ async function step(target: Target, rate: number, seconds: number, localPort: nu
   // request to the last 200 (sipp's own clock, ms).
   const span = rows.length > 1 ? (last - first) / 1000 : elapsed;
   return {
-    offered: made / seconds,
+    offered: made / Math.max(seconds, sendSeconds(head, stat.slice(1), made)),
     achieved: rtts.length / Math.max(span, seconds),
     p50: pct(rtts, 0.5),
     p99: pct(rtts, 0.99),
