@@ -23,7 +23,7 @@
  *                           [--uuid-ids]                     (random UUID message ids, as real clients send;
  *                                                            default: sequential ids, kinder to the id index)
  *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
- *   Run the server side as the daemon runs: `node --max-semi-space-size=32 dist/bench/ingest.js` (the
+ *   Run the server side as the daemon runs: `node --max-semi-space-size=64 dist/bench/ingest.js` (the
  *   load generator is a child process with its own flags).
  */
 import { fork, type ChildProcess } from 'node:child_process';
