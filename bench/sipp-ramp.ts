@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openStore } from '../src/storage/index.js';
+import { daemonNodeFlags } from './daemon-flags.js';
 import { repoFileUrl } from './repo-path.js';
 
 function arg(name: string, def: string): string {
@@ -105,10 +106,8 @@ async function startSylk(nodeFlags: string | undefined, index: number): Promise<
     for (const u of users) await store.addAccount(`${u}@example.com`);
     await store.close();
   }
-  const pkg = JSON.parse(readFileSync(fileURLToPath(repoFileUrl('package.json')), 'utf8')) as { scripts: Record<string, string> };
-  // The V8 flags of `npm start` (node <flags> dist/src/cli/sylk-server.js …), so the bench runs what ships.
-  const shipped = (/^node ((?:--\S+ )*)dist\/src\/cli\/sylk-server\.js/.exec(pkg.scripts['sylk-server'] ?? '')?.[1] ?? '').trim().split(' ').filter(Boolean);
-  const flags = nodeFlags !== undefined ? nodeFlags.split(' ').filter(Boolean) : shipped;
+  // The V8 flags of `npm run sylk-server`, so the bench runs what ships.
+  const flags = nodeFlags !== undefined ? nodeFlags.split(' ').filter(Boolean) : daemonNodeFlags();
   const entry = fileURLToPath(repoFileUrl('src/cli/sylk-server.ts'));
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry, '--config-dir', sdir], {
     cwd: fileURLToPath(repoFileUrl('.')),
