@@ -26,7 +26,7 @@
  *   (postgres: SYLK_TEST_PG_URL, else a durable throw-away server from scripts/services/postgres.mjs)
  *   At the end: issue 17's goals (ratio to the echo ≥ 0.35, ≤ 80 µs of server CPU per MESSAGE, nothing
  *   lost, two entries per acknowledged MESSAGE), stated for `--uuid-ids`, each with its measured value.
- *   Run the server side as the daemon runs: `node --max-semi-space-size=32 dist/bench/ingest.js` (the
+ *   Run the server side as the daemon runs: `node --max-semi-space-size=64 dist/bench/ingest.js` (the
  *   load generator is a child process with its own flags).
  */
 import { fork, type ChildProcess } from 'node:child_process';

@@ -47,7 +47,7 @@ writeFileSync(
 }
 
 const entry = fileURLToPath(repoFileUrl('src/cli/sylk-server.ts'));
-const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', entry, '--config-dir', dir], {
+const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', entry, '--config-dir', dir], {
   cwd: fileURLToPath(repoFileUrl('.')),
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, SYLK_LOG_LEVEL: 'info', SYLK_SYSTEM_CONFIG_DIR: '', SYLK_USER_CONFIG_DIR: '' },

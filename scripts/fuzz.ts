@@ -278,7 +278,7 @@ async function startDaemon(): Promise<Daemon> {
     join(dir, 'webrtcgateway.ini'),
     `[General]\nhttp_management_interface = 127.0.0.1:0\nwebsocket_max_connections_per_address = 1000\n[FileStorage]\nstorage_dir = ${dir}\n[Storage]\nbackend = sqlite\nsqlite_path = ${join(dir, 'journal.sqlite')}\n`,
   );
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', join(ROOT, 'src/cli/sylk-server.ts'), '--config-dir', dir], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', join(ROOT, 'src/cli/sylk-server.ts'), '--config-dir', dir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_TEST_CONTEXT: '', SYLK_LOG_LEVEL: 'info', SYLK_SYSTEM_CONFIG_DIR: '', SYLK_USER_CONFIG_DIR: '' },

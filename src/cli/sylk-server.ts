@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=64
 /**
  * `sylk-server`: the messaging server daemon (DESIGN.md "Configuration contract").
  *

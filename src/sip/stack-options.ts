@@ -50,7 +50,13 @@ export interface SipStackOptions extends Pick<TransportLayerOptions, 'udpPort' |
   udpReceiveBufferBytes?: number;
   /** Send buffer (SO_SNDBUF) of the UDP socket, default 4 MiB (capped at net.core.wmem_max); as above. */
   udpSendBufferBytes?: number;
-  /** Send `100 Trying` on unreliable transports if the handler has not answered after this long (default 200 ms). */
+  /**
+   * Send `100 Trying` on unreliable transports if the handler has not answered after this long
+   * (default 200 ms). RFC 4320 §4.1 says SHOULD NOT before the client's timer E reached T2 (3.5 s) for
+   * a non-INVITE; tried (issue 17) and reverted: without the early 100, clients retransmit at 0.5,
+   * 1.5 and 3.5 s, and at the rate ceiling (sipp, 5,000/s) those retransmissions tipped the server
+   * into failures in 2 of 3 paired runs where the 200 ms 100 kept it at none.
+   */
   tryingDelayMs?: number;
   /** Longest graceful-stop wait for transactions in flight (default 5 s). */
   stopTimeoutMs?: number;
