@@ -24,16 +24,19 @@ function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
 }
-const RATE = Number(arg('rate', '2000'));
-const MULTIPLIERS = arg('multipliers', '1,3,6').split(',').map(Number);
+const RATE = Number(arg('rate', '1000'));
+const MULTIPLIERS = arg('multipliers', '1,3,5').split(',').map(Number);
 const SECONDS = Number(arg('seconds', '5'));
+const SEARCH_SECONDS = Number(arg('search-seconds', '2'));
 const MAX_PENDING = Number(arg('max-pending', '2000'));
+const MAX_UDP_QUEUE = arg('max-udp-queue', '');
+const UDP_RECEIVE_BUFFER = arg('udp-receive-buffer', '');
 
 const dir = mkdtempSync(join(tmpdir(), 'sylk-overload-'));
 const dbPath = join(dir, 'journal.sqlite');
 writeFileSync(
   join(dir, 'config.ini'),
-  `[Server]\ndefault_application = webrtcgateway\n[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port =\nlocal_tls_port =\ntrusted_peers = 127.0.0.1\nmax_pending_requests = ${MAX_PENDING}\n[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n`,
+  `[Server]\ndefault_application = webrtcgateway\n[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port =\nlocal_tls_port =\ntrusted_peers = 127.0.0.1\nmax_pending_requests = ${MAX_PENDING}\n${MAX_UDP_QUEUE ? `max_udp_queue = ${MAX_UDP_QUEUE}\n` : ''}${UDP_RECEIVE_BUFFER ? `udp_receive_buffer = ${UDP_RECEIVE_BUFFER}\n` : ''}[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n`,
 );
 writeFileSync(
   join(dir, 'webrtcgateway.ini'),
@@ -47,7 +50,7 @@ writeFileSync(
 }
 
 const entry = fileURLToPath(repoFileUrl('src/cli/sylk-server.ts'));
-const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', entry, '--config-dir', dir], {
+const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', '--import', 'tsx', entry, '--config-dir', dir], {
   cwd: fileURLToPath(repoFileUrl('.')),
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, SYLK_LOG_LEVEL: 'info', SYLK_SYSTEM_CONFIG_DIR: '', SYLK_USER_CONFIG_DIR: '' },
@@ -55,6 +58,7 @@ const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', '
 let out = ''; // the daemon's log until it has started (the start line names the SIP port)
 child.stdout.on('data', (d: Buffer) => {
   if (out.length < 1_000_000) out += d.toString();
+  if (process.env.BENCH_NODE_FLAGS) process.stderr.write(d);
 });
 child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
 const port = await new Promise<number>((resolve, reject) => {
@@ -148,40 +152,109 @@ load.on('message', (m) => {
 });
 
 const pct = (xs: number[], p: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!);
-const rows: string[] = [];
-const allIds: string[] = [];
-for (const mult of MULTIPLIERS) {
-  const rate = RATE * mult;
+
+/** The `drops` counter of a local UDP port in /proc/net/udp (datagrams the kernel dropped: buffer full). */
+function kernelDrops(lport: number): number {
+  const key = `:${lport.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (const line of readFileSync('/proc/self/net/udp', 'latin1').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[1]?.endsWith(key)) return Number(f.at(-1));
+  }
+  return 0;
+}
+
+interface Step {
+  rate: number;
+  sent: number;
+  ok: number;
+  shed: number;
+  retryAfter: number;
+  other: number;
+  none: number;
+  rtts: number[];
+  pings: number;
+  rss: number;
+  serverDrops: number;
+  clientDrops: number;
+}
+
+/** Offer `rate` MESSAGEs/s for `seconds` with OPTIONS pings beside them; wait up to 3 s for the answers. */
+async function step(rate: number, seconds: number, tag: string, record: boolean): Promise<Step> {
   const ids: string[] = [];
   let maxRss = 0;
+  const drops0 = [kernelDrops(port), kernelDrops(load.address().port)];
   const t0 = performance.now();
   pinger.postMessage('start');
   const rss = setInterval(() => (maxRss = Math.max(maxRss, rssMiB())), 100);
   let sent = 0;
-  while (performance.now() - t0 < SECONDS * 1000) {
+  while (performance.now() - t0 < seconds * 1000) {
     const due = Math.floor(((performance.now() - t0) / 1000) * rate);
     for (; sent < due; sent++) {
-      const id = `m${mult}x${seq++}`;
+      const id = `${tag}x${seq++}`;
       ids.push(id);
       load.send(message(load.address().port, id), port, '127.0.0.1');
     }
     await new Promise((r) => setTimeout(r, 2));
   }
   const { rtts, sent: pings } = await pingResult();
-  await new Promise((r) => setTimeout(r, 3000));
+  for (let t = 0; t < 3000 && ids.some((i) => !finals.has(i)); t += 100) await new Promise((r) => setTimeout(r, 100));
   clearInterval(rss);
   maxRss = Math.max(maxRss, rssMiB());
-  const n200 = ids.filter((i) => finals.get(i) === 200).length;
-  const n503 = ids.filter((i) => finals.get(i) === 503).length;
-  const nRa = ids.filter((i) => retryAfter.has(i)).length;
-  const none = ids.length - ids.filter((i) => finals.has(i)).length;
+  if (record) allIds.push(...ids);
+  const count = (f: (i: string) => boolean): number => ids.filter(f).length;
   rtts.sort((a, b) => a - b);
-  rows.push(
-    `${String(mult).padStart(3)}x ${String(rate).padStart(6)}/s  sent ${String(ids.length).padStart(6)}  200 ${String(n200).padStart(6)} (${(n200 / SECONDS).toFixed(0)}/s)  503 ${String(n503).padStart(6)} (Retry-After ${nRa})  unanswered ${String(none).padStart(5)}  ` +
-      `OPTIONS ${rtts.length}/${pings} p50 ${pct(rtts, 0.5).toFixed(1)} p99 ${pct(rtts, 0.99).toFixed(1)} max ${(rtts.at(-1) ?? NaN).toFixed(1)} ms  RSS max ${maxRss.toFixed(0)} MiB`,
+  return {
+    rate,
+    sent: ids.length,
+    ok: count((i) => finals.get(i) === 200),
+    shed: count((i) => finals.get(i) === 503),
+    retryAfter: count((i) => retryAfter.has(i)),
+    other: count((i) => finals.has(i) && finals.get(i) !== 200 && finals.get(i) !== 503),
+    none: count((i) => !finals.has(i)),
+    rtts,
+    pings,
+    rss: maxRss,
+    serverDrops: kernelDrops(port) - drops0[0]!,
+    clientDrops: kernelDrops(load.address().port) - drops0[1]!,
+  };
+}
+
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const allIds: string[] = [];
+const GOAL_P99 = 50;
+
+// Warm-up (the daemon's code is compiled while it runs), not counted.
+await step(RATE / 2, 2, 'warm', true);
+
+// The sustainable rate of this run: the highest rate (from --rate, ×1.4 per step) at which every
+// MESSAGE was answered 200, none shed or left unanswered.
+let sustainable = Number(arg('sustainable', '0')); // given: no search
+if (sustainable === 0) {
+  console.log(`load average ${loadavg()}; searching the sustainable rate (${SEARCH_SECONDS} s steps, every MESSAGE answered 200)`);
+  for (let rate = RATE; rate <= 200_000; rate = Math.round(rate * 1.4)) {
+    const r = await step(rate, SEARCH_SECONDS, `s${rate}`, true);
+    const held = r.ok === r.sent;
+    console.log(`  ${String(rate).padStart(6)}/s: ${r.ok}/${r.sent} answered 200, ${r.shed} shed, ${r.none} unanswered, OPTIONS p99 ${pct(r.rtts, 0.99).toFixed(1)} ms${held ? '' : '  <- not held'}`);
+    if (!held) break;
+    sustainable = rate;
+  }
+  if (sustainable === 0) {
+    console.log(`not even ${RATE}/s was held: start lower (--rate)`);
+    sustainable = RATE;
+  }
+}
+console.log(`sustainable rate S = ${sustainable} MESSAGE/s (load average ${loadavg()})`);
+console.log(`goal per step: OPTIONS p99 < ${GOAL_P99} ms; every request not answered 200 answered 503 + Retry-After (unanswered 0); RSS bounded; 0 acknowledged missing`);
+for (const mult of MULTIPLIERS) {
+  const r = await step(Math.round(sustainable * mult), SECONDS, `m${mult}`, true);
+  const p99 = pct(r.rtts, 0.99);
+  const met = p99 < GOAL_P99 && r.none === 0 && r.retryAfter === r.shed && r.other === 0 && r.rtts.length === r.pings;
+  console.log(
+    `${String(mult).padStart(3)}×S ${String(r.rate).padStart(6)}/s  sent ${String(r.sent).padStart(6)}  stored 200 ${String(r.ok).padStart(6)} (${(r.ok / SECONDS).toFixed(0)}/s = ${(r.ok / SECONDS / sustainable).toFixed(2)}×S)  ` +
+      `shed 503 ${String(r.shed).padStart(6)} (Retry-After ${r.retryAfter})  unanswered ${r.none} (kernel drops: server ${r.serverDrops}, generator ${r.clientDrops})  ` +
+      `OPTIONS ${r.rtts.length}/${r.pings} p50 ${pct(r.rtts, 0.5).toFixed(1)} p99 ${p99.toFixed(1)} (goal < ${GOAL_P99}) max ${(r.rtts.at(-1) ?? NaN).toFixed(1)} ms  RSS max ${r.rss.toFixed(0)} MiB  ` +
+      `load ${loadavg()}  ${met ? 'GOAL MET' : 'goal not met'}`,
   );
-  console.log(rows.at(-1));
-  allIds.push(...ids);
 }
 
 child.kill('SIGTERM');

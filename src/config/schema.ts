@@ -108,6 +108,12 @@ const SIP = {
    * default is T1 (500 ms): a request that waited that long has already been retransmitted.
    */
   max_loop_lag: int(500, 10, 60_000),
+  /**
+   * Bytes the kernel may hold in the UDP listener's receive queue before new requests get 503 +
+   * Retry-After too (each datagram counts its size plus ~700 bytes; 131072 ≈ 100 MESSAGEs, tens of
+   * milliseconds of work); 0 = no limit. Linux only (read from /proc/self/net/udp).
+   */
+  max_udp_queue: int(131072, 0, 1024 * 1024 * 1024),
   /** `Retry-After` seconds of that 503. */
   overload_retry_after: int(5, 1, 3600),
   /** Longest wait, in seconds, for SIP transactions in flight when the server stops. */

@@ -79,12 +79,14 @@ export class UasCore {
     private readonly timers: TimerValues,
     private readonly policy: UasPolicy,
     private readonly userAgent: string,
-    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs' | 'maxPendingRequests' | 'maxLoopLagMs' | 'overloadRetryAfterSec'>,
+    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs' | 'maxPendingRequests' | 'maxLoopLagMs' | 'maxUdpQueueBytes' | 'overloadRetryAfterSec'>,
     private handler: RequestHandler | undefined,
   ) {
     this.overload = new OverloadGuard({
       maxPending: options.maxPendingRequests ?? 2000,
       maxLagMs: options.maxLoopLagMs ?? Number.POSITIVE_INFINITY,
+      maxQueueBytes: options.maxUdpQueueBytes ?? 0,
+      queuedBytes: () => transport.udpQueuedBytes(),
       retryAfterSec: options.overloadRetryAfterSec ?? 5,
     });
   }
@@ -142,7 +144,10 @@ export class UasCore {
   }
 
   private sendResponseStateless(res: SipResponse, flow: Flow, via: Via | undefined): void {
-    const bytes = serializeMessage(res);
+    this.sendBytesStateless(serializeMessage(res), flow, via);
+  }
+
+  private sendBytesStateless(bytes: Buffer, flow: Flow, via: Via | undefined): void {
     if (flow.connection && !flow.connection.closed) flow.connection.send(bytes);
     else if (via) this.transport.send(responseTarget(via, flow.protocol), bytes);
     else if (flow.protocol === 'udp') this.transport.send(flow.remote, bytes);
@@ -185,6 +190,16 @@ export class UasCore {
 
     const method = metricMethod(req.method);
     countRequest('in', method);
+    if (this.policy.applicationMethods.has(req.method)) {
+      // Load shedding (`overload.ts`) before any per-request state: a stateless 503 (§8.2.7) costs a
+      // fraction of a transaction; a retransmission of the request is simply judged again.
+      const shed = this.overload.check(this.inFlight);
+      if (shed) {
+        countResponse('sent', method, shed.status);
+        this.sendBytesStateless(buildResponseBytes(req, shed, randomToken(8), this.userAgent), flow, via);
+        return;
+      }
+    }
     const started = performance.now();
     const tx = this.createServerTx(req.method, key, flow, via);
     const r = new InboundRequest(req, tx, method, randomToken(8), started);
@@ -219,12 +234,6 @@ export class UasCore {
       this.respond(r, { status: 503, reason: 'Service Unavailable' });
       return;
     }
-    const shed = this.overload.check(this.inFlight);
-    if (shed) {
-      this.respond(r, shed);
-      return;
-    }
-
     if (!isReliable(flow.protocol)) this.deferTrying(r);
     const incoming: IncomingRequest = { request: req, source: flow.remote, flow };
     let p: Promise<ResponseSpec>;
