@@ -1,13 +1,17 @@
 /**
  * Overload benchmark (issue 15 item 9): the real daemon (`sylk-server`, a child process, SQLite) gets
- * MESSAGEs over UDP on loopback at a paced rate for a few seconds per phase — the base rate, then
- * several times it — while OPTIONS pings run beside them every 10 ms. Per phase it prints the final
- * statuses (200 / 503 with Retry-After / none), the OPTIONS p50/p99/max, and the daemon's largest RSS;
- * at the end, after stopping the daemon, it checks that every MESSAGE answered 200 is in the journal
- * ("acknowledged lost" must be 0). The generator does not retransmit: a request without an answer
- * within 3 s counts as unanswered.
+ * MESSAGEs over UDP on loopback at paced rates while OPTIONS pings (a thread of their own) run beside
+ * them every 10 ms. First it finds this run's sustainable rate S (from `--rate`, ×1.4 per 2 s step,
+ * the highest at which ≥ 95 % were answered 200 and none left unanswered); then it offers S × each
+ * multiplier for `--seconds`, and prints per step, beside the goal: stored (200) and shed (503 with
+ * Retry-After) requests, those left unanswered within 3 s (and the kernel's drops on both sides), the
+ * daemon's UDP receive queue (sampled every 5 ms), OPTIONS p50/p99/max, the daemon's largest RSS and
+ * the load average. At the end, after stopping the daemon, it checks that every MESSAGE answered 200
+ * is in the journal ("acknowledged but not in the journal" must be 0). The generator does not
+ * retransmit.
  *
- *   npx tsx bench/overload.ts [--rate 2000] [--multipliers 1,3,6] [--seconds 5] [--max-pending 2000]
+ *   npx tsx bench/overload.ts [--rate 1000] [--multipliers 1,3,5] [--seconds 5] [--sustainable S]
+ *       [--max-pending 2000] [--max-udp-queue BYTES] [--udp-receive-buffer BYTES]
  */
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -16,7 +20,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { parseMessage } from '../src/sip/message/parser.js';
 import { openStore } from '../src/storage/index.js';
 import { repoFileUrl } from './repo-path.js';
 
@@ -143,25 +146,36 @@ const pingResult = (): Promise<{ rtts: number[]; sent: number }> =>
   });
 const finals = new Map<string, number>();
 const retryAfter = new Set<string>();
+/** 503s by the limit their reason names (reset per step). */
+const shedBy = new Map<string, number>();
+// Answers are read with two regular expressions, not the parser: at tens of thousands per second the
+// generator must stay cheap, or it sends in bursts.
 load.on('message', (m) => {
-  const r = parseMessage(m);
-  if (!r.ok || r.message.kind !== 'response' || r.message.status < 200) return;
-  const id = r.message.headers.get('call-id')!;
-  finals.set(id, r.message.status);
-  if (r.message.status === 503 && r.message.headers.has('retry-after')) retryAfter.add(id);
+  const text = m.toString('latin1');
+  const status = /^SIP\/2\.0 (\d+) /.exec(text);
+  if (!status || Number(status[1]) < 200) return;
+  const id = /\r\nCall-ID: ([^\r]*)\r\n/i.exec(text)?.[1];
+  if (id === undefined) return;
+  finals.set(id, Number(status[1]));
+  if (status[1] === '503' && /\r\nRetry-After: \d+/i.test(text)) retryAfter.add(id);
+  if (status[1] === '503') {
+    const limit = /\(overloaded: ([a-zA-Z ]+)/.exec(text)?.[1] ?? 'other';
+    shedBy.set(limit, (shedBy.get(limit) ?? 0) + 1);
+  }
 });
 
 const pct = (xs: number[], p: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!);
 
-/** The `drops` counter of a local UDP port in /proc/net/udp (datagrams the kernel dropped: buffer full). */
-function kernelDrops(lport: number): number {
-  const key = `:${lport.toString(16).toUpperCase().padStart(4, '0')} `;
+/** A local UDP port's line of /proc/net/udp: its receive queue (bytes) and drops (datagrams the kernel dropped: buffer full). */
+function kernelQueue(lport: number): { queued: number; drops: number } {
+  const key = `:${lport.toString(16).toUpperCase().padStart(4, '0')}`;
   for (const line of readFileSync('/proc/self/net/udp', 'latin1').split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f[1]?.endsWith(key)) return Number(f.at(-1));
+    if (f[1]?.endsWith(key)) return { queued: parseInt(f[4]!.split(':')[1]!, 16), drops: Number(f.at(-1)) };
   }
-  return 0;
+  return { queued: 0, drops: 0 };
 }
+const kernelDrops = (lport: number): number => kernelQueue(lport).drops;
 
 interface Step {
   rate: number;
@@ -176,6 +190,10 @@ interface Step {
   rss: number;
   serverDrops: number;
   clientDrops: number;
+  /** The daemon's UDP receive queue, sampled every 5 ms: largest and 99th percentile (bytes). */
+  queueMax: number;
+  queueP99: number;
+  shedBy: string;
 }
 
 /** Offer `rate` MESSAGEs/s for `seconds` with OPTIONS pings beside them; wait up to 3 s for the answers. */
@@ -183,9 +201,12 @@ async function step(rate: number, seconds: number, tag: string, record: boolean)
   const ids: string[] = [];
   let maxRss = 0;
   const drops0 = [kernelDrops(port), kernelDrops(load.address().port)];
+  shedBy.clear();
   const t0 = performance.now();
   pinger.postMessage('start');
   const rss = setInterval(() => (maxRss = Math.max(maxRss, rssMiB())), 100);
+  const queue: number[] = [];
+  const queueTimer = setInterval(() => queue.push(kernelQueue(port).queued), 5);
   let sent = 0;
   while (performance.now() - t0 < seconds * 1000) {
     const due = Math.floor(((performance.now() - t0) / 1000) * rate);
@@ -196,6 +217,8 @@ async function step(rate: number, seconds: number, tag: string, record: boolean)
     }
     await new Promise((r) => setTimeout(r, 2));
   }
+  clearInterval(queueTimer);
+  queue.sort((a, b) => a - b);
   const { rtts, sent: pings } = await pingResult();
   for (let t = 0; t < 3000 && ids.some((i) => !finals.has(i)); t += 100) await new Promise((r) => setTimeout(r, 100));
   clearInterval(rss);
@@ -216,6 +239,9 @@ async function step(rate: number, seconds: number, tag: string, record: boolean)
     rss: maxRss,
     serverDrops: kernelDrops(port) - drops0[0]!,
     clientDrops: kernelDrops(load.address().port) - drops0[1]!,
+    queueMax: queue.at(-1) ?? 0,
+    queueP99: pct(queue, 0.99),
+    shedBy: [...shedBy].map(([k, v]) => `${k.trim()} ${v}`).join(', '),
   };
 }
 
@@ -226,14 +252,15 @@ const GOAL_P99 = 50;
 // Warm-up (the daemon's code is compiled while it runs), not counted.
 await step(RATE / 2, 2, 'warm', true);
 
-// The sustainable rate of this run: the highest rate (from --rate, ×1.4 per step) at which every
-// MESSAGE was answered 200, none shed or left unanswered.
+// The sustainable rate of this run: the highest rate (from --rate, ×1.4 per step) at which at least
+// 95 % of the MESSAGEs were answered 200 (stored) and none was left unanswered (a load spike on a
+// shared machine makes a few percent shed at any rate).
 let sustainable = Number(arg('sustainable', '0')); // given: no search
 if (sustainable === 0) {
-  console.log(`load average ${loadavg()}; searching the sustainable rate (${SEARCH_SECONDS} s steps, every MESSAGE answered 200)`);
+  console.log(`load average ${loadavg()}; searching the sustainable rate (${SEARCH_SECONDS} s steps, ≥ 95 % answered 200, none unanswered)`);
   for (let rate = RATE; rate <= 200_000; rate = Math.round(rate * 1.4)) {
     const r = await step(rate, SEARCH_SECONDS, `s${rate}`, true);
-    const held = r.ok === r.sent;
+    const held = r.ok >= r.sent * 0.95 && r.none === 0;
     console.log(`  ${String(rate).padStart(6)}/s: ${r.ok}/${r.sent} answered 200, ${r.shed} shed, ${r.none} unanswered, OPTIONS p99 ${pct(r.rtts, 0.99).toFixed(1)} ms${held ? '' : '  <- not held'}`);
     if (!held) break;
     sustainable = rate;
@@ -251,8 +278,8 @@ for (const mult of MULTIPLIERS) {
   const met = p99 < GOAL_P99 && r.none === 0 && r.retryAfter === r.shed && r.other === 0 && r.rtts.length === r.pings;
   console.log(
     `${String(mult).padStart(3)}×S ${String(r.rate).padStart(6)}/s  sent ${String(r.sent).padStart(6)}  stored 200 ${String(r.ok).padStart(6)} (${(r.ok / SECONDS).toFixed(0)}/s = ${(r.ok / SECONDS / sustainable).toFixed(2)}×S)  ` +
-      `shed 503 ${String(r.shed).padStart(6)} (Retry-After ${r.retryAfter})  unanswered ${r.none} (kernel drops: server ${r.serverDrops}, generator ${r.clientDrops})  ` +
-      `OPTIONS ${r.rtts.length}/${r.pings} p50 ${pct(r.rtts, 0.5).toFixed(1)} p99 ${p99.toFixed(1)} (goal < ${GOAL_P99}) max ${(r.rtts.at(-1) ?? NaN).toFixed(1)} ms  RSS max ${r.rss.toFixed(0)} MiB  ` +
+      `shed 503 ${String(r.shed).padStart(6)} (Retry-After ${r.retryAfter}; ${r.shedBy || 'none'})  unanswered ${r.none} (kernel drops: server ${r.serverDrops}, generator ${r.clientDrops})  ` +
+      `UDP queue p99 ${(r.queueP99 / 1024).toFixed(0)} max ${(r.queueMax / 1024).toFixed(0)} KiB  OPTIONS ${r.rtts.length}/${r.pings} p50 ${pct(r.rtts, 0.5).toFixed(1)} p99 ${p99.toFixed(1)} (goal < ${GOAL_P99}) max ${(r.rtts.at(-1) ?? NaN).toFixed(1)} ms  RSS max ${r.rss.toFixed(0)} MiB  ` +
       `load ${loadavg()}  ${met ? 'GOAL MET' : 'goal not met'}`,
   );
 }
