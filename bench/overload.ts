@@ -11,7 +11,7 @@
  * retransmit.
  *
  *   npx tsx bench/overload.ts [--rate 1000] [--multipliers 1,3,5] [--seconds 5] [--sustainable S]
- *       [--max-pending 2000] [--max-udp-queue BYTES] [--udp-receive-buffer BYTES]
+ *       [--max-pending N] [--max-udp-queue BYTES] [--udp-receive-buffer BYTES]   (default: the [SIP] defaults)
  */
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -31,7 +31,7 @@ const RATE = Number(arg('rate', '1000'));
 const MULTIPLIERS = arg('multipliers', '1,3,5').split(',').map(Number);
 const SECONDS = Number(arg('seconds', '5'));
 const SEARCH_SECONDS = Number(arg('search-seconds', '2'));
-const MAX_PENDING = Number(arg('max-pending', '2000'));
+const MAX_PENDING = arg('max-pending', '');
 const MAX_UDP_QUEUE = arg('max-udp-queue', '');
 const UDP_RECEIVE_BUFFER = arg('udp-receive-buffer', '');
 
@@ -39,7 +39,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sylk-overload-'));
 const dbPath = join(dir, 'journal.sqlite');
 writeFileSync(
   join(dir, 'config.ini'),
-  `[Server]\ndefault_application = webrtcgateway\n[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port =\nlocal_tls_port =\ntrusted_peers = 127.0.0.1\nmax_pending_requests = ${MAX_PENDING}\n${MAX_UDP_QUEUE ? `max_udp_queue = ${MAX_UDP_QUEUE}\n` : ''}${UDP_RECEIVE_BUFFER ? `udp_receive_buffer = ${UDP_RECEIVE_BUFFER}\n` : ''}[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n`,
+  `[Server]\ndefault_application = webrtcgateway\n[SIP]\nlocal_ip = 127.0.0.1\nlocal_udp_port = 0\nlocal_tcp_port =\nlocal_tls_port =\ntrusted_peers = 127.0.0.1\n${MAX_PENDING ? `max_pending_requests = ${MAX_PENDING}\n` : ''}${MAX_UDP_QUEUE ? `max_udp_queue = ${MAX_UDP_QUEUE}\n` : ''}${UDP_RECEIVE_BUFFER ? `udp_receive_buffer = ${UDP_RECEIVE_BUFFER}\n` : ''}[WebServer]\nlocal_ip = 127.0.0.1\nlocal_port = 0\n`,
 );
 writeFileSync(
   join(dir, 'webrtcgateway.ini'),
