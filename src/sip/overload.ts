@@ -11,7 +11,8 @@
  *   behind them waits as long. Shed requests cost a fraction of a handled one (no transaction, no
  *   handler, no journal write), so while the queue is over the bound the loop drains it several times
  *   faster than requests are handled, and the queue (the wait of everything in it) stays short;
- * - pending requests: handler calls not yet answered ≥ `maxPending` (bounds memory and the store's queue);
+ * - pending requests: handler calls not yet answered ≥ `maxPending` (bounds memory, the store's queue,
+ *   and the burst of work when one group commit completes them all at once);
  * - event-loop lag: a 10 ms interval timer stamps the loop's progress; if it has not run for more than
  *   `maxLagMs`, or its last run came that much late, the loop is busy with a backlog (e.g. a burst of
  *   stream data read in one go), and the requests read now waited about that long already.

@@ -6,7 +6,8 @@
  * `rx_queue`: the bytes the kernel holds for it (each datagram counts its size plus ~700 bytes of
  * buffer overhead). This reads our socket's line, found by local address and port, at most once per
  * `maxAgeMs`, through one open file descriptor (a positioned read regenerates the table: ~15 µs).
- * Where the table is missing (not Linux) or our socket is not in it, the queue reads as 0.
+ * Where the table is missing (not Linux) or our socket is not in its first 64 KiB (~450 sockets), the
+ * queue reads as 0: no shedding on this signal, as before it existed.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
