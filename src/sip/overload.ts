@@ -10,7 +10,11 @@
  *   wait — the event loop reads a few dozen datagrams per turn and never looks late — so an OPTIONS
  *   behind them waits as long. Shed requests cost a fraction of a handled one (no transaction, no
  *   handler, no journal write), so while the queue is over the bound the loop drains it several times
- *   faster than requests are handled, and the queue (the wait of everything in it) stays short;
+ *   faster than requests are handled, and the queue (the wait of everything in it) stays short.
+ *   A queue over the bound after a calm spell is first given `QUEUE_GRACE_MS` to drain by itself: a
+ *   stall of the process (a GC, a busy host) leaves a queue that is gone in a few milliseconds, and
+ *   shedding it would refuse requests at any rate; once shedding, the guard sheds at once whenever the
+ *   queue is over the bound until `QUEUE_HOLD_MS` have passed without it (sustained overload);
  * - pending requests: handler calls not yet answered ≥ `maxPending` (bounds memory, the store's queue,
  *   and the burst of work when one group commit completes them all at once);
  * - event-loop lag: a 10 ms interval timer stamps the loop's progress; if it has not run for more than
@@ -32,12 +36,19 @@ export interface OverloadOptions {
 }
 
 const TICK_MS = 10;
+/** How long a queue over the bound may last after a calm spell before requests are shed. */
+export const QUEUE_GRACE_MS = 30;
+/** How long after the last request shed for the queue a queue over the bound is shed at once. */
+export const QUEUE_HOLD_MS = 1000;
 
 export class OverloadGuard {
   private lastTick = performance.now();
   /** How late the last tick fired (ms): the loop was blocked that long just before. */
   private lastLag = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Since when the queue has been over the bound (undefined: it is not). */
+  private queueOverSince: number | undefined;
+  private lastQueueShed = Number.NEGATIVE_INFINITY;
   private readonly pendingAnswer: ResponseSpec;
   private readonly lagAnswer: ResponseSpec;
   private readonly queueAnswer: ResponseSpec;
@@ -69,9 +80,16 @@ export class OverloadGuard {
 
   /** The answer for a request that must be shed now, or undefined to handle it. */
   check(pending: number): ResponseSpec | undefined {
-    if (this.options.maxQueueBytes > 0 && this.options.queuedBytes() > this.options.maxQueueBytes) {
-      this.shed.queue++;
-      return this.queueAnswer;
+    if (this.options.maxQueueBytes > 0) {
+      if (this.options.queuedBytes() > this.options.maxQueueBytes) {
+        const now = performance.now();
+        this.queueOverSince ??= now;
+        if (now - this.queueOverSince >= QUEUE_GRACE_MS || now - this.lastQueueShed < QUEUE_HOLD_MS) {
+          this.lastQueueShed = now;
+          this.shed.queue++;
+          return this.queueAnswer;
+        }
+      } else this.queueOverSince = undefined;
     }
     if (pending >= this.options.maxPending) {
       this.shed.pending++;

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { OverloadGuard, QUEUE_GRACE_MS, QUEUE_HOLD_MS } from '../../src/sip/overload.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { UdpBacklog, procNetAddress } from '../../src/sip/transport/udp-backlog.js';
 
@@ -174,4 +175,33 @@ test('sustained overload: the UDP receive queue stays short, OPTIONS answered qu
     assert.equal(f.retryAfter, '4');
     assert.equal(f.reason, 'Service Unavailable (overloaded: UDP receive queue over 16384 bytes)');
   }
+});
+
+test('a queue over the bound after a calm spell gets a grace time; in sustained overload it is shed at once', async () => {
+  let queued = 0;
+  const guard = new OverloadGuard({ maxPending: 1000, maxLagMs: Number.POSITIVE_INFINITY, maxQueueBytes: 1000, queuedBytes: () => queued, retryAfterSec: 2 });
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  assert.equal(guard.check(0), undefined, 'queue empty');
+  // A stall left a queue over the bound: not shed while it drains within the grace time.
+  queued = 5000;
+  assert.equal(guard.check(0), undefined, 'first reading over the bound: grace');
+  queued = 500;
+  assert.equal(guard.check(0), undefined, 'drained');
+  queued = 5000;
+  assert.equal(guard.check(0), undefined, 'over again: a new grace time');
+  await sleep(QUEUE_GRACE_MS + 20);
+  // Still over the bound after the grace time: shed, with the limit named.
+  assert.equal(guard.check(0)?.reason, 'Service Unavailable (overloaded: UDP receive queue over 1000 bytes)');
+  assert.deepEqual(guard.check(0)?.headers, [['Retry-After', '2']]);
+  // Shedding drained it; over the bound again soon after: shed at once (sustained overload).
+  queued = 0;
+  assert.equal(guard.check(0), undefined);
+  queued = 5000;
+  assert.equal(guard.check(0)?.status, 503, 'no grace within the hold time');
+  queued = 0;
+  assert.equal(guard.check(0), undefined);
+  await sleep(QUEUE_HOLD_MS + 50);
+  queued = 5000;
+  assert.equal(guard.check(0), undefined, 'calm for the hold time: grace again');
+  assert.equal(guard.shed.queue, 3);
 });
