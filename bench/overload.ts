@@ -132,8 +132,14 @@ parentPort.on('message', (cmd) => {
       sock.send(Buffer.from('OPTIONS sip:127.0.0.1 SIP/2.0\\r\\nVia: SIP/2.0/UDP 127.0.0.1:' + lport + ';branch=z9hG4bK' + id + ';rport\\r\\nMax-Forwards: 70\\r\\nFrom: <sip:monitor@example.com>;tag=' + id + '\\r\\nTo: <sip:127.0.0.1>\\r\\nCall-ID: ' + id + '\\r\\nCSeq: 1 OPTIONS\\r\\nContent-Length: 0\\r\\n\\r\\n'), workerData.port, '127.0.0.1');
     }, 10);
   } else if (cmd === 'stop') {
+    // Pings still in flight get up to 1 s for their answer; after that they count as lost.
     clearInterval(timer);
-    parentPort.postMessage({ rtts, sent: n });
+    const until = performance.now() + 1000;
+    const done = setInterval(() => {
+      if (sent.size > 0 && performance.now() < until) return;
+      clearInterval(done);
+      parentPort.postMessage({ rtts, sent: n });
+    }, 10);
   } else if (cmd === 'exit') { sock.close(); process.exit(0); }
 });
 `;
