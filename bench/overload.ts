@@ -165,7 +165,8 @@ load.on('message', (m) => {
   finals.set(id, Number(status[1]));
   if (status[1] === '503' && /\r\nRetry-After: \d+/i.test(text)) retryAfter.add(id);
   if (status[1] === '503') {
-    const limit = /\(overloaded: ([a-zA-Z ]+)/.exec(text)?.[1] ?? 'other';
+    const reason = /\(overloaded: ([^)\r]+)\)/.exec(text)?.[1] ?? '';
+    const limit = reason.includes('queue') ? 'UDP queue' : reason.includes('pending') ? 'pending' : reason.includes('event loop') ? 'loop lag' : 'other';
     shedBy.set(limit, (shedBy.get(limit) ?? 0) + 1);
   }
 });
