@@ -80,17 +80,8 @@ export class OverloadGuard {
 
   /** The answer for a request that must be shed now, or undefined to handle it. */
   check(pending: number): ResponseSpec | undefined {
-    if (this.options.maxQueueBytes > 0) {
-      if (this.options.queuedBytes() > this.options.maxQueueBytes) {
-        const now = performance.now();
-        this.queueOverSince ??= now;
-        if (now - this.queueOverSince >= QUEUE_GRACE_MS || now - this.lastQueueShed < QUEUE_HOLD_MS) {
-          this.lastQueueShed = now;
-          this.shed.queue++;
-          return this.queueAnswer;
-        }
-      } else this.queueOverSince = undefined;
-    }
+    const queue = this.checkQueue();
+    if (queue) return queue;
     if (pending >= this.options.maxPending) {
       this.shed.pending++;
       return this.pendingAnswer;
@@ -100,5 +91,20 @@ export class OverloadGuard {
       return this.lagAnswer;
     }
     return undefined;
+  }
+
+  /** The UDP receive queue's answer alone (also asked before a datagram is parsed: `overload-datagram.ts`). */
+  checkQueue(): ResponseSpec | undefined {
+    if (this.options.maxQueueBytes <= 0) return undefined;
+    if (this.options.queuedBytes() <= this.options.maxQueueBytes) {
+      this.queueOverSince = undefined;
+      return undefined;
+    }
+    const now = performance.now();
+    this.queueOverSince ??= now;
+    if (now - this.queueOverSince < QUEUE_GRACE_MS && now - this.lastQueueShed >= QUEUE_HOLD_MS) return undefined;
+    this.lastQueueShed = now;
+    this.shed.queue++;
+    return this.queueAnswer;
   }
 }

@@ -12,6 +12,7 @@ import type { ParseResult } from './message/parser.js';
 import { serializeMessage } from './message/serializer.js';
 import { topVia, type Via } from './message/via-header.js';
 import { OverloadGuard } from './overload.js';
+import { scanForShedding } from './overload-datagram.js';
 import { randomToken } from './random-token.js';
 import { countRequest, countResponse, metricMethod, observeHandling, sipDropped, transactionEnded, transactionStarted } from './stack-metrics.js';
 import type { SipStackOptions } from './stack-options.js';
@@ -122,6 +123,28 @@ export class UasCore {
   /** Drop every server transaction (the end of a graceful stop). */
   terminateAll(): void {
     for (const tx of [...this.serverTx.values()]) tx.terminate();
+  }
+
+  /**
+   * Before a datagram is parsed (the transport's `shedDatagram`): while the UDP receive queue is over
+   * its bound, answer a plain request for the application 503 from a minimal scan
+   * (`overload-datagram.ts`); false to parse and handle it the normal way.
+   */
+  shedDatagram(msg: Buffer, flow: Flow): boolean {
+    if (this.stopping || !this.handler) return false;
+    const shed = this.overload.checkQueue();
+    if (!shed) return false;
+    const scanned = scanForShedding(msg, this.policy.applicationMethods);
+    if (!scanned) return false;
+    const { req, via } = scanned;
+    req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
+    // A retransmission of a request in a transaction is that transaction's to answer.
+    if (this.serverTx.get(rfc3261ServerKey(via.branch, `${via.host.toLowerCase()}:${via.port ?? ''}`, req.method))) return false;
+    const method = metricMethod(req.method);
+    countRequest('in', method);
+    countResponse('sent', method, shed.status);
+    this.sendBytesStateless(buildResponseBytes(req, shed, randomToken(8), this.userAgent), flow, via);
+    return true;
   }
 
   /** §18 / RFC 4475: a request that parsed far enough to be answered gets the parser's status. */

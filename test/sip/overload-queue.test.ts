@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { scanForShedding } from '../../src/sip/overload-datagram.js';
 import { OverloadGuard, QUEUE_GRACE_MS, QUEUE_HOLD_MS } from '../../src/sip/overload.js';
 import { SipStack } from '../../src/sip/stack.js';
 import { UdpBacklog, procNetAddress } from '../../src/sip/transport/udp-backlog.js';
@@ -204,4 +205,34 @@ test('a queue over the bound after a calm spell gets a grace time; in sustained 
   queued = 5000;
   assert.equal(guard.check(0), undefined, 'calm for the hold time: grace again');
   assert.equal(guard.shed.queue, 3);
+});
+
+test('the scan before the parse takes only plain requests for the application, with the fields a response copies', () => {
+  const methods = new Set(['MESSAGE']);
+  const plain = message(5070, 7);
+  const scanned = scanForShedding(plain, methods);
+  assert.ok(scanned);
+  assert.equal(scanned.req.method, 'MESSAGE');
+  assert.equal(scanned.req.uri, 'sip:bob@example.com');
+  assert.deepEqual(
+    [...scanned.req.headers].map((f) => f.name),
+    ['via', 'from', 'to', 'call-id', 'cseq'],
+  );
+  assert.equal(scanned.req.headers.get('call-id'), 'q-7');
+  assert.equal(scanned.via.branch, 'z9hG4bKq7');
+  assert.equal(scanned.via.port, 5070);
+  // Compact forms count as their long names.
+  const compact = Buffer.from('MESSAGE sip:b@x SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKc1\r\nf: <sip:a@x>;tag=1\r\nt: <sip:b@x>\r\ni: c1\r\nCSeq: 2 MESSAGE\r\nl: 0\r\n\r\n');
+  assert.equal(scanForShedding(compact, methods)?.req.headers.get('call-id'), 'c1');
+  // Everything else takes the normal path (parsed, and shed there if need be).
+  const variants: Array<[string, Buffer]> = [
+    ['another method', Buffer.from(plain.toString().replace(/^MESSAGE/, 'OPTIONS'))],
+    ['a response', Buffer.from('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKr\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: r\r\nCSeq: 1 MESSAGE\r\n\r\n')],
+    ['a folded line', Buffer.from(plain.toString().replace('\r\nTo: ', '\r\nTo:\r\n  '))],
+    ['no CSeq', Buffer.from(plain.toString().replace(/\r\nCSeq: [^\r]*/, ''))],
+    ['an RFC 2543 branch', Buffer.from(plain.toString().replace('branch=z9hG4bKq7', 'branch=q7'))],
+    ['another SIP version', Buffer.from(plain.toString().replace(' SIP/2.0\r\n', ' SIP/3.0\r\n'))],
+    ['no end of the header section', plain.subarray(0, 120)],
+  ];
+  for (const [what, msg] of variants) assert.equal(scanForShedding(msg, methods), undefined, what);
 });

@@ -10,8 +10,7 @@
  * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open,
  * and which inbound connections may take them is `admission.ts`'s decision.
  * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
- * overflow the default one); how much of the receive buffer is in use is `udpQueuedBytes()`
- * (`udp-backlog.ts`), the overload signal of `../overload.ts`.
+ * overflow the default one); `udpQueuedBytes()` is how much of it is in use (`udp-backlog.ts`).
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -103,6 +102,8 @@ export class TransportLayer {
   private readonly ports: Partial<Record<TransportProtocol, number>> = {};
   private listening = false;
   onMessage: MessageSink = () => {};
+  /** Asked before a datagram is parsed: true if it was answered already (load shedding, `../overload-datagram.ts`). */
+  shedDatagram: (msg: Buffer, flow: Flow) => boolean = () => false;
   private readonly admission: ConnectionAdmission;
   private readonly closeListeners = new Set<(conn: Connection) => void>();
 
@@ -425,7 +426,8 @@ export class TransportLayer {
   private datagram(msg: Buffer, address: string, port: number): void {
     // Bare CRLF keep-alives (RFC 5626 §4.4.1 over UDP / common practice) and empty datagrams.
     if (msg.length <= 4 && msg.every((b) => b === 13 || b === 10)) return;
-    this.onMessage(parseMessage(msg, this.options.limits), { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } });
+    const flow: Flow = { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } };
+    if (!this.shedDatagram(msg, flow)) this.onMessage(parseMessage(msg, this.options.limits), flow);
   }
 
   private clientUdp(): UdpSocket {
@@ -491,8 +493,7 @@ export class TransportLayer {
     await Promise.all(waits);
     this.udp = undefined;
     this.udpClient = undefined;
-    this.udpBacklog?.close();
-    this.udpBacklog = undefined;
+    this.udpBacklog = void this.udpBacklog?.close();
   }
 }
 
