@@ -64,6 +64,9 @@ child.stdout.on('data', (d: Buffer) => {
   if (process.env.BENCH_NODE_FLAGS) process.stderr.write(d);
 });
 child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+// The daemon never outlives the bench (interrupted, failed or killed by a timeout).
+process.on('exit', () => child.kill('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 const port = await new Promise<number>((resolve, reject) => {
   const t = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), 60_000);
   const timer = setInterval(() => {
