@@ -233,7 +233,7 @@ async function step(rate: number, seconds: number, tag: string, record: boolean)
   for (let t = 0; t < 3000 && ids.some((i) => !finals.has(i)); t += 100) await new Promise((r) => setTimeout(r, 100));
   clearInterval(rss);
   maxRss = Math.max(maxRss, rssMiB());
-  if (record) allIds.push(...ids);
+  if (record) for (const id of ids) allIds.push(id);
   const count = (f: (i: string) => boolean): number => ids.filter(f).length;
   rtts.sort((a, b) => a - b);
   return {
