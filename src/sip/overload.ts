@@ -9,7 +9,7 @@
  *   read at most every 2 ms) over `maxQueueBytes`. Beyond the sustainable rate this is where requests
  *   wait — the event loop reads a few dozen datagrams per turn and never looks late — so an OPTIONS
  *   behind them waits as long. Shed requests cost a fraction of a handled one (no transaction, no
- *   handler, no journal write), so while the queue is over the bound the loop drains it several times
+ *   handler, no journal write; plain ones not even the full parse: `overload-datagram.ts`), so while the queue is over the bound the loop drains it several times
  *   faster than requests are handled, and the queue (the wait of everything in it) stays short.
  *   A queue over the bound after a calm spell is first given `QUEUE_GRACE_MS` to drain by itself: a
  *   stall of the process (a GC, a busy host) leaves a queue that is gone in a few milliseconds, and
