@@ -101,13 +101,23 @@ const SIP = {
   max_connections_per_address: int(64, 1, 1_000_000),
   /** Seconds a connection from outside `trusted_peers` is kept without traffic (closed after its first 403 anyway). */
   untrusted_idle_timeout: int(10, 1, 86400),
-  /** Requests being processed at once; beyond it new ones get 503 + Retry-After at once (load shedding). */
-  max_pending_requests: int(2000, 1, 1_000_000),
+  /**
+   * Requests being processed at once; beyond it new ones get 503 + Retry-After at once (load shedding).
+   * It also bounds the work one group commit's completion puts on the event loop at once (~30 µs each):
+   * 500 keeps that stall short enough for OPTIONS to be answered within tens of milliseconds.
+   */
+  max_pending_requests: int(500, 1, 1_000_000),
   /**
    * Milliseconds the event loop may be behind before new requests get 503 + Retry-After too; the
    * default is T1 (500 ms): a request that waited that long has already been retransmitted.
    */
   max_loop_lag: int(500, 10, 60_000),
+  /**
+   * Bytes the kernel may hold in the UDP listener's receive queue before new requests get 503 +
+   * Retry-After too (each datagram counts its size plus ~700 bytes; 131072 ≈ 100 MESSAGEs, tens of
+   * milliseconds of work); 0 = no limit. Linux only (read from /proc/self/net/udp).
+   */
+  max_udp_queue: int(131072, 0, 1024 * 1024 * 1024),
   /** `Retry-After` seconds of that 503. */
   overload_retry_after: int(5, 1, 3600),
   /** Longest wait, in seconds, for SIP transactions in flight when the server stops. */

@@ -77,6 +77,11 @@ export interface SipStackOptions extends Pick<TransportLayerOptions, 'udpPort' |
   maxPendingRequests?: number;
   /** Shed also while the event loop is this far behind (`overload.ts`); default: no lag limit. */
   maxLoopLagMs?: number;
+  /**
+   * Shed also while the UDP listener's kernel receive queue holds more than this many bytes
+   * (`overload.ts`, `transport/udp-backlog.ts`; ~1.3 kB per typical MESSAGE); default 0: no limit.
+   */
+  maxUdpQueueBytes?: number;
   overloadRetryAfterSec?: number;
   /**
    * Resolve the next hop of an outgoing request; default: `nextHop`/`outboundProxy` with A/AAAA

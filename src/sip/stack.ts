@@ -83,6 +83,7 @@ export class SipStack implements SipClient {
     this.uas = new UasCore(this.transport, clock, timers, policy, userAgent, options, handler);
     this.uac = new UacCore(this.transport, clock, timers, userAgent, options, () => this.started && !this.stopping);
     this.transport.onMessage = (result, flow) => this.onMessage(result, flow);
+    this.transport.shedDatagram = (msg, flow) => this.uas.shedDatagram(msg, flow);
   }
 
   /** Classify peers for the transport's connection admission (`transport/admission.ts`). */

@@ -12,6 +12,7 @@ import type { ParseResult } from './message/parser.js';
 import { serializeMessage } from './message/serializer.js';
 import { topVia, type Via } from './message/via-header.js';
 import { OverloadGuard } from './overload.js';
+import { scanForShedding } from './overload-datagram.js';
 import { randomToken } from './random-token.js';
 import { countRequest, countResponse, metricMethod, observeHandling, sipDropped, transactionEnded, transactionStarted } from './stack-metrics.js';
 import type { SipStackOptions } from './stack-options.js';
@@ -79,12 +80,14 @@ export class UasCore {
     private readonly timers: TimerValues,
     private readonly policy: UasPolicy,
     private readonly userAgent: string,
-    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs' | 'maxPendingRequests' | 'maxLoopLagMs' | 'overloadRetryAfterSec'>,
+    private readonly options: Pick<SipStackOptions, 'forceRport' | 'tryingDelayMs' | 'maxPendingRequests' | 'maxLoopLagMs' | 'maxUdpQueueBytes' | 'overloadRetryAfterSec'>,
     private handler: RequestHandler | undefined,
   ) {
     this.overload = new OverloadGuard({
       maxPending: options.maxPendingRequests ?? 2000,
       maxLagMs: options.maxLoopLagMs ?? Number.POSITIVE_INFINITY,
+      maxQueueBytes: options.maxUdpQueueBytes ?? 0,
+      queuedBytes: () => transport.udpQueuedBytes(),
       retryAfterSec: options.overloadRetryAfterSec ?? 5,
     });
   }
@@ -122,6 +125,28 @@ export class UasCore {
     for (const tx of [...this.serverTx.values()]) tx.terminate();
   }
 
+  /**
+   * Before a datagram is parsed (the transport's `shedDatagram`): while the UDP receive queue is over
+   * its bound, answer a plain request for the application 503 from a minimal scan
+   * (`overload-datagram.ts`); false to parse and handle it the normal way.
+   */
+  shedDatagram(msg: Buffer, flow: Flow): boolean {
+    if (this.stopping || !this.handler) return false;
+    const shed = this.overload.checkQueue();
+    if (!shed) return false;
+    const scanned = scanForShedding(msg, this.policy.applicationMethods);
+    if (!scanned) return false;
+    const { req, via } = scanned;
+    req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
+    // A retransmission of a request in a transaction is that transaction's to answer.
+    if (this.serverTx.get(rfc3261ServerKey(via.branch, `${via.host.toLowerCase()}:${via.port ?? ''}`, req.method))) return false;
+    const method = metricMethod(req.method);
+    countRequest('in', method);
+    countResponse('sent', method, shed.status);
+    this.sendBytesStateless(buildResponseBytes(req, shed, randomToken(8), this.userAgent), flow, via);
+    return true;
+  }
+
   /** §18 / RFC 4475: a request that parsed far enough to be answered gets the parser's status. */
   onParseError(err: Extract<ParseResult, { ok: false }>, flow: Flow): void {
     const partial = err.partial;
@@ -142,7 +167,10 @@ export class UasCore {
   }
 
   private sendResponseStateless(res: SipResponse, flow: Flow, via: Via | undefined): void {
-    const bytes = serializeMessage(res);
+    this.sendBytesStateless(serializeMessage(res), flow, via);
+  }
+
+  private sendBytesStateless(bytes: Buffer, flow: Flow, via: Via | undefined): void {
     if (flow.connection && !flow.connection.closed) flow.connection.send(bytes);
     else if (via) this.transport.send(responseTarget(via, flow.protocol), bytes);
     else if (flow.protocol === 'udp') this.transport.send(flow.remote, bytes);
@@ -185,6 +213,16 @@ export class UasCore {
 
     const method = metricMethod(req.method);
     countRequest('in', method);
+    if (this.policy.applicationMethods.has(req.method)) {
+      // Load shedding (`overload.ts`) before any per-request state: a stateless 503 (§8.2.7) costs a
+      // fraction of a transaction; a retransmission of the request is simply judged again.
+      const shed = this.overload.check(this.inFlight);
+      if (shed) {
+        countResponse('sent', method, shed.status);
+        this.sendBytesStateless(buildResponseBytes(req, shed, randomToken(8), this.userAgent), flow, via);
+        return;
+      }
+    }
     const started = performance.now();
     const tx = this.createServerTx(req.method, key, flow, via);
     const r = new InboundRequest(req, tx, method, randomToken(8), started);
@@ -219,12 +257,6 @@ export class UasCore {
       this.respond(r, { status: 503, reason: 'Service Unavailable' });
       return;
     }
-    const shed = this.overload.check(this.inFlight);
-    if (shed) {
-      this.respond(r, shed);
-      return;
-    }
-
     if (!isReliable(flow.protocol)) this.deferTrying(r);
     const incoming: IncomingRequest = { request: req, source: flow.remote, flow };
     let p: Promise<ResponseSpec>;

@@ -27,6 +27,7 @@ export function sipStackOptionsFromConfig(config: Config, version: string): SipS
     stopTimeoutMs: sip.stop_timeout * 1000,
     maxPendingRequests: sip.max_pending_requests,
     maxLoopLagMs: sip.max_loop_lag,
+    maxUdpQueueBytes: sip.max_udp_queue,
     overloadRetryAfterSec: sip.overload_retry_after,
     udpReceiveBufferBytes: sip.udp_receive_buffer,
     udpSendBufferBytes: sip.udp_send_buffer,

@@ -10,7 +10,7 @@
  * `incompleteMessageTimeoutMs`, an idle one after `idleTimeoutMs`; at most `maxConnections` are open,
  * and which inbound connections may take them is `admission.ts`'s decision.
  * The UDP socket asks for `udpReceiveBufferBytes`/`udpSendBufferBytes` of kernel buffer (bursts
- * overflow the default one).
+ * overflow the default one); `udpQueuedBytes()` is how much of it is in use (`udp-backlog.ts`).
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ import type { TransportAddress, TransportProtocol } from '../message/message.js'
 import { ADMIT_ALL, ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
 import { StreamConnection } from './stream-connection.js';
 import { connectionKey, type Connection, type Flow, type SendTarget } from './types.js';
+import { UdpBacklog } from './udp-backlog.js';
 import { WsConnection } from './ws-connection.js';
 
 export interface TlsOptions {
@@ -89,6 +90,7 @@ export type MessageSink = (result: ParseResult, flow: Flow) => void;
 export class TransportLayer {
   private udp: UdpSocket | undefined;
   private udpClient: UdpSocket | undefined;
+  private udpBacklog: UdpBacklog | undefined;
   private tcpServer: TcpServer | undefined;
   private tlsServer: TlsServer | undefined;
   private wss: WebSocketServer | undefined;
@@ -100,6 +102,8 @@ export class TransportLayer {
   private readonly ports: Partial<Record<TransportProtocol, number>> = {};
   private listening = false;
   onMessage: MessageSink = () => {};
+  /** Asked before a datagram is parsed: true if it was answered already (load shedding, `../overload-datagram.ts`). */
+  shedDatagram: (msg: Buffer, flow: Flow) => boolean = () => false;
   private readonly admission: ConnectionAdmission;
   private readonly closeListeners = new Set<(conn: Connection) => void>();
 
@@ -188,7 +192,8 @@ export class TransportLayer {
   }
 
   private async startUdp(port: number): Promise<void> {
-    const sock = createUdpSocket(isIPv6(this.options.host) ? 'udp6' : 'udp4');
+    const family = isIPv6(this.options.host) ? 'udp6' : 'udp4';
+    const sock = createUdpSocket(family);
     sock.on('message', (msg, rinfo) => {
       this.datagram(msg, rinfo.address, rinfo.port);
     });
@@ -203,6 +208,12 @@ export class TransportLayer {
     sizeUdpBuffers(sock, this.options.udpReceiveBufferBytes, this.options.udpSendBufferBytes);
     this.udp = sock;
     this.ports.udp = sock.address().port;
+    this.udpBacklog = new UdpBacklog(family, sock.address().address, this.ports.udp);
+  }
+
+  /** Bytes waiting in the kernel's receive queue of the UDP listener (`udp-backlog.ts`), 0 if unknown. */
+  udpQueuedBytes(): number {
+    return this.udpBacklog?.queued() ?? 0;
   }
 
   /** The UDP socket's SO_RCVBUF / SO_SNDBUF as the kernel reports them, once it is bound. */
@@ -415,7 +426,8 @@ export class TransportLayer {
   private datagram(msg: Buffer, address: string, port: number): void {
     // Bare CRLF keep-alives (RFC 5626 §4.4.1 over UDP / common practice) and empty datagrams.
     if (msg.length <= 4 && msg.every((b) => b === 13 || b === 10)) return;
-    this.onMessage(parseMessage(msg, this.options.limits), { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } });
+    const flow: Flow = { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } };
+    if (!this.shedDatagram(msg, flow)) this.onMessage(parseMessage(msg, this.options.limits), flow);
   }
 
   private clientUdp(): UdpSocket {
@@ -481,6 +493,7 @@ export class TransportLayer {
     await Promise.all(waits);
     this.udp = undefined;
     this.udpClient = undefined;
+    this.udpBacklog = void this.udpBacklog?.close();
   }
 }
 
