@@ -8,7 +8,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { WebSocket } from 'ws';
 import { digestAuthorization, parseDigestChallenge } from '../../src/sip/digest.js';
 import { Device, startStandalone, type StandaloneServer } from '../helpers/standalone.js';
 
@@ -169,6 +172,46 @@ describe('keep-alives', () => {
     });
     assert.equal(pong, '\r\n');
   });
+
+  test('a CRLF ping over UDP and over SIP-over-WebSocket gets a CRLF pong; a STUN Binding request over UDP is answered', async () => {
+    const udp = createSocket('udp4');
+    try {
+      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+      const next = () => new Promise<Buffer>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no answer over UDP')), 3000);
+        udp.once('message', (m) => (clearTimeout(t), resolve(m)));
+      });
+      let answer = next();
+      udp.send('\r\n\r\n', s.udpPort, '127.0.0.1');
+      assert.equal((await answer).toString(), '\r\n');
+      // RFC 5626 §4.4.1 / RFC 5389: Binding request → success response with our source in XOR-MAPPED-ADDRESS.
+      const tid = randomBytes(12);
+      const req = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), tid]);
+      answer = next();
+      udp.send(req, s.udpPort, '127.0.0.1');
+      const res = await answer;
+      assert.equal(res.readUInt16BE(0), 0x0101);
+      assert.equal(res.readUInt32BE(4), 0x2112a442);
+      assert.deepEqual(res.subarray(8, 20), tid);
+      assert.equal(res.readUInt16BE(20), 0x0020);
+      assert.equal(res.readUInt16BE(26) ^ 0x2112, udp.address().port);
+      assert.deepEqual([...res.subarray(28, 32)].map((b, i) => b ^ [0x21, 0x12, 0xa4, 0x42][i]!), [127, 0, 0, 1]);
+    } finally {
+      udp.close();
+    }
+    const ws = new WebSocket(`ws://127.0.0.1:${s.wsPort}/sip`, 'sip');
+    try {
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      const pong = new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no answer over WebSocket')), 3000);
+        ws.once('message', (m: Buffer) => (clearTimeout(t), resolve(m.toString())));
+      });
+      ws.send('\r\n\r\n');
+      assert.equal(await pong, '\r\n');
+    } finally {
+      ws.close();
+    }
+  });
 });
 
 describe('MESSAGE from devices', () => {
@@ -215,7 +258,6 @@ describe('MESSAGE from devices', () => {
 
 describe('SIP over WebSocket devices (RFC 7118)', () => {
   test('a device registers over a WebSocket and receives messages on it', async () => {
-    const { WebSocket } = await import('ws');
     const ws = new WebSocket(`ws://127.0.0.1:${s.wsPort}/sip`, 'sip');
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

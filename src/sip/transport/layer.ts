@@ -25,6 +25,7 @@ import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
 import { parseMessage, type ParseResult } from '../message/parser.js';
 import { StreamFramer } from './framer.js';
+import { crlfKeepAliveAnswer, udpKeepAliveAnswer } from './keepalive.js';
 import { closeServer, createUdpSocket, listen, normalizeAddress, sizeUdpBuffers, socketBufferSizes } from './sockets.js';
 import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import { ADMIT_ALL, ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
@@ -260,8 +261,12 @@ export class TransportLayer {
     const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, idle, this.options.maxWriteBufferBytes);
     const flow: Flow = { protocol, remote, connection: conn };
     conn.onFrame = (data) => {
-      // Ignore a keep-alive frame of bare CRLFs (RFC 7118 does not define one, clients send them).
-      if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
+      // A keep-alive frame of bare CRLFs: a ping is answered (keepalive.ts), a pong ignored.
+      const keepAlive = crlfKeepAliveAnswer(data);
+      if (keepAlive !== undefined) {
+        if (keepAlive) conn.send(keepAlive);
+        return;
+      }
       this.onMessage(parseMessage(data, this.options.limits), flow);
     };
     this.register(conn, cls);
@@ -413,8 +418,12 @@ export class TransportLayer {
   };
 
   private datagram(msg: Buffer, address: string, port: number): void {
-    // Bare CRLF keep-alives (RFC 5626 §4.4.1 over UDP / common practice) and empty datagrams.
-    if (msg.length <= 4 && msg.every((b) => b === 13 || b === 10)) return;
+    // Keep-alives (CRLF, STUN; keepalive.ts) and empty datagrams: answered or ignored, never parsed.
+    const keepAlive = udpKeepAliveAnswer(msg, normalizeAddress(address), port);
+    if (keepAlive !== undefined) {
+      if (keepAlive) this.sendDatagram(keepAlive, port, address);
+      return;
+    }
     this.onMessage(parseMessage(msg, this.options.limits), { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } });
   }
 
