@@ -66,6 +66,8 @@ export class DeviceSender {
       ...(req.callId !== undefined ? { callId: req.callId } : {}),
     };
     if (binding.instanceId === deps.instanceId) {
+      // Our own WebSocket connections: the messaging layer told them already.
+      if (binding.flow === deps.flows.hubToken) return 200;
       const flow = deps.flows.get(binding.flow);
       if (flow) out.target = { ...flow.remote, protocol: flow.protocol };
       else if (binding.transport === 'udp') out.target = { protocol: 'udp', address: binding.sourceAddress, port: binding.sourcePort };

@@ -6,7 +6,8 @@
  * sender to devices (`device-sender.ts`).
  *
  * `handler(next)` wraps the messaging pipeline's SIP handler: REGISTER is answered here; a MESSAGE
- * routed to one of our flows is relayed; any other MESSAGE passes the gate and then goes to `next`
+ * routed to one of our flows is relayed, one routed to our WebSocket connections' flow (`hubToken`)
+ * goes to `next` as the copy for them; any other MESSAGE passes the gate and then goes to `next`
  * inside the device's origin context (`origin.ts`). `start()` follows the transport's connections
  * (a closed one removes its bindings) and purges expired bindings every minute.
  */
@@ -19,7 +20,7 @@ import type { Logger } from '../util/logger.js';
 import type { BindingStore } from '../journal/bindings.js';
 import { DeviceSender } from './device-sender.js';
 import { DigestAuthenticator, type DigestAlgorithm } from './digest-auth.js';
-import { relayToFlow, routedFlowToken } from './edge.js';
+import { relayToFlow, routedFlowToken, withoutTopRoute } from './edge.js';
 import { FlowTable } from './flows.js';
 import { gateDeviceMessage } from './message-gate.js';
 import { NonceManager } from './nonces.js';
@@ -85,6 +86,11 @@ export class Registrar {
     };
   }
 
+  /** `host:port;transport=x` where the other instances reach this one. */
+  instanceHop(): string {
+    return this.o.instanceHop();
+  }
+
   /** Is `domain` one we serve? */
   serves(domain: string): boolean {
     return this.servesDomain(domain);
@@ -97,6 +103,7 @@ export class Registrar {
       if (request.method === 'REGISTER') return this.register.handle(incoming);
       if (request.method !== 'MESSAGE') return next(incoming);
       const token = routedFlowToken(request);
+      if (token === this.flows.hubToken) return next({ ...incoming, request: withoutTopRoute(request) });
       if (token !== undefined) return relayToFlow(request, token, this.flows, this.o.client);
       const gate = await gateDeviceMessage(incoming, this.auth, this.flows, this.servesDomain);
       if (!gate.ok) return gate.response;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Baresip } from '../helpers/baresip.js';
-import { WsClient } from '../helpers/e2e-ws.js';
+import { WsClient, type AccountEvent } from '../helpers/e2e-ws.js';
 import { Device, startStandalone, type StandaloneServer } from '../helpers/standalone.js';
 
 const PG_URL = process.env.SYLK_TEST_PG_URL;
@@ -48,7 +48,7 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
     u.pathname = `/${dbName}`;
     a = await startStandalone({ name: 'A', postgresUrl: u.toString(), accounts: ['digest_algorithms = MD5'] });
     b = await startStandalone({ name: 'B', postgresUrl: u.toString(), accounts: ['digest_algorithms = MD5'] });
-    for (const user of ['alice', 'bob', 'carol']) await a.addAccount(`${user}@example.com`, `${user}-password`);
+    for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await a.addAccount(`${user}@example.com`, `${user}-password`);
   });
   after(async () => {
     await phone?.stop();
@@ -95,6 +95,55 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
     assert.ok(Date.now() - t0 < 1000);
     assert.equal(got!.request.body.toString(), 'from A to B');
     assert.match(got!.request.headers.get('from')!, /<sip:bob@example\.com>/);
+  });
+
+  test('WebSocket connections on the other instance get messages, replicas and sync notices exactly once; the binding goes with them', async () => {
+    const aor = (u: string) => `${u}@example.com`;
+    const hubKey = (x: StandaloneServer) => `sylk-ws;instance=${x.server.standaloneSip!.registrar.instanceId}`;
+    const hubOf = async (u: string, x: StandaloneServer) => (await a.server.store.registrations!.listBindings(aor(u), new Date())).some((bd) => bd.key === hubKey(x));
+    const clients: WsClient[] = [];
+    const connect = async (x: StandaloneServer, u: string, name: string) => {
+      const c = await WsClient.connect(x.wsUrl, name);
+      clients.push(c);
+      await c.login(aor(u), `${u}-password`);
+      return c;
+    };
+    const count = (c: WsClient, pred: (e: AccountEvent) => boolean) => c.events().filter(pred).length;
+    const syncOf = (type: string, action: string, key: string, value: string) => (e: AccountEvent) =>
+      e.event === 'sync' && e.type === type && e.action === action && (e.content as Record<string, string>)[key] === value;
+    try {
+      const daveA = await connect(a, 'dave', 'dave@A');
+      const daveB = await connect(b, 'dave', 'dave@B');
+      const erinA = await connect(a, 'erin', 'erin@A');
+      await until('dave\'s WebSocket binding of B', () => hubOf('dave', b));
+      // erin (A) → dave: dave's connection on B gets the message, once.
+      const id1 = randomUUID();
+      await erinA.request({ sylkrtc: 'account-message', account: aor('erin'), uri: aor('dave'), message_id: id1, content: 'erin to dave', content_type: 'text/plain', timestamp: new Date().toISOString() });
+      await daveB.waitForEvent('message', (e) => e.message_id === id1, 1, 5000);
+      await daveA.waitForEvent('message', (e) => e.message_id === id1, 1, 5000);
+      // dave (A) → erin: dave's connection on B is told (sync message add).
+      const id2 = randomUUID();
+      await daveA.request({ sylkrtc: 'account-message', account: aor('dave'), uri: aor('erin'), message_id: id2, content: 'dave to erin', content_type: 'text/plain', timestamp: new Date().toISOString() });
+      await daveB.waitForEvent('sync', syncOf('message', 'add', 'message_id', id2), 1, 5000);
+      // Sync notices: dave on A marks erin read and removes erin's message; dave on B hears both.
+      await daveA.request({ sylkrtc: 'account-mark-conversation-read', account: aor('dave'), contact: aor('erin') });
+      await daveA.request({ sylkrtc: 'account-remove-message', account: aor('dave'), message_id: id1, contact: aor('erin') });
+      await daveB.waitForEvent('sync', syncOf('conversation', 'read', 'contact', aor('erin')), 1, 5000);
+      await daveB.waitForEvent('sync', syncOf('message', 'remove', 'message_id', id1), 1, 5000);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(count(daveB, (e) => e.event === 'message' && e.message_id === id1), 1);
+      assert.equal(count(daveA, (e) => e.event === 'message' && e.message_id === id1), 1);
+      assert.equal(count(daveB, syncOf('message', 'add', 'message_id', id2)), 1);
+      assert.equal(count(daveA, syncOf('message', 'add', 'message_id', id2)), 0);
+      assert.equal(count(daveB, syncOf('conversation', 'read', 'contact', aor('erin'))), 1);
+      assert.equal(count(daveB, syncOf('message', 'remove', 'message_id', id1)), 1);
+      // The last connection of dave on B goes: so does B's binding for dave (A's stays).
+      await daveB.close();
+      await until('B\'s binding for dave to go', async () => !(await hubOf('dave', b)));
+      assert.ok(await hubOf('dave', a));
+    } finally {
+      for (const c of clients) await c.close();
+    }
   });
 
   test('a binding whose instance lost the flow is removed when another instance tries it (410)', async () => {

@@ -257,7 +257,7 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
  */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
   const { sipDomains, webOrigins, pingIntervalSec, limits, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
-  const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()) });
+  const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()), ...(parts.standaloneSip ? { presence: parts.standaloneSip.presence } : {}) });
   const gateway = new SylkRtcGateway({
     service: messaging.service,
     events: messaging.events,
