@@ -8,11 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
+import { buildCpim } from '../../src/payload/cpim.js';
 import { digestAuthorization, parseDigestChallenge } from '../../src/sip/digest.js';
+import { WsClient } from '../helpers/e2e-ws.js';
 import { Device, startStandalone, type StandaloneServer } from '../helpers/standalone.js';
 
 let s: StandaloneServer;
@@ -40,7 +42,7 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 5000): Pro
 
 before(async () => {
   s = await startStandalone({ name: 'sip' });
-  for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) await s.addAccount(`${u}@example.com`, `${u}-password`);
+  for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina']) await s.addAccount(`${u}@example.com`, `${u}-password`);
 });
 after(async () => {
   for (const d of devices) await d.stop();
@@ -253,6 +255,46 @@ describe('MESSAGE from devices', () => {
     assert.ok(bob.entries.some((e) => e.content === 'hello bob' && e.direction === 'incoming'));
     const alice = await s.server.store.query('alice@example.com', { afterId: null, since: null, limit: 100 });
     assert.ok(alice.entries.some((e) => e.content === 'hello bob' && e.direction === 'outgoing'));
+  });
+});
+
+describe('IMDN', () => {
+  test('a WebSocket client\'s delivered/displayed reports for a SIP device\'s message reach the sender\'s devices', async () => {
+    const phone = await device('erin@example.com', 'erin-password', 'udp');
+    assert.equal((await phone.register(s.udpPort)).response.status, 200);
+    const ws = await WsClient.connect(s.wsUrl, 'gina');
+    try {
+      await ws.login('gina@example.com', 'gina-password');
+      const id = randomUUID();
+      const body = buildCpim({
+        from: { displayName: null, uri: 'sip:erin@example.com' },
+        to: { displayName: null, uri: 'sip:gina@example.com' },
+        dateTime: '2026-12-06T05:00:00.000Z',
+        messageId: id,
+        dispositionNotification: ['positive-delivery', 'display'],
+        contentType: 'text/plain',
+        content: 'please confirm',
+      });
+      const sent = await phone.send(s.udpPort, { method: 'MESSAGE', uri: 'sip:gina@example.com', from: '<sip:erin@example.com>', to: '<sip:gina@example.com>', contentType: 'message/cpim', body });
+      assert.equal(sent.response.status, 200);
+      await ws.waitForEvent('message', (e) => e.message_id === id, 1, 5000);
+      const before = phone.received.length;
+      for (const state of ['delivered', 'displayed']) {
+        await ws.request({ sylkrtc: 'account-disposition-notification', account: 'gina@example.com', uri: 'erin@example.com', message_id: id, state, timestamp: '2026-12-06T05:00:00.000Z' });
+      }
+      const got = (await phone.waitFor(before + 2)).slice(before);
+      for (const [i, state] of ['delivered', 'displayed'].entries()) {
+        const r = got[i]!.request;
+        assert.match(r.headers.get('from')!, /<sip:gina@example\.com>/);
+        assert.equal(r.headers.get('content-type'), 'message/cpim');
+        const text = r.body.toString();
+        assert.match(text, /Content-Type: message\/imdn\+xml/);
+        assert.ok(text.includes(`<message-id>${id}</message-id>`), text);
+        assert.ok(text.includes(`<${state}/>`), text);
+      }
+    } finally {
+      await ws.close();
+    }
   });
 });
 

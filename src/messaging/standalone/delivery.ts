@@ -14,7 +14,9 @@
  * The bindings of other instances' WebSocket connections (`ws-presence.ts`) get the message as CPIM
  * (its Message-ID is the entry's, so the copy is recognised there), the sender's as a replica with
  * `X-Replicated-Message` only (proxy mode's replica, announced there as `sync-message-add`).
- * Markers (read, removals, IMDN records) and keys are journal bookkeeping, not messages: not sent.
+ * An IMDN recorded for the original sender (`sip-messaging.md` §5.7, whether a device or a WebSocket
+ * client sent it) goes to each of the sender's bindings as the request that brought it (the proxy
+ * of proxy mode forks it so). Markers (read, removals) and keys are journal bookkeeping: not sent.
  * Best effort and asynchronous: the journal stays the truth; the event listener only starts the sends.
  */
 import type { Binding } from '../../journal/bindings.js';
@@ -28,7 +30,6 @@ import { isWsContactUri } from '../cluster/sync-relay.js';
 import type { JournalAppendedEvent, MessagingEvents } from '../events.js';
 
 const NOT_DELIVERED = new Set<string>([
-  CONTENT_TYPES.imdn,
   CONTENT_TYPES.messageRemove,
   CONTENT_TYPES.conversationRead,
   CONTENT_TYPES.conversationRemove,
@@ -87,10 +88,17 @@ export class SipDelivery {
     const origin = deviceOrigin();
     const devices = this.o.devices;
     let p: Promise<unknown>;
-    if (entry.direction === 'incoming') {
+    if (entry.content_type === CONTENT_TYPES.imdn) {
+      // An IMDN (RFC 5438) recorded for the original sender: the report itself goes to every device
+      // of theirs, as the request that brought it (the journal keeps only its outcome). The copy of a
+      // device's own IMDN kept for itself is not sent anywhere.
+      if (entry.direction !== 'incoming' || !origin || origin.aor !== entry.contact) return;
+      const r = origin.request;
+      p = devices.sendToAccount(account, { from: `<sip:${entry.contact}>`, to: `<sip:${account}>`, contentType: r.headers.get('content-type') ?? 'message/cpim', body: r.body });
+    } else if (entry.direction === 'incoming') {
       const cpim = cpimOf(entry, entry.contact, account);
       let toDevices: Promise<unknown>;
-      if (origin && origin.aor === entry.contact) {
+      if (origin && origin.flow !== null && origin.aor === entry.contact) {
         const r = origin.request;
         const raw: DeviceRequest = { from: `<sip:${entry.contact}>`, to: `<sip:${account}>`, contentType: r.headers.get('content-type') ?? 'text/plain', body: r.body };
         toDevices = devices.sendToAccount(account, raw, isDevice);
