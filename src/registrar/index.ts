@@ -9,7 +9,8 @@
  * routed to one of our flows is relayed, one routed to our WebSocket connections' flow (`hubToken`)
  * goes to `next` as the copy for them; any other MESSAGE passes the gate and then goes to `next`
  * inside the device's origin context (`origin.ts`). `start()` follows the transport's connections
- * (a closed one removes its bindings) and purges expired bindings every minute.
+ * (a closed one removes its bindings) and purges expired bindings every minute;
+ * `removeEarlierRuns()`, once SIP listens, removes what an earlier run at our address left.
  */
 import { randomBytes } from 'node:crypto';
 import type { GuessLimiter } from '../accounts/guess-limiter.js';
@@ -119,6 +120,20 @@ export class Registrar {
         this.o.bindings.purgeExpiredBindings(new Date()).catch((err: unknown) => this.o.log.warn({ err }, 'purging expired bindings failed'));
       }, period);
       this.purgeTimer.unref();
+    }
+  }
+
+  /**
+   * Once SIP listens (our hop is known): remove the bindings an earlier run of this instance left
+   * (it died with its connections; `BindingStore.removeEarlierRuns`). A failure is logged: they
+   * expire, and a send to one gets `410` here and removes it.
+   */
+  async removeEarlierRuns(): Promise<void> {
+    try {
+      const n = await this.o.bindings.removeEarlierRuns(this.o.instanceHop(), this.instanceId);
+      if (n > 0) this.o.log.info({ bindings: n }, 'bindings of an earlier run of this instance removed');
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not remove the bindings of an earlier run');
     }
   }
 

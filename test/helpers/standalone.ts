@@ -26,7 +26,7 @@ export interface StandaloneServer {
   stop(): Promise<void>;
 }
 
-export async function startStandalone(opts: { postgresUrl?: string; name?: string; extraServer?: string[]; accounts?: string[] } = {}): Promise<StandaloneServer> {
+export async function startStandalone(opts: { postgresUrl?: string; name?: string; extraServer?: string[]; accounts?: string[]; tcpPort?: number } = {}): Promise<StandaloneServer> {
   const dir = mkdtempSync(join(tmpdir(), `sylk-standalone-${opts.name ?? 'x'}-`));
   writeFileSync(
     join(dir, 'config.ini'),
@@ -38,7 +38,7 @@ export async function startStandalone(opts: { postgresUrl?: string; name?: strin
       '[SIP]',
       'local_ip = 127.0.0.1',
       'local_udp_port = 0',
-      'local_tcp_port = 0',
+      `local_tcp_port = ${opts.tcpPort ?? 0}`,
       'local_tls_port =',
       'local_ws_port = 0',
       '[WebServer]',

@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { Baresip } from '../helpers/baresip.js';
 import { WsClient, type AccountEvent } from '../helpers/e2e-ws.js';
@@ -39,6 +40,7 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
   const dbName = `sylk_standalone_${randomBytes(4).toString('hex')}`;
   let a: StandaloneServer;
   let b: StandaloneServer;
+  let pgUrl: string;
   let phone: Baresip | undefined;
   const devices: Device[] = [];
 
@@ -46,6 +48,7 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
     await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
     const u = new URL(PG_URL!);
     u.pathname = `/${dbName}`;
+    pgUrl = u.toString();
     a = await startStandalone({ name: 'A', postgresUrl: u.toString(), accounts: ['digest_algorithms = MD5'] });
     b = await startStandalone({ name: 'B', postgresUrl: u.toString(), accounts: ['digest_algorithms = MD5'] });
     for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await a.addAccount(`${user}@example.com`, `${user}-password`);
@@ -143,6 +146,33 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
       assert.ok(await hubOf('dave', a));
     } finally {
       for (const c of clients) await c.close();
+    }
+  });
+
+  test('an instance starting at the address of an earlier run removes the bindings that run left (it died with its connections)', async () => {
+    // A free TCP port for the instance C, and what a run of C that died there would have left.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const hop = `127.0.0.1:${port};transport=tcp`;
+    const store = a.server.store.registrations!;
+    const left = (key: string, flow: string) => ({
+      aor: 'carol@example.com', key, contact: key, callId: `c-${flow}`, cseq: 1, expiresAt: new Date(Date.now() + 3_600_000), instanceId: 'a-run-that-died',
+      flow, path: `sip:${flow}@${hop};lr`, transport: 'tcp' as const, sourceAddress: '127.0.0.1', sourcePort: 40000, sipInstance: null, regId: null, q: null, userAgent: null,
+    });
+    await store.putBinding(left('sip:carol@127.0.0.1:40000;transport=tcp', 'AAAAAAAAAAAAAAAAAAAAAA'));
+    await store.putBinding(left('sylk-ws;instance=a-run-that-died', 'BBBBBBBBBBBBBBBBBBBBBB'));
+    const keys = async () => (await store.listBindings('carol@example.com', new Date())).filter((x) => x.instanceId === 'a-run-that-died').map((x) => x.key);
+    assert.equal((await keys()).length, 2);
+    const c = await startStandalone({ name: 'C', postgresUrl: pgUrl, accounts: ['digest_algorithms = MD5'], tcpPort: port });
+    try {
+      assert.equal(c.tcpPort, port);
+      assert.deepEqual(await keys(), []);
+    } finally {
+      await c.stop();
     }
   });
 

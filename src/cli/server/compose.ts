@@ -322,6 +322,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     parts.sip = sip;
     const messaging = createMessagingLayer(parts, stack, sip, store, push, options.version);
     await startSip(parts, stack, sip);
+    await parts.standaloneSip?.listening();
     // 6. Web server and the WebSocket API (stopped before the web server: registered after it).
     const http = createWeb(parts, options);
     stack.onStop('web', () => http.close());

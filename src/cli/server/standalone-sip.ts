@@ -39,6 +39,8 @@ export interface StandaloneSip {
   presence: WsPresence;
   /** Install the handlers once the messaging layer exists. */
   attach(messaging: Messaging): void;
+  /** Once SIP listens: remove the bindings an earlier run at this address left. */
+  listening(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
       out.delivery = new SipDelivery({ events: messaging.events, devices: registrar.devices, log });
       registrar.start();
     },
+    listening: () => registrar.removeEarlierRuns(),
     async stop() {
       out.delivery?.close();
       registrar.stop();

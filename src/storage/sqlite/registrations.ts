@@ -11,7 +11,7 @@ import { BINDING_COLUMNS, bindingFromRow, type BindingRow } from '../sql-binding
 
 
 export class SqliteBindings implements BindingStore {
-  private readonly s: Record<'list' | 'put' | 'remove' | 'removeAll' | 'removeFlow' | 'purge', Statement>;
+  private readonly s: Record<'list' | 'put' | 'remove' | 'removeAll' | 'removeFlow' | 'removeEarlierRuns' | 'purge', Statement>;
 
   constructor(db: DB) {
     this.s = {
@@ -27,6 +27,7 @@ export class SqliteBindings implements BindingStore {
       remove: db.prepare('DELETE FROM registrations WHERE aor = ? AND key = ?'),
       removeAll: db.prepare('DELETE FROM registrations WHERE aor = ?'),
       removeFlow: db.prepare('DELETE FROM registrations WHERE instance_id = ? AND flow = ?'),
+      removeEarlierRuns: db.prepare("DELETE FROM registrations WHERE path = 'sip:' || flow || '@' || ? || ';lr' AND instance_id <> ?"),
       purge: db.prepare('DELETE FROM registrations WHERE expires_at <= ?'),
     };
   }
@@ -49,6 +50,10 @@ export class SqliteBindings implements BindingStore {
 
   async removeFlow(instanceId: string, flow: string): Promise<number> {
     return this.s.removeFlow.run(instanceId, flow).changes;
+  }
+
+  async removeEarlierRuns(hop: string, instanceId: string): Promise<number> {
+    return this.s.removeEarlierRuns.run(hop, instanceId).changes;
   }
 
   async purgeExpiredBindings(now: Date): Promise<number> {
