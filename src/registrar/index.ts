@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { GuessLimiter } from '../accounts/guess-limiter.js';
+import { AccountLookupCache } from '../accounts/lookup-cache.js';
 import type { AccountStore } from '../accounts/types.js';
 import type { RequestHandler, SipClient } from '../sip/api.js';
 import type { Connection } from '../sip/transport/types.js';
@@ -69,7 +70,7 @@ export class Registrar {
     const domains = o.sipDomains === '*' ? null : new Set(o.sipDomains.map((d) => d.toLowerCase()));
     this.servesDomain = (d) => domains === null || domains.has(d.toLowerCase());
     this.nonces = new NonceManager({ lifetimeMs: o.nonceLifetimeMs });
-    this.auth = new DigestAuthenticator({ accounts: o.accounts, nonces: this.nonces, limiter: o.limiter, ...(o.algorithms ? { algorithms: o.algorithms } : {}) });
+    this.auth = new DigestAuthenticator({ accounts: new AccountLookupCache(o.accounts),  nonces: this.nonces, limiter: o.limiter, ...(o.algorithms ? { algorithms: o.algorithms } : {}) });
     this.devices = new DeviceSender({ client: o.client, bindings: o.bindings, flows: this.flows, instanceId: this.instanceId, log: o.log });
     this.register = new RegisterHandler({
       bindings: o.bindings,
