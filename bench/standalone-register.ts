@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStandaloneServer } from './standalone-common.js';
+import { startStandalone } from '../test/helpers/standalone.js';
 
 process.env.SYLK_LOG_LEVEL ??= 'warn';
 const rate = Number(process.argv[2] ?? 5000);
@@ -75,7 +75,7 @@ const baseline = await runClient(`127.0.0.1:${uasPort}`, dir);
 uas.kill('SIGTERM');
 await new Promise((r) => uas.once('exit', r));
 
-const srv = await startStandaloneServer(process.env.SYLK_BENCH_PG_URL ? { postgresUrl: process.env.SYLK_BENCH_PG_URL } : {});
+const srv = await startStandalone({ name: 'bench', ...(process.env.SYLK_BENCH_PG_URL ? { postgresUrl: process.env.SYLK_BENCH_PG_URL } : {}) });
 await srv.addAccount('bench@example.com', 'bench-password');
 const cpu0 = process.cpuUsage();
 const run = await runClient(`127.0.0.1:${srv.udpPort}`, dir);

@@ -3,7 +3,8 @@
  * directory (`[Server] mode = standalone`, SIP on 127.0.0.1 with ephemeral UDP/TCP/WS ports, the web
  * server on an ephemeral port, SQLite in a temporary directory or a given PostgreSQL URL), local
  * accounts created through the store, and SIP devices played by our own SIP stack (a UAC that
- * answers digest challenges, a UAS that records what it receives).
+ * answers digest challenges, a UAS that records what it receives). The standalone benchmarks
+ * (`bench/standalone-*.ts`) start their server with it too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
