@@ -124,6 +124,9 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
       await erinA.request({ sylkrtc: 'account-message', account: aor('erin'), uri: aor('dave'), message_id: id1, content: 'erin to dave', content_type: 'text/plain', timestamp: new Date().toISOString() });
       await daveB.waitForEvent('message', (e) => e.message_id === id1, 1, 5000);
       await daveA.waitForEvent('message', (e) => e.message_id === id1, 1, 5000);
+      // dave on B reports it displayed: erin's connection on A gets the report (the IMDN through A).
+      await daveB.request({ sylkrtc: 'account-disposition-notification', account: aor('dave'), uri: aor('erin'), message_id: id1, state: 'displayed', timestamp: new Date().toISOString() });
+      await erinA.waitForEvent('disposition-notification', (e) => e.message_id === id1 && e.state === 'displayed', 1, 5000);
       // dave (A) → erin: dave's connection on B is told (sync message add).
       const id2 = randomUUID();
       await daveA.request({ sylkrtc: 'account-message', account: aor('dave'), uri: aor('erin'), message_id: id2, content: 'dave to erin', content_type: 'text/plain', timestamp: new Date().toISOString() });
@@ -140,6 +143,7 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
       assert.equal(count(daveA, syncOf('message', 'add', 'message_id', id2)), 0);
       assert.equal(count(daveB, syncOf('conversation', 'read', 'contact', aor('erin'))), 1);
       assert.equal(count(daveB, syncOf('message', 'remove', 'message_id', id1)), 1);
+      assert.equal(count(erinA, (e) => e.event === 'disposition-notification' && e.message_id === id1 && e.state === 'displayed'), 1);
       // The last connection of dave on B goes: so does B's binding for dave (A's stays).
       await daveB.close();
       await until('B\'s binding for dave to go', async () => !(await hubOf('dave', b)));
