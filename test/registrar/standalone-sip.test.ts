@@ -42,7 +42,7 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 5000): Pro
 
 before(async () => {
   s = await startStandalone({ name: 'sip' });
-  for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina']) await s.addAccount(`${u}@example.com`, `${u}-password`);
+  for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'henry', 'ida']) await s.addAccount(`${u}@example.com`, `${u}-password`);
 });
 after(async () => {
   for (const d of devices) await d.stop();
@@ -255,6 +255,28 @@ describe('MESSAGE from devices', () => {
     assert.ok(bob.entries.some((e) => e.content === 'hello bob' && e.direction === 'incoming'));
     const alice = await s.server.store.query('alice@example.com', { afterId: null, since: null, limit: 100 });
     assert.ok(alice.entries.some((e) => e.content === 'hello bob' && e.direction === 'outgoing'));
+  });
+});
+
+describe('delivery to phones without CPIM', () => {
+  test('a WebSocket client\'s message goes as CPIM; a phone answering 415 gets the text itself', async () => {
+    const phone = await device('ida@example.com', 'ida-password', 'tcp');
+    assert.equal((await phone.register(s.tcpPort)).response.status, 200);
+    phone.answer = { status: 415, reason: 'Unsupported Media Type' };
+    const ws = await WsClient.connect(s.wsUrl, 'henry');
+    try {
+      await ws.login('henry@example.com', 'henry-password');
+      const id = randomUUID();
+      await ws.request({ sylkrtc: 'account-message', account: 'henry@example.com', uri: 'ida@example.com', message_id: id, content: 'plain for ida', content_type: 'text/plain', timestamp: new Date().toISOString() });
+      const [first, second] = await phone.waitFor(2);
+      assert.equal(first!.request.headers.get('content-type'), 'message/cpim');
+      assert.ok(first!.request.body.toString().includes(`imdn.Message-ID: ${id}`));
+      assert.match(second!.request.headers.get('content-type')!, /^text\/plain/);
+      assert.equal(second!.request.body.toString(), 'plain for ida');
+      assert.match(second!.request.headers.get('from')!, /<sip:henry@example\.com>/);
+    } finally {
+      await ws.close();
+    }
   });
 });
 

@@ -49,7 +49,6 @@ function textType(contentType: string): string {
 
 /** A binding of another instance's WebSocket connections (`ws-presence.ts`), not of a device. */
 const isWsHub = (b: Binding): boolean => isWsContactUri(b.contact);
-const isDevice = (b: Binding): boolean => !isWsHub(b);
 
 /** The entry as a CPIM MESSAGE (`RFC 3862`, with the IMDN Message-ID and disposition), as a WebSocket client's message travels in proxy mode. */
 function cpimOf(entry: ClientEntry, from: string, to: string): DeviceRequest {
@@ -96,19 +95,18 @@ export class SipDelivery {
       const r = origin.request;
       p = devices.sendToAccount(account, { from: `<sip:${entry.contact}>`, to: `<sip:${account}>`, contentType: r.headers.get('content-type') ?? 'message/cpim', body: r.body });
     } else if (entry.direction === 'incoming') {
+      // The WebSocket connections on other instances always get CPIM, whose Message-ID is the entry's.
       const cpim = cpimOf(entry, entry.contact, account);
-      let toDevices: Promise<unknown>;
+      let forDevices = cpim;
       if (origin && origin.flow !== null && origin.aor === entry.contact) {
         const r = origin.request;
-        const raw: DeviceRequest = { from: `<sip:${entry.contact}>`, to: `<sip:${account}>`, contentType: r.headers.get('content-type') ?? 'text/plain', body: r.body };
-        toDevices = devices.sendToAccount(account, raw, isDevice);
-      } else {
-        // A device that does not take CPIM (415, e.g. plain SIP phones) gets the content itself.
-        const plain: DeviceRequest = { ...cpim, contentType: textType(entry.content_type), body: Buffer.from(entry.content, 'utf8') };
-        toDevices = devices.sendToAccount(account, cpim, isDevice).then((results) => Promise.all(results.filter((r) => r.status === 415).map((r) => devices.send(r.binding, plain))));
+        forDevices = { from: `<sip:${entry.contact}>`, to: `<sip:${account}>`, contentType: r.headers.get('content-type') ?? 'text/plain', body: r.body };
       }
-      // The WebSocket connections on other instances: always CPIM, whose Message-ID is the entry's.
-      p = Promise.all([toDevices, devices.sendToAccount(account, cpim, isWsHub)]);
+      // A device that does not take CPIM (415, e.g. plain SIP phones) gets the content itself.
+      const plain: DeviceRequest = { ...cpim, contentType: textType(entry.content_type), body: Buffer.from(entry.content, 'utf8') };
+      p = devices
+        .sendToAccount(account, (b) => (isWsHub(b) ? cpim : forDevices))
+        .then((results) => Promise.all(results.filter((r) => r.status === 415 && r.request === cpim && !isWsHub(r.binding)).map((r) => devices.send(r.binding, plain))));
     } else {
       const exclude = origin && origin.aor === account ? origin.flow : undefined;
       const replica: DeviceRequest = {
@@ -124,7 +122,7 @@ export class SipDelivery {
       // The sender's connections on other instances: the replica as proxy mode's proxy makes it (CPIM,
       // `X-Replicated-Message`, no `X-Sylk-To-Sip`), which they announce as `sync-message-add`.
       const wsReplica: DeviceRequest = { ...cpimOf(entry, account, entry.contact), headers: [['X-Replicated-Message', 'yes']] };
-      p = Promise.all([devices.sendToAccount(account, replica, (b) => isDevice(b) && b.flow !== exclude), devices.sendToAccount(account, wsReplica, isWsHub)]);
+      p = devices.sendToAccount(account, (b) => (isWsHub(b) ? wsReplica : b.flow !== exclude ? replica : undefined));
     }
     const tracked = p.catch((err: unknown) => this.o.log.warn({ err, account, id: entry.message_id }, 'SIP delivery failed'));
     this.inflight.add(tracked);
