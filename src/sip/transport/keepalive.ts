@@ -18,6 +18,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 const CRLF = Buffer.from('\r\n');
+const PING = Buffer.from('\r\n\r\n');
 /** RFC 5389 §6: the magic cookie of every STUN message. */
 const MAGIC_COOKIE = 0x2112a442;
 const BINDING_REQUEST = 0x0001;
@@ -33,7 +34,7 @@ function onlyCrlf(data: Buffer): boolean {
 /** A keep-alive frame (of at most 4 bytes of CR/LF) → its answer; see the module comment. */
 export function crlfKeepAliveAnswer(data: Buffer): Buffer | null | undefined {
   if (data.length > 4 || !onlyCrlf(data)) return undefined;
-  return data.length === 4 && data.equals(Buffer.from('\r\n\r\n')) ? CRLF : null;
+  return data.equals(PING) ? CRLF : null;
 }
 
 /** Is `msg` a STUN Binding request (RFC 5389 §6: two zero bits, the cookie, a whole length)? */
@@ -49,8 +50,8 @@ function isStunBindingRequest(msg: Buffer): boolean {
 
 /** The Binding success response to `request` for a client at `address:port` (RFC 5389 §7.3.1, §15.2). */
 function stunBindingSuccess(request: Buffer, address: string, port: number): Buffer | null {
-  // An IPv4-mapped IPv6 source (a dual-stack socket) is the IPv4 client it maps.
-  const mapped = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  // An IPv4-mapped IPv6 source (a dual-stack socket) is the IPv4 client it maps; a scope id is not part of the address.
+  const mapped = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').replace(/%.*$/, '');
   const v4 = isIPv4(mapped);
   if (!v4 && (!isIPv6(mapped) || mapped.includes('.'))) return null;
   const addrBytes = v4 ? Buffer.from(mapped.split('.').map(Number)) : ipv6Bytes(mapped);

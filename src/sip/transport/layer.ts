@@ -263,10 +263,7 @@ export class TransportLayer {
     conn.onFrame = (data) => {
       // A keep-alive frame of bare CRLFs: a ping is answered (keepalive.ts), a pong ignored.
       const keepAlive = crlfKeepAliveAnswer(data);
-      if (keepAlive !== undefined) {
-        if (keepAlive) conn.send(keepAlive);
-        return;
-      }
+      if (keepAlive !== undefined) return void (keepAlive && conn.send(keepAlive));
       this.onMessage(parseMessage(data, this.options.limits), flow);
     };
     this.register(conn, cls);
@@ -419,11 +416,8 @@ export class TransportLayer {
 
   private datagram(msg: Buffer, address: string, port: number): void {
     // Keep-alives (CRLF, STUN; keepalive.ts) and empty datagrams: answered or ignored, never parsed.
-    const keepAlive = udpKeepAliveAnswer(msg, normalizeAddress(address), port);
-    if (keepAlive !== undefined) {
-      if (keepAlive) this.sendDatagram(keepAlive, port, address);
-      return;
-    }
+    const keepAlive = udpKeepAliveAnswer(msg, address, port);
+    if (keepAlive !== undefined) return void (keepAlive && this.sendDatagram(keepAlive, port, address));
     this.onMessage(parseMessage(msg, this.options.limits), { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } });
   }
 
