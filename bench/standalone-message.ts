@@ -44,9 +44,9 @@ if (process.env.SYLK_BENCH_ROLE === 'devices') {
 
 async function main(): Promise<void> {
   process.env.SYLK_LOG_LEVEL ??= 'warn';
-  const { startStandaloneServer } = await import('./standalone-common.js');
+  const { startStandalone } = await import('../test/helpers/standalone.js');
   const baseline = await runDevices(0);
-  const srv = await startStandaloneServer(process.env.SYLK_BENCH_PG_URL ? { postgresUrl: process.env.SYLK_BENCH_PG_URL } : {});
+  const srv = await startStandalone({ name: 'bench', ...(process.env.SYLK_BENCH_PG_URL ? { postgresUrl: process.env.SYLK_BENCH_PG_URL } : {}) });
   await srv.addAccount('alice@example.com', 'alice-password');
   await srv.addAccount('bob@example.com', 'bob-password');
   const { monitorEventLoopDelay } = await import('node:perf_hooks');

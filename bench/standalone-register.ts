@@ -13,7 +13,8 @@
  * (`bench/sipp/register-uas.xml`: a fixed 401 then 200, nothing checked or stored) — what this
  * machine's loopback and sipp allow at that rate.
  *
- * Prints, for both, the calls completed per second and failures (goal ≥ 5k/s on SQLite).
+ * Prints, for both, the calls completed per second and failures (goal ≥ 5k/s on SQLite), and the
+ * server's CPU time per call (both REGISTERs), the figure that carries over from a loaded machine.
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -21,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStandaloneServer } from './standalone-common.js';
+import { startStandalone } from '../test/helpers/standalone.js';
 
 process.env.SYLK_LOG_LEVEL ??= 'warn';
 const rate = Number(process.argv[2] ?? 5000);
@@ -74,7 +75,7 @@ const baseline = await runClient(`127.0.0.1:${uasPort}`, dir);
 uas.kill('SIGTERM');
 await new Promise((r) => uas.once('exit', r));
 
-const srv = await startStandaloneServer(process.env.SYLK_BENCH_PG_URL ? { postgresUrl: process.env.SYLK_BENCH_PG_URL } : {});
+const srv = await startStandalone({ name: 'bench', ...(process.env.SYLK_BENCH_PG_URL ? { postgresUrl: process.env.SYLK_BENCH_PG_URL } : {}) });
 await srv.addAccount('bench@example.com', 'bench-password');
 const cpu0 = process.cpuUsage();
 const run = await runClient(`127.0.0.1:${srv.udpPort}`, dir);
@@ -85,7 +86,7 @@ console.log(
     offeredRate: rate,
     calls: rate * seconds,
     baseline: show(baseline),
-    sylk: { engine: srv.server.store.engine, ...show(run), serverCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / run.seconds) * 100), bindings: bindings.length },
+    sylk: { engine: srv.server.store.engine, ...show(run), serverCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / run.seconds) * 100), serverCpuUsPerRegister: Math.round((cpu.user + cpu.system) / Math.max(1, run.successful)), bindings: bindings.length },
   }),
 );
 if (run.failed > 0 || run.successful === 0 || process.env.SYLK_BENCH_VERBOSE) console.log(run.output.slice(-2500));

@@ -57,6 +57,13 @@ export interface BindingStore {
   removeBindings(aor: string): Promise<number>;
   /** Remove the bindings of one flow of one instance (its connection closed); the count removed. */
   removeFlow(instanceId: string, flow: string): Promise<number>;
+  /**
+   * Remove the bindings of earlier runs of the instance at `hop` (`host:port;transport=x`): their
+   * path is `sip:<flow>@<hop>;lr` but their instance id is not `instanceId`. That process, and every
+   * connection it held, is gone (`standalone.md` §3: a binding whose connection closes is removed).
+   * The count removed. A scan: called once, at start.
+   */
+  removeEarlierRuns(hop: string, instanceId: string): Promise<number>;
   /** Delete bindings expired at `now`; the count removed. */
   purgeExpiredBindings(now: Date): Promise<number>;
 }

@@ -37,3 +37,4 @@ export { metadataJson, type FileTransferDescriptor } from './file-transfer.js';
 export { aorHash, transferDir } from './files.js';
 export { SipDelivery, type SipDeliveryOptions } from './standalone/delivery.js';
 export { StandaloneRouter, type StandaloneRouterOptions } from './standalone/router.js';
+export { WsPresence, type WsPresenceOptions, type WsPresenceHandle } from './standalone/ws-presence.js';

@@ -45,11 +45,18 @@ export function hopOfPath(path: string): string | undefined {
 export class DeviceSender {
   constructor(private readonly deps: DeviceSenderDeps) {}
 
-  /** Send to every binding of `aor` that `include` accepts; resolves with each binding's status. */
-  async sendToAccount(aor: string, req: DeviceRequest, include: (b: Binding) => boolean = () => true): Promise<{ binding: Binding; status: number }[]> {
+  /**
+   * Send to every binding of `aor` (one read of the store): `req`, or what `req(binding)` gives for
+   * that binding (nothing sent when it gives `undefined`). Resolves with each binding's status.
+   */
+  async sendToAccount(aor: string, req: DeviceRequest | ((b: Binding) => DeviceRequest | undefined)): Promise<{ binding: Binding; request: DeviceRequest; status: number }[]> {
     const now = this.deps.now?.() ?? new Date();
-    const bindings = (await this.deps.bindings.listBindings(aor, now)).filter(include);
-    return Promise.all(bindings.map(async (binding) => ({ binding, status: await this.send(binding, req) })));
+    const sends: Promise<{ binding: Binding; request: DeviceRequest; status: number }>[] = [];
+    for (const binding of await this.deps.bindings.listBindings(aor, now)) {
+      const request = typeof req === 'function' ? req(binding) : req;
+      if (request !== undefined) sends.push(this.send(binding, request).then((status) => ({ binding, request, status })));
+    }
+    return Promise.all(sends);
   }
 
   /** Send to one binding; the final status (408/503 synthesized on timeout / transport error). */
@@ -66,6 +73,8 @@ export class DeviceSender {
       ...(req.callId !== undefined ? { callId: req.callId } : {}),
     };
     if (binding.instanceId === deps.instanceId) {
+      // Our own WebSocket connections: the messaging layer told them already.
+      if (binding.flow === deps.flows.hubToken) return 200;
       const flow = deps.flows.get(binding.flow);
       if (flow) out.target = { ...flow.remote, protocol: flow.protocol };
       else if (binding.transport === 'udp') out.target = { protocol: 'udp', address: binding.sourceAddress, port: binding.sourcePort };

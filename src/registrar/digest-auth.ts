@@ -32,7 +32,8 @@ export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 export const DEFAULT_DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256'];
 
 export interface DigestAuthDeps {
-  accounts: AccountStore;
+  /** Where the accounts are read (the registrar gives an `AccountLookupCache` over the store). */
+  accounts: Pick<AccountStore, 'getAccount'>;
   nonces: NonceManager;
   limiter: GuessLimiter;
   /** Algorithms offered, in order (default `DEFAULT_DIGEST_ALGORITHMS`). */

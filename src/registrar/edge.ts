@@ -2,13 +2,15 @@
  * The edge-proxy half of a flow (`standalone.md` §3: "the instance that holds a contact's connection
  * delivers to it"; RFC 5626 §5.3, RFC 3327): a MESSAGE that another instance sends here with a top
  * `Route` naming one of our flow tokens (`sip:<token>@<us>;lr`, the binding's path) is sent on to the
- * device over that flow, and the device's final status is the answer. The token is the credential:
+ * device over that flow, and the device's final status is the answer (the registrar hands one routed
+ * to `hubToken`, our WebSocket connections, to the messaging pipeline instead, without its Route:
+ * `withoutTopRoute`). The token is the credential:
  * 128 random bits that only the shared store tells. A token we do not hold (the connection closed,
  * the instance restarted) → `410 Gone`, and the sender removes the binding.
  */
 import type { ResponseSpec, SipClient } from '../sip/api.js';
 import { parseNameAddr } from '../sip/message/grammar.js';
-import type { SipRequest } from '../sip/message/message.js';
+import { Headers, type SipRequest } from '../sip/message/message.js';
 import { parseSipUri } from '../sip/message/uri.js';
 import type { FlowTable } from './flows.js';
 
@@ -28,6 +30,22 @@ export function routedFlowToken(request: SipRequest): string | undefined {
   const first = parseNameAddr(route.split(',')[0]!.trim());
   const uri = first ? parseSipUri(first.uri) : undefined;
   return uri?.user !== undefined && uri.params.has('lr') && TOKEN.test(uri.user) ? uri.user : undefined;
+}
+
+/** `request` without its top Route entry (the one naming our flow token). */
+export function withoutTopRoute(request: SipRequest): SipRequest {
+  const headers = new Headers();
+  let dropped = false;
+  for (const f of request.headers) {
+    if (f.name === 'route' && !dropped) {
+      dropped = true;
+      const rest = f.value.split(',').slice(1).join(',').trim();
+      if (rest !== '') headers.append('route', rest);
+      continue;
+    }
+    headers.append(f.name, f.value);
+  }
+  return { ...request, headers };
 }
 
 /** Send `request` on to the device over the flow `token`; resolves with the answer for the sender. */

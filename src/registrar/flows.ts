@@ -5,6 +5,8 @@
  * goes back over its flow; another instance reaches the flow by sending to this instance with the
  * token (`path` of the binding), which only the store tells it.
  *
+ * The instance's WebSocket connections are one more flow, `hubToken`.
+ *
  * When a connection closes its token is forgotten and `onFlowClosed` is told (the registrar removes
  * the bindings of that flow from the store). A UDP flow has no end: its bindings expire.
  */
@@ -30,6 +32,13 @@ export class FlowTable {
   private readonly byToken = new Map<string, LocalFlow>();
   private readonly byConnection = new Map<number, LocalFlow>();
   private readonly byUdp = new Map<string, LocalFlow>();
+  /**
+   * The flow of this instance's WebSocket connections (`messaging/standalone/ws-presence.ts`): a
+   * request another instance routes to this token is for the accounts connected here over the
+   * sylkRTC WebSocket API, and goes to the messaging pipeline as a contact copy (proxy mode's WebSocket
+   * contacts, `cluster/sync-relay.ts`), not to a device.
+   */
+  readonly hubToken = newToken();
   /** Told when a connection-oriented flow ends (its token). */
   onFlowClosed: (token: string) => void = () => {};
 

@@ -6,12 +6,15 @@
  * sender to devices (`device-sender.ts`).
  *
  * `handler(next)` wraps the messaging pipeline's SIP handler: REGISTER is answered here; a MESSAGE
- * routed to one of our flows is relayed; any other MESSAGE passes the gate and then goes to `next`
+ * routed to one of our flows is relayed, one routed to our WebSocket connections' flow (`hubToken`)
+ * goes to `next` as the copy for them; any other MESSAGE passes the gate and then goes to `next`
  * inside the device's origin context (`origin.ts`). `start()` follows the transport's connections
- * (a closed one removes its bindings) and purges expired bindings every minute.
+ * (a closed one removes its bindings) and purges expired bindings every minute;
+ * `removeEarlierRuns()`, once SIP listens, removes what an earlier run at our address left.
  */
 import { randomBytes } from 'node:crypto';
 import type { GuessLimiter } from '../accounts/guess-limiter.js';
+import { AccountLookupCache } from '../accounts/lookup-cache.js';
 import type { AccountStore } from '../accounts/types.js';
 import type { RequestHandler, SipClient } from '../sip/api.js';
 import type { Connection } from '../sip/transport/types.js';
@@ -19,7 +22,7 @@ import type { Logger } from '../util/logger.js';
 import type { BindingStore } from '../journal/bindings.js';
 import { DeviceSender } from './device-sender.js';
 import { DigestAuthenticator, type DigestAlgorithm } from './digest-auth.js';
-import { relayToFlow, routedFlowToken } from './edge.js';
+import { relayToFlow, routedFlowToken, withoutTopRoute } from './edge.js';
 import { FlowTable } from './flows.js';
 import { gateDeviceMessage } from './message-gate.js';
 import { NonceManager } from './nonces.js';
@@ -67,7 +70,7 @@ export class Registrar {
     const domains = o.sipDomains === '*' ? null : new Set(o.sipDomains.map((d) => d.toLowerCase()));
     this.servesDomain = (d) => domains === null || domains.has(d.toLowerCase());
     this.nonces = new NonceManager({ lifetimeMs: o.nonceLifetimeMs });
-    this.auth = new DigestAuthenticator({ accounts: o.accounts, nonces: this.nonces, limiter: o.limiter, ...(o.algorithms ? { algorithms: o.algorithms } : {}) });
+    this.auth = new DigestAuthenticator({ accounts: new AccountLookupCache(o.accounts),  nonces: this.nonces, limiter: o.limiter, ...(o.algorithms ? { algorithms: o.algorithms } : {}) });
     this.devices = new DeviceSender({ client: o.client, bindings: o.bindings, flows: this.flows, instanceId: this.instanceId, log: o.log });
     this.register = new RegisterHandler({
       bindings: o.bindings,
@@ -85,6 +88,11 @@ export class Registrar {
     };
   }
 
+  /** `host:port;transport=x` where the other instances reach this one. */
+  instanceHop(): string {
+    return this.o.instanceHop();
+  }
+
   /** Is `domain` one we serve? */
   serves(domain: string): boolean {
     return this.servesDomain(domain);
@@ -97,6 +105,7 @@ export class Registrar {
       if (request.method === 'REGISTER') return this.register.handle(incoming);
       if (request.method !== 'MESSAGE') return next(incoming);
       const token = routedFlowToken(request);
+      if (token === this.flows.hubToken) return next({ ...incoming, request: withoutTopRoute(request) });
       if (token !== undefined) return relayToFlow(request, token, this.flows, this.o.client);
       const gate = await gateDeviceMessage(incoming, this.auth, this.flows, this.servesDomain);
       if (!gate.ok) return gate.response;
@@ -112,6 +121,20 @@ export class Registrar {
         this.o.bindings.purgeExpiredBindings(new Date()).catch((err: unknown) => this.o.log.warn({ err }, 'purging expired bindings failed'));
       }, period);
       this.purgeTimer.unref();
+    }
+  }
+
+  /**
+   * Once SIP listens (our hop is known): remove the bindings an earlier run of this instance left
+   * (it died with its connections; `BindingStore.removeEarlierRuns`). A failure is logged: they
+   * expire, and a send to one gets `410` here and removes it.
+   */
+  async removeEarlierRuns(): Promise<void> {
+    try {
+      const n = await this.o.bindings.removeEarlierRuns(this.o.instanceHop(), this.instanceId);
+      if (n > 0) this.o.log.info({ bindings: n }, 'bindings of an earlier run of this instance removed');
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not remove the bindings of an earlier run');
     }
   }
 

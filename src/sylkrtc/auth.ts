@@ -224,6 +224,12 @@ export type StoredCredentials = Pick<LocalAccount, 'aor' | 'ha1Md5' | 'ha1Sha256
 export interface LocalCredentialOptions {
   /** The account for a binding's AOR (realm = its domain), or null when there is none. */
   lookup(aor: string): Promise<StoredCredentials | null>;
+  /**
+   * Told of each account authenticated here, for as long as the session lasts (the returned function
+   * is called when it ends): with several instances, how the others reach this one's connections
+   * (`messaging/standalone/ws-presence.ts`).
+   */
+  presence?: { join(aor: string): () => void };
 }
 
 const NO_ACCOUNT: StoredCredentials = { aor: 'nobody@invalid', ha1Md5: '0'.repeat(32), ha1Sha256: '0'.repeat(64), disabled: true };
@@ -240,6 +246,7 @@ export class LocalCredentialAuthenticator implements AccountAuthenticator {
 
   start(subject: AuthSubject, onEvent: (event: AuthEvent) => void): AuthSession {
     let stopped = false;
+    let leave: (() => void) | undefined;
     void (async () => {
       let event: AuthEvent;
       try {
@@ -253,11 +260,15 @@ export class LocalCredentialAuthenticator implements AccountAuthenticator {
         log.error({ err }, 'credential lookup failed');
         event = { state: 'failed', reason: '500 Internal Server Error' };
       }
-      if (!stopped) onEvent(event);
+      if (stopped) return;
+      if (event.state === 'registered') leave = this.opts.presence?.join(subject.aor);
+      onEvent(event);
     })();
     return {
       stop: async () => {
         stopped = true;
+        leave?.();
+        leave = undefined;
       },
     };
   }

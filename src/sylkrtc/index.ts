@@ -15,6 +15,7 @@ export {
   type AuthSession,
   type AuthSubject,
   type SipRegistrationOptions,
+  type LocalCredentialOptions,
 } from './auth.js';
 export { GuessLimitedAuthenticator } from './limited-auth.js';
 export { ConnectionRegistry } from './registry.js';

@@ -3,7 +3,8 @@
  * directory (`[Server] mode = standalone`, SIP on 127.0.0.1 with ephemeral UDP/TCP/WS ports, the web
  * server on an ephemeral port, SQLite in a temporary directory or a given PostgreSQL URL), local
  * accounts created through the store, and SIP devices played by our own SIP stack (a UAC that
- * answers digest challenges, a UAS that records what it receives).
+ * answers digest challenges, a UAS that records what it receives). The standalone benchmarks
+ * (`bench/standalone-*.ts`) start their server with it too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ export interface StandaloneServer {
   stop(): Promise<void>;
 }
 
-export async function startStandalone(opts: { postgresUrl?: string; name?: string; extraServer?: string[]; accounts?: string[] } = {}): Promise<StandaloneServer> {
+export async function startStandalone(opts: { postgresUrl?: string; name?: string; extraServer?: string[]; accounts?: string[]; tcpPort?: number } = {}): Promise<StandaloneServer> {
   const dir = mkdtempSync(join(tmpdir(), `sylk-standalone-${opts.name ?? 'x'}-`));
   writeFileSync(
     join(dir, 'config.ini'),
@@ -38,7 +39,7 @@ export async function startStandalone(opts: { postgresUrl?: string; name?: strin
       '[SIP]',
       'local_ip = 127.0.0.1',
       'local_udp_port = 0',
-      'local_tcp_port = 0',
+      `local_tcp_port = ${opts.tcpPort ?? 0}`,
       'local_tls_port =',
       'local_ws_port = 0',
       '[WebServer]',

@@ -8,8 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { WebSocket } from 'ws';
+import { buildCpim } from '../../src/payload/cpim.js';
 import { digestAuthorization, parseDigestChallenge } from '../../src/sip/digest.js';
+import { WsClient } from '../helpers/e2e-ws.js';
 import { Device, startStandalone, type StandaloneServer } from '../helpers/standalone.js';
 
 let s: StandaloneServer;
@@ -37,7 +42,7 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 5000): Pro
 
 before(async () => {
   s = await startStandalone({ name: 'sip' });
-  for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) await s.addAccount(`${u}@example.com`, `${u}-password`);
+  for (const u of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'henry', 'ida']) await s.addAccount(`${u}@example.com`, `${u}-password`);
 });
 after(async () => {
   for (const d of devices) await d.stop();
@@ -169,6 +174,46 @@ describe('keep-alives', () => {
     });
     assert.equal(pong, '\r\n');
   });
+
+  test('a CRLF ping over UDP and over SIP-over-WebSocket gets a CRLF pong; a STUN Binding request over UDP is answered', async () => {
+    const udp = createSocket('udp4');
+    try {
+      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+      const next = () => new Promise<Buffer>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no answer over UDP')), 3000);
+        udp.once('message', (m) => (clearTimeout(t), resolve(m)));
+      });
+      let answer = next();
+      udp.send('\r\n\r\n', s.udpPort, '127.0.0.1');
+      assert.equal((await answer).toString(), '\r\n');
+      // RFC 5626 §4.4.1 / RFC 5389: Binding request → success response with our source in XOR-MAPPED-ADDRESS.
+      const tid = randomBytes(12);
+      const req = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), tid]);
+      answer = next();
+      udp.send(req, s.udpPort, '127.0.0.1');
+      const res = await answer;
+      assert.equal(res.readUInt16BE(0), 0x0101);
+      assert.equal(res.readUInt32BE(4), 0x2112a442);
+      assert.deepEqual(res.subarray(8, 20), tid);
+      assert.equal(res.readUInt16BE(20), 0x0020);
+      assert.equal(res.readUInt16BE(26) ^ 0x2112, udp.address().port);
+      assert.deepEqual([...res.subarray(28, 32)].map((b, i) => b ^ [0x21, 0x12, 0xa4, 0x42][i]!), [127, 0, 0, 1]);
+    } finally {
+      udp.close();
+    }
+    const ws = new WebSocket(`ws://127.0.0.1:${s.wsPort}/sip`, 'sip');
+    try {
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      const pong = new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no answer over WebSocket')), 3000);
+        ws.once('message', (m: Buffer) => (clearTimeout(t), resolve(m.toString())));
+      });
+      ws.send('\r\n\r\n');
+      assert.equal(await pong, '\r\n');
+    } finally {
+      ws.close();
+    }
+  });
 });
 
 describe('MESSAGE from devices', () => {
@@ -213,9 +258,70 @@ describe('MESSAGE from devices', () => {
   });
 });
 
+describe('delivery to phones without CPIM', () => {
+  test('a WebSocket client\'s message goes as CPIM; a phone answering 415 gets the text itself', async () => {
+    const phone = await device('ida@example.com', 'ida-password', 'tcp');
+    assert.equal((await phone.register(s.tcpPort)).response.status, 200);
+    phone.answer = { status: 415, reason: 'Unsupported Media Type' };
+    const ws = await WsClient.connect(s.wsUrl, 'henry');
+    try {
+      await ws.login('henry@example.com', 'henry-password');
+      const id = randomUUID();
+      await ws.request({ sylkrtc: 'account-message', account: 'henry@example.com', uri: 'ida@example.com', message_id: id, content: 'plain for ida', content_type: 'text/plain', timestamp: new Date().toISOString() });
+      const [first, second] = await phone.waitFor(2);
+      assert.equal(first!.request.headers.get('content-type'), 'message/cpim');
+      assert.ok(first!.request.body.toString().includes(`imdn.Message-ID: ${id}`));
+      assert.match(second!.request.headers.get('content-type')!, /^text\/plain/);
+      assert.equal(second!.request.body.toString(), 'plain for ida');
+      assert.match(second!.request.headers.get('from')!, /<sip:henry@example\.com>/);
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
+describe('IMDN', () => {
+  test('a WebSocket client\'s delivered/displayed reports for a SIP device\'s message reach the sender\'s devices', async () => {
+    const phone = await device('erin@example.com', 'erin-password', 'udp');
+    assert.equal((await phone.register(s.udpPort)).response.status, 200);
+    const ws = await WsClient.connect(s.wsUrl, 'gina');
+    try {
+      await ws.login('gina@example.com', 'gina-password');
+      const id = randomUUID();
+      const body = buildCpim({
+        from: { displayName: null, uri: 'sip:erin@example.com' },
+        to: { displayName: null, uri: 'sip:gina@example.com' },
+        dateTime: '2026-12-06T05:00:00.000Z',
+        messageId: id,
+        dispositionNotification: ['positive-delivery', 'display'],
+        contentType: 'text/plain',
+        content: 'please confirm',
+      });
+      const sent = await phone.send(s.udpPort, { method: 'MESSAGE', uri: 'sip:gina@example.com', from: '<sip:erin@example.com>', to: '<sip:gina@example.com>', contentType: 'message/cpim', body });
+      assert.equal(sent.response.status, 200);
+      await ws.waitForEvent('message', (e) => e.message_id === id, 1, 5000);
+      const before = phone.received.length;
+      for (const state of ['delivered', 'displayed']) {
+        await ws.request({ sylkrtc: 'account-disposition-notification', account: 'gina@example.com', uri: 'erin@example.com', message_id: id, state, timestamp: '2026-12-06T05:00:00.000Z' });
+      }
+      const got = (await phone.waitFor(before + 2)).slice(before);
+      for (const [i, state] of ['delivered', 'displayed'].entries()) {
+        const r = got[i]!.request;
+        assert.match(r.headers.get('from')!, /<sip:gina@example\.com>/);
+        assert.equal(r.headers.get('content-type'), 'message/cpim');
+        const text = r.body.toString();
+        assert.match(text, /Content-Type: message\/imdn\+xml/);
+        assert.ok(text.includes(`<message-id>${id}</message-id>`), text);
+        assert.ok(text.includes(`<${state}/>`), text);
+      }
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
 describe('SIP over WebSocket devices (RFC 7118)', () => {
   test('a device registers over a WebSocket and receives messages on it', async () => {
-    const { WebSocket } = await import('ws');
     const ws = new WebSocket(`ws://127.0.0.1:${s.wsPort}/sip`, 'sip');
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -94,5 +94,21 @@ export function runRegistrationConformance(getStore: () => JournalStore): void {
       await r.purgeExpiredBindings(new Date(Date.now() + 5_000));
       assert.deepEqual((await r.listBindings(a, new Date(Date.now() + 5_000))).map((b) => b.key), ['sip:new@h']);
     });
+
+    test('removeEarlierRuns removes the bindings whose path names the hop under another instance id, and only those', async () => {
+      const r = getStore().registrations!;
+      const a = aor();
+      const hop = `127.0.0.${1 + Math.floor(Math.random() * 200)}:${10000 + Math.floor(Math.random() * 50000)};transport=tcp`;
+      const old1 = binding(a, { key: 'sip:old1@192.0.2.1', contact: 'sip:old1@192.0.2.1', instanceId: 'run-1', flow: 'f-old1', path: `sip:f-old1@${hop};lr` });
+      const old2 = binding(a, { key: 'sip:old2@192.0.2.2', contact: 'sip:old2@192.0.2.2', instanceId: 'run-1', flow: 'f-old2', path: `sip:f-old2@${hop};lr`, transport: 'udp' });
+      const mine = binding(a, { key: 'sip:mine@192.0.2.3', contact: 'sip:mine@192.0.2.3', instanceId: 'run-2', flow: 'f-mine', path: `sip:f-mine@${hop};lr` });
+      const elsewhere = binding(a, { key: 'sip:other@192.0.2.4', contact: 'sip:other@192.0.2.4', instanceId: 'run-x', flow: 'f-x', path: `sip:f-x@127.0.0.1:1;transport=tcp;lr` });
+      for (const b of [old1, old2, mine, elsewhere]) await r.putBinding(b);
+      assert.equal(await r.removeEarlierRuns(hop, 'run-2'), 2);
+      assert.deepEqual(sorted(await r.listBindings(a, new Date())).map((b) => b.key), sorted([mine, elsewhere]).map((b) => b.key));
+      assert.equal(await r.removeEarlierRuns(hop, 'run-2'), 0);
+      // Once removed here, removing by flow finds nothing left of them.
+      assert.equal(await r.removeFlow('run-1', 'f-old1'), 0);
+    });
   });
 }

@@ -19,6 +19,31 @@ let n = 0;
 runConformance('sqlite', async () => new SqliteStore({ path: join(dir, `store${++n}.sqlite`) }));
 
 describe('sqlite engine specifics', () => {
+  test('binding puts of one turn are committed together, in order with the other operations', async () => {
+    const path = join(dir, 'bindings-batch.sqlite');
+    const store = new SqliteStore({ path });
+    const r = store.registrations!;
+    const b = (key: string, cseq: number) => ({
+      aor: 'batch@example.com', key, contact: key, callId: 'c', cseq, expiresAt: new Date(Date.now() + 600_000), instanceId: 'i', flow: 'f',
+      path: 'sip:f@127.0.0.1:5060;transport=tcp;lr', transport: 'tcp' as const, sourceAddress: '127.0.0.1', sourcePort: 1, sipInstance: null, regId: null, q: null, userAgent: null,
+    });
+    // Three puts and a removal in the same turn, nothing awaited in between: the removal sees the puts.
+    const puts = [r.putBinding(b('sip:one@h', 1)), r.putBinding(b('sip:two@h', 1)), r.putBinding(b('sip:one@h', 2))];
+    const removed = r.removeBinding('batch@example.com', 'sip:two@h');
+    await Promise.all(puts);
+    assert.equal(await removed, true);
+    const left = await r.listBindings('batch@example.com', new Date());
+    assert.deepEqual(left.map((x) => [x.key, x.cseq]), [['sip:one@h', 2]]);
+    // Committed: another connection sees it.
+    const other = new Database(path, { readonly: true });
+    try {
+      assert.deepEqual(other.prepare('SELECT key, cseq FROM registrations').all(), [{ key: 'sip:one@h', cseq: 2 }]);
+    } finally {
+      other.close();
+    }
+    await store.close();
+  });
+
   test('data survives reopening; migrations are recorded once', async () => {
     const path = join(dir, 'sub', 'reopen.sqlite');
     const s1 = new SqliteStore({ path });

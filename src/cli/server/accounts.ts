@@ -16,6 +16,7 @@ import {
   LocalCredentialAuthenticator,
   SipRegistrationAuthenticator,
   type AccountAuthenticator,
+  type LocalCredentialOptions,
   type SipRegistrationOptions,
 } from '../../sylkrtc/index.js';
 
@@ -53,11 +54,11 @@ function lookupIn(accounts: AccountStore) {
 /** The WebSocket authenticator of the configured mode, behind the guessing limits. */
 export function createAuthenticator(
   options: AccountsOptions,
-  deps: { sip: SipStack; accounts: AccountStore; limiter: GuessLimiter; sipRegistration: Omit<SipRegistrationOptions, 'sip'> },
+  deps: { sip: SipStack; accounts: AccountStore; limiter: GuessLimiter; sipRegistration: Omit<SipRegistrationOptions, 'sip'>; presence?: LocalCredentialOptions['presence'] },
 ): AccountAuthenticator {
   const inner: AccountAuthenticator =
     options.mode === 'standalone'
-      ? new LocalCredentialAuthenticator({ lookup: lookupIn(deps.accounts) })
+      ? new LocalCredentialAuthenticator({ lookup: lookupIn(deps.accounts), ...(deps.presence ? { presence: deps.presence } : {}) })
       : new SipRegistrationAuthenticator({ sip: deps.sip, ...deps.sipRegistration });
   return new GuessLimitedAuthenticator(inner, deps.limiter);
 }

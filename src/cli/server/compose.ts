@@ -257,7 +257,7 @@ function createWeb(parts: Parts, options: ComposeOptions): HttpServer {
  */
 function attachGateway(parts: Parts, stack: StopStack, http: HttpServer, sip: SipStack, messaging: Messaging, store: JournalStore): SylkRtcGateway {
   const { sipDomains, webOrigins, pingIntervalSec, limits, addressBookDir } = sylkRtcSettingsFromConfig(parts.config);
-  const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()) });
+  const authenticator = createAuthenticator(parts.accountOptions, { sip, accounts: store.localAccounts, limiter: parts.guessLimiter, sipRegistration: sipRegistrationSettings(parts.config, sip.ports()), ...(parts.standaloneSip ? { presence: parts.standaloneSip.presence } : {}) });
   const gateway = new SylkRtcGateway({
     service: messaging.service,
     events: messaging.events,
@@ -322,6 +322,7 @@ export async function startServer(config: Config, options: ComposeOptions): Prom
     parts.sip = sip;
     const messaging = createMessagingLayer(parts, stack, sip, store, push, options.version);
     await startSip(parts, stack, sip);
+    await parts.standaloneSip?.listening();
     // 6. Web server and the WebSocket API (stopped before the web server: registered after it).
     const http = createWeb(parts, options);
     stack.onStop('web', () => http.close());

@@ -3,12 +3,13 @@
  * wrapping the messaging pipeline as the SIP stack's handler, the in-process router that plays the
  * proxy for the MESSAGEs the messaging layer originates (`messaging/standalone/router.ts`), and SIP
  * delivery to registered devices as a subscriber of the messaging events
- * (`messaging/standalone/delivery.ts`). Configuration → options happens here.
+ * (`messaging/standalone/delivery.ts`), and this instance's WebSocket connections as bindings for the
+ * other instances (`messaging/standalone/ws-presence.ts`). Configuration → options happens here.
  */
 import type { Config } from '../../config/index.js';
 import type { GuessLimiter } from '../../accounts/guess-limiter.js';
 import type { JournalStore } from '../../journal/store.js';
-import { SipDelivery, StandaloneRouter, type Messaging } from '../../messaging/index.js';
+import { SipDelivery, StandaloneRouter, WsPresence, type Messaging } from '../../messaging/index.js';
 import { DIGEST_ALGORITHMS, Registrar, type DigestAlgorithm } from '../../registrar/index.js';
 import type { SipStack } from '../../sip/stack.js';
 import type { Logger } from '../../util/logger.js';
@@ -34,9 +35,13 @@ export interface StandaloneSip {
   registrar: Registrar;
   router: StandaloneRouter;
   delivery: SipDelivery | undefined;
+  /** This instance's WebSocket connections as bindings, for the other instances (`ws-presence.ts`). */
+  presence: WsPresence;
   /** Install the handlers once the messaging layer exists. */
   attach(messaging: Messaging): void;
-  stop(): void;
+  /** Once SIP listens: remove the bindings an earlier run at this address left. */
+  listening(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export function createStandaloneSip(deps: { config: Config; sip: SipStack; store: JournalStore; limiter: GuessLimiter; log: Logger }): StandaloneSip {
@@ -61,9 +66,11 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
     log,
   });
   const router = new StandaloneRouter({ stack: sip, devices: registrar.devices, servesDomain: (d) => registrar.serves(d), localHost: config.SIP.local_ip, log });
+  const presence = new WsPresence({ bindings: store.registrations, instanceId: registrar.instanceId, hubToken: registrar.flows.hubToken, instanceHop: () => registrar.instanceHop(), log });
   const out: StandaloneSip = {
     registrar,
     router,
+    presence,
     delivery: undefined,
     attach(messaging) {
       router.setHandler(messaging.handler);
@@ -71,9 +78,11 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
       out.delivery = new SipDelivery({ events: messaging.events, devices: registrar.devices, log });
       registrar.start();
     },
-    stop() {
+    listening: () => registrar.removeEarlierRuns(),
+    async stop() {
       out.delivery?.close();
       registrar.stop();
+      await presence.stop().catch((err: unknown) => log.warn({ err }, 'could not remove the WebSocket bindings'));
     },
   };
   return out;

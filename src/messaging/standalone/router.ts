@@ -11,8 +11,10 @@
  */
 import type { OutgoingRequest, OutgoingResult, RequestHandler, SipClient } from '../../sip/api.js';
 import { Headers, type SipRequest, type SipResponse } from '../../sip/message/message.js';
+import { parseNameAddr } from '../../sip/message/grammar.js';
 import { aorOf } from '../../sip/message/uri.js';
 import type { DeviceSender } from '../../registrar/device-sender.js';
+import { runFromDevice } from '../../registrar/origin.js';
 import type { Logger } from '../../util/logger.js';
 import { APPLICATION_NAME } from '../outbound.js';
 
@@ -74,7 +76,13 @@ export class StandaloneRouter implements SipClient {
     if (out.contentType) headers.append('content-type', out.contentType);
     const request: SipRequest = { kind: 'request', method: 'MESSAGE', uri: out.uri, version: 'SIP/2.0', headers, body };
     try {
-      const spec = await this.handler({ request, source: { protocol: 'tcp', address: this.o.localHost, port: 0 } });
+      const handler = this.handler;
+      const incoming = { request, source: { protocol: 'tcp' as const, address: this.o.localHost, port: 0 } };
+      // Marked as this server's own request, so that SIP delivery can pass on what only the request
+      // holds (an IMDN's report, `delivery.ts`).
+      const fromUri = parseNameAddr(out.from)?.uri;
+      const from = fromUri !== undefined ? aorOf(fromUri) : undefined;
+      const spec = from ? await runFromDevice({ aor: from, flow: null, request }, () => handler(incoming)) : await handler(incoming);
       return { response: response(spec.status, spec.reason ?? '', callId), cseq, callId };
     } catch (err) {
       this.o.log.error({ err, uri: out.uri }, 'in-process MESSAGE failed');

@@ -14,8 +14,7 @@
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, connect as tcpConnect, isIPv6, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -25,6 +24,7 @@ import { logger } from '../../util/logger.js';
 import type { SipLimits } from '../limits.js';
 import { parseMessage, type ParseResult } from '../message/parser.js';
 import { StreamFramer } from './framer.js';
+import { crlfKeepAliveAnswer, udpKeepAliveAnswer } from './keepalive.js';
 import { closeServer, createUdpSocket, listen, normalizeAddress, sizeUdpBuffers, socketBufferSizes } from './sockets.js';
 import type { TransportAddress, TransportProtocol } from '../message/message.js';
 import { ADMIT_ALL, ConnectionAdmission, type AdmissionPolicy, type PeerClass } from './admission.js';
@@ -212,9 +212,7 @@ export class TransportLayer {
   }
 
   /** Bytes waiting in the kernel's receive queue of the UDP listener (`udp-backlog.ts`), 0 if unknown. */
-  udpQueuedBytes(): number {
-    return this.udpBacklog?.queued() ?? 0;
-  }
+  udpQueuedBytes = (): number => this.udpBacklog?.queued() ?? 0;
 
   /** The UDP socket's SO_RCVBUF / SO_SNDBUF as the kernel reports them, once it is bound. */
   udpBufferSizes(): { receive: number; send: number } | undefined {
@@ -271,8 +269,9 @@ export class TransportLayer {
     const conn = new WsConnection(protocol, sock, remote, req.socket.localPort ?? 0, idle, this.options.maxWriteBufferBytes);
     const flow: Flow = { protocol, remote, connection: conn };
     conn.onFrame = (data) => {
-      // Ignore a keep-alive frame of bare CRLFs (RFC 7118 does not define one, clients send them).
-      if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
+      // A keep-alive frame of bare CRLFs: a ping is answered (keepalive.ts), a pong ignored.
+      const keepAlive = crlfKeepAliveAnswer(data);
+      if (keepAlive !== undefined) return void (keepAlive && conn.send(keepAlive));
       this.onMessage(parseMessage(data, this.options.limits), flow);
     };
     this.register(conn, cls);
@@ -424,8 +423,9 @@ export class TransportLayer {
   };
 
   private datagram(msg: Buffer, address: string, port: number): void {
-    // Bare CRLF keep-alives (RFC 5626 §4.4.1 over UDP / common practice) and empty datagrams.
-    if (msg.length <= 4 && msg.every((b) => b === 13 || b === 10)) return;
+    // Keep-alives (CRLF, STUN; keepalive.ts) and empty datagrams: answered or ignored, never parsed.
+    const keepAlive = udpKeepAliveAnswer(msg, address, port);
+    if (keepAlive !== undefined) return void (keepAlive && this.sendDatagram(keepAlive, port, address));
     const flow: Flow = { protocol: 'udp', remote: { protocol: 'udp', address: normalizeAddress(address), port } };
     if (!this.shedDatagram(msg, flow)) this.onMessage(parseMessage(msg, this.options.limits), flow);
   }

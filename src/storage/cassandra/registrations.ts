@@ -109,6 +109,23 @@ export class CassandraBindings implements BindingStore {
     return n;
   }
 
+  async removeEarlierRuns(hop: string, instanceId: string): Promise<number> {
+    // A scan of the table (the result set fetches page after page), once at start: no index leads from a hop to its bindings.
+    this.checkOpen();
+    const stale: { aor: string; key: string; instanceId: string; flow: string }[] = [];
+    const rs = await this.client.execute(`SELECT aor, key, instance_id, flow, path FROM ${this.t}`, [], { prepare: true, fetchSize: 1000 });
+    for await (const r of rs) {
+      const flow = String(r.get('flow'));
+      const inst = String(r.get('instance_id'));
+      if (inst !== instanceId && r.get('path') === `sip:${flow}@${hop};lr`) stale.push({ aor: String(r.get('aor')), key: String(r.get('key')), instanceId: inst, flow });
+    }
+    for (const b of stale) {
+      await this.exec(`DELETE FROM ${this.t} WHERE aor = ? AND key = ?`, [b.aor, b.key]);
+      await this.exec(`DELETE FROM ${this.byFlow} WHERE instance_id = ? AND flow = ? AND aor = ? AND key = ?`, [b.instanceId, b.flow, b.aor, b.key]);
+    }
+    return stale.length;
+  }
+
   async purgeExpiredBindings(_now: Date): Promise<number> {
     return 0; // rows carry a TTL
   }

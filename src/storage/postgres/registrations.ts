@@ -64,6 +64,10 @@ export class PostgresBindings implements BindingStore {
     return (await this.pool.query('DELETE FROM registrations WHERE instance_id = $1 AND flow = $2', [instanceId, flow])).rowCount ?? 0;
   }
 
+  async removeEarlierRuns(hop: string, instanceId: string): Promise<number> {
+    return (await this.pool.query("DELETE FROM registrations WHERE path = 'sip:' || flow || '@' || $1::text || ';lr' AND instance_id <> $2", [hop, instanceId])).rowCount ?? 0;
+  }
+
   async purgeExpiredBindings(now: Date): Promise<number> {
     return (await this.pool.query('DELETE FROM registrations WHERE expires_at <= $1', [now])).rowCount ?? 0;
   }
