@@ -280,10 +280,7 @@ export class TransportLayer {
   private accept(protocol: 'tcp' | 'tls', socket: Socket | TLSSocket): void {
     const address = normalizeAddress(socket.remoteAddress ?? '');
     const cls = this.listening ? this.admission.admit(protocol, address, this.all.size) : null;
-    if (cls === null) {
-      socket.destroy();
-      return;
-    }
+    if (cls === null) return void socket.destroy();
     const remote: TransportAddress = { protocol, address, port: socket.remotePort ?? 0 };
     this.setupStream(protocol, socket, remote, cls);
   }
