@@ -22,7 +22,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoFileUrl } from './repo-path.js';
 
 const ACCOUNT = 'bob@example.com';
 const GOAL_MS = 1000;
@@ -211,22 +210,15 @@ async function openEngine(kind: string): Promise<Engine> {
   }
   const { openPostgresStore } = await import('../src/storage/postgres/index.js');
   const pg = (await import('pg')).default;
-  let url = process.env.SYLK_TEST_PG_URL;
-  let stopService: (() => Promise<void>) | null = null;
-  if (!url) {
-    const svc = (await import(repoFileUrl('scripts/services/postgres.mjs'))) as {
-      start(o: { durable: boolean }): Promise<Record<string, string>>;
-      stop(): Promise<void>;
-    };
-    url = (await svc.start({ durable: true })).SYLK_TEST_PG_URL!;
-    stopService = () => svc.stop();
-  }
+  const { benchPostgres } = await import('./journal-common.js');
+  const server = await benchPostgres();
+  const url = server.url;
   const schema = `bench_sync_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const store = await openPostgresStore({ url, schema, retentionDays: 0 });
   const raw = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await raw.connect();
   return {
-    name: `postgres (${stopService ? 'local durable server' : 'SYLK_TEST_PG_URL'})`,
+    name: `postgres (${server.local ? 'local durable server' : 'SYLK_TEST_PG_URL'})`,
     store,
     // The times as epoch milliseconds, as the store reads them (the driver's Date parsing costs more).
     rawSelect: async () => (await raw.query(`SELECT ${PG_COLUMNS} FROM entries WHERE account = $1 ORDER BY seq`, [ACCOUNT])).rows,
@@ -240,7 +232,7 @@ async function openEngine(kind: string): Promise<Engine> {
       await store.close();
       await raw.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await raw.end();
-      if (stopService) await stopService();
+      await server.stop();
     },
   };
 }

@@ -37,7 +37,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { repoFileUrl } from './repo-path.js';
 
 interface LoadArgs {
   port: number;
@@ -251,24 +250,18 @@ async function main(): Promise<void> {
   let dbCpu: (() => number) | null = null;
   if (engine === 'postgres') {
     const { openPostgresStore } = await import('../src/storage/postgres/index.js');
-    let url = process.env.SYLK_TEST_PG_URL;
-    if (!url) {
-      const svc = (await import(repoFileUrl('scripts/services/postgres.mjs'))) as {
-        start(o: { durable: boolean }): Promise<Record<string, string>>;
-        stop(): Promise<void>;
-      };
-      url = (await svc.start({ durable: true })).SYLK_TEST_PG_URL!;
-      cleanup = () => svc.stop();
-    } else {
-      const external = url;
-      cleanup = async () => {
-        const pg = (await import('pg')).default;
-        const c = new pg.Client({ connectionString: external });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "bench_ingest_${process.pid}" CASCADE`);
-        await c.end();
-      };
-    }
+    const { benchPostgres } = await import('./journal-common.js');
+    const server = await benchPostgres();
+    const url = server.url;
+    cleanup = server.local
+      ? () => server.stop()
+      : async () => {
+          const pg = (await import('pg')).default;
+          const c = new pg.Client({ connectionString: url });
+          await c.connect();
+          await c.query(`DROP SCHEMA IF EXISTS "bench_ingest_${process.pid}" CASCADE`);
+          await c.end();
+        };
     store = await openPostgresStore({ url, schema: `bench_ingest_${process.pid}`, retentionDays: 0 });
     const pg = (await import('pg')).default;
     const meterClient = new pg.Client({ connectionString: url });

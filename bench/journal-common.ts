@@ -19,6 +19,25 @@ export interface BenchStore {
   cleanup(): Promise<void>;
 }
 
+/** The benchmarks' PostgreSQL server: `SYLK_TEST_PG_URL`, else a durable throw-away one. */
+export interface BenchPostgres {
+  url: string;
+  /** True when this process started the server (scripts/services/postgres.mjs) and `stop` ends it. */
+  local: boolean;
+  stop(): Promise<void>;
+}
+
+export async function benchPostgres(): Promise<BenchPostgres> {
+  const external = process.env.SYLK_TEST_PG_URL;
+  if (external) return { url: external, local: false, stop: async () => undefined };
+  const svc = (await import(repoFileUrl('scripts/services/postgres.mjs'))) as {
+    start(o: { durable: boolean }): Promise<Record<string, string>>;
+    stop(): Promise<void>;
+  };
+  const url = (await svc.start({ durable: true })).SYLK_TEST_PG_URL!;
+  return { url, local: true, stop: () => svc.stop() };
+}
+
 export async function openBenchStore(arg: string | undefined): Promise<BenchStore> {
   const engine = arg ?? 'sqlite';
   if (engine === 'sqlite') {
@@ -34,21 +53,13 @@ export async function openBenchStore(arg: string | undefined): Promise<BenchStor
     };
   }
   if (engine === 'postgres') {
-    let url = process.env.SYLK_TEST_PG_URL;
-    let stopService: (() => Promise<void>) | null = null;
-    if (!url) {
-      const svc = (await import(repoFileUrl('scripts/services/postgres.mjs'))) as {
-        start(o: { durable: boolean }): Promise<Record<string, string>>;
-        stop(): Promise<void>;
-      };
-      url = (await svc.start({ durable: true })).SYLK_TEST_PG_URL!;
-      stopService = () => svc.stop();
-    }
+    const server = await benchPostgres();
+    const url = server.url;
     const schema = `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const store = await openStore({ engine: 'postgres', url, schema }, { retentionDays: 0 });
     return {
       store,
-      name: `postgres (${stopService ? 'local durable server' : url})`,
+      name: `postgres (${server.local ? 'local durable server' : url})`,
       cleanup: async () => {
         await store.close();
         const pg = (await import('pg')).default;
@@ -56,7 +67,7 @@ export async function openBenchStore(arg: string | undefined): Promise<BenchStor
         await c.connect();
         await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await c.end();
-        if (stopService) await stopService();
+        await server.stop();
       },
     };
   }

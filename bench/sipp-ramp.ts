@@ -22,7 +22,6 @@
  * Goals printed with it: p99 ≤ 20 ms up to 4k/s, ≥ 8k/s sustained without failures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openStore } from '../src/storage/index.js';
 import { daemonNodeFlags } from './daemon-flags.js';
+import { freeUdpPort } from '../test/helpers/free-port.js';
 import { repoFileUrl } from './repo-path.js';
 
 function arg(name: string, def: string): string {
@@ -78,14 +78,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(t);
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** The daemon (`sylk-server`, a child process, proxy mode, SQLite), with the process flags of `npm start`. */

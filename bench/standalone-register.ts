@@ -17,25 +17,17 @@
  * server's CPU time per call (both REGISTERs), the figure that carries over from a loaded machine.
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeUdpPort } from '../test/helpers/free-port.js';
 import { startStandalone } from '../test/helpers/standalone.js';
 
 process.env.SYLK_LOG_LEVEL ??= 'warn';
 const rate = Number(process.argv[2] ?? 5000);
 const seconds = Number(process.argv[3] ?? 10);
 const scenario = fileURLToPath(new URL('../test/fixtures/sipp/standalone/register-auth.xml', import.meta.url));
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Run {
   successful: number;

@@ -5,6 +5,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { ipAddressBytes } from '../util/ip-bytes.js';
 import type { NetworkEntry } from './values.js';
 
 export type CidrEntry = Extract<NetworkEntry, { kind: 'cidr' }>;
@@ -35,21 +36,8 @@ function toBigInt(address: string): { family: 4 | 6; value: bigint } | undefined
   if (f !== 6) return undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return toBigInt(mapped[1]!);
-  const [head, tail] = address.split('::') as [string, string | undefined];
-  const parts = (s: string | undefined): string[] => (s ? s.split(':') : []);
-  let h = parts(head);
-  let t = parts(tail);
-  // An embedded IPv4 tail counts as two groups.
-  const fix = (groups: string[]): string[] =>
-    groups.flatMap((g) => {
-      if (!g.includes('.')) return [g];
-      const n = g.split('.').map(Number);
-      return [((n[0]! << 8) | n[1]!).toString(16), ((n[2]! << 8) | n[3]!).toString(16)];
-    });
-  h = fix(h);
-  t = fix(t);
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return { family: 6, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n) };
+  const bytes = ipAddressBytes(address)!;
+  return { family: 6, value: bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n) };
 }
 
 /** True if `address` lies in one of the (resolved) networks. */

@@ -17,7 +17,7 @@ import { randomToken } from './random-token.js';
 import { countRequest, countResponse, metricMethod, observeHandling, sipDropped, transactionEnded, transactionStarted } from './stack-metrics.js';
 import type { SipStackOptions } from './stack-options.js';
 import type { TransactionChannel } from './transaction/channel.js';
-import { isRfc3261Branch, rfc3261ServerKey, serverKey, type RequestKeyParts } from './transaction/keys.js';
+import { isRfc3261Branch, rfc3261ServerKey, serverKey, viaSentBy, type RequestKeyParts } from './transaction/keys.js';
 import { InviteServerTransaction } from './transaction/server-invite.js';
 import { NonInviteServerTransaction } from './transaction/server-non-invite.js';
 import { TransactionTable } from './transaction/table.js';
@@ -137,9 +137,9 @@ export class UasCore {
     const scanned = scanForShedding(msg, this.policy.applicationMethods);
     if (!scanned) return false;
     const { req, via } = scanned;
-    req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
     // A retransmission of a request in a transaction is that transaction's to answer.
-    if (this.serverTx.get(rfc3261ServerKey(via.branch, `${via.host.toLowerCase()}:${via.port ?? ''}`, req.method))) return false;
+    if (this.serverTx.get(rfc3261ServerKey(via.branch, viaSentBy(via), req.method))) return false;
+    req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
     const method = metricMethod(req.method);
     countRequest('in', method);
     countResponse('sent', method, shed.status);
@@ -188,7 +188,7 @@ export class UasCore {
     }
     req.headers = stampReceived(req.headers, via, flow.remote, this.options.forceRport ?? false);
     const branch = via.branch;
-    const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
+    const sentBy = viaSentBy(via);
     // Only RFC 2543 matching (no magic cookie) needs the From tag and the rest of the parts.
     const key = isRfc3261Branch(branch) ? rfc3261ServerKey(branch, sentBy, req.method) : serverKey(keyParts(req, via, sentBy, callId, cseq));
 

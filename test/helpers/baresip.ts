@@ -8,10 +8,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { superviseChild, type ServiceProcess } from './child.js';
+import { freeTcpPort } from './free-port.js';
 
 export interface BaresipOptions {
   aor: string;
@@ -21,17 +22,6 @@ export interface BaresipOptions {
   transport: 'udp' | 'tcp';
   /** The peer `/message` sends to. */
   contact: string;
-}
-
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export class Baresip {

@@ -12,8 +12,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
 import { startKamailio, type KamailioHandle } from '../helpers/kamailio.js';
 import { startSylk, type SylkInstance } from '../helpers/e2e-server.js';
 import { SipDevice, cpim, unwrapCpim } from '../helpers/e2e-sip.js';
@@ -35,7 +35,7 @@ if (!PG_URL) throw new Error('SYLK_TEST_PG_URL is not set: run through `npm test
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 400));
 
 describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout: 120_000 }, () => {
-  const dbName = `sylk_e2e_${randomBytes(4).toString('hex')}`;
+  let db: TestDatabase | undefined;
   let dbUrl: string;
   let kamailio: KamailioHandle;
   let a: SylkInstance;
@@ -48,21 +48,9 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
   const carolIds: { sent?: string; received?: string } = {};
   const clients: WsClient[] = [];
 
-  async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  }
-
   before(async () => {
-    await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
-    const u = new URL(PG_URL!);
-    u.pathname = `/${dbName}`;
-    dbUrl = u.toString();
+    db = await createTestDatabase(PG_URL, 'sylk_e2e');
+    dbUrl = db.url;
     kamailio = await startKamailio({
       domain: DOMAIN,
       udpPort: PROXY_PORT,
@@ -88,7 +76,7 @@ describe('end to end behind Kamailio: two servers sharing PostgreSQL', { timeout
     await carol?.close();
     await Promise.all([a?.stop(), b?.stop()]);
     await kamailio?.stop();
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    await db?.drop();
   });
 
   const diag = (): string => `\n--- A ---\n${a.log().slice(-4000)}\n--- B ---\n${b.log().slice(-4000)}\n--- kamailio ---\n${kamailio.log().slice(-2000)}`;

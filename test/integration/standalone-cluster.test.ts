@@ -8,25 +8,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import pg from 'pg';
 import { Baresip } from '../helpers/baresip.js';
 import { WsClient, type AccountEvent } from '../helpers/e2e-ws.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
 import { Device, startStandalone, type StandaloneServer } from '../helpers/standalone.js';
 
 const PG_URL = process.env.SYLK_TEST_PG_URL;
 if (!PG_URL) throw new Error('SYLK_TEST_PG_URL is not set: run through `npm test -- standalone-cluster` (scripts/test.mjs starts PostgreSQL)');
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -37,7 +27,7 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): P
 }
 
 describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, () => {
-  const dbName = `sylk_standalone_${randomBytes(4).toString('hex')}`;
+  let db: TestDatabase | undefined;
   let a: StandaloneServer;
   let b: StandaloneServer;
   let pgUrl: string;
@@ -45,12 +35,10 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
   const devices: Device[] = [];
 
   before(async () => {
-    await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
-    const u = new URL(PG_URL!);
-    u.pathname = `/${dbName}`;
-    pgUrl = u.toString();
-    a = await startStandalone({ name: 'A', postgresUrl: u.toString(), accounts: ['digest_algorithms = MD5'] });
-    b = await startStandalone({ name: 'B', postgresUrl: u.toString(), accounts: ['digest_algorithms = MD5'] });
+    db = await createTestDatabase(PG_URL, 'sylk_standalone');
+    pgUrl = db.url;
+    a = await startStandalone({ name: 'A', postgresUrl: pgUrl, accounts: ['digest_algorithms = MD5'] });
+    b = await startStandalone({ name: 'B', postgresUrl: pgUrl, accounts: ['digest_algorithms = MD5'] });
     for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await a.addAccount(`${user}@example.com`, `${user}-password`);
   });
   after(async () => {
@@ -58,7 +46,7 @@ describe('standalone: two instances sharing PostgreSQL', { timeout: 120_000 }, (
     for (const d of devices) await d.stop();
     await b?.stop();
     await a?.stop();
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    await db?.drop();
   });
 
   test('a phone registered on A receives within 1 s a message sent through B', async () => {

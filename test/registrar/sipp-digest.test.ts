@@ -9,19 +9,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSipp } from '../helpers/sipp.js';
 import { startStandalone, type StandaloneServer } from '../helpers/standalone.js';
-import { createSocket } from 'node:dgram';
+import { freeUdpPort } from '../helpers/free-port.js';
 
 let s: StandaloneServer;
 const USERS = ['u1', 'u2', 'u3', 'u4'];
-
-/** A free UDP port for sipp (it cannot be given 0). */
-async function freeUdpPort(): Promise<number> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const port = sock.address().port;
-  await new Promise<void>((r) => sock.close(() => r()));
-  return port;
-}
 
 before(async () => {
   s = await startStandalone({ name: 'sipp' });

@@ -35,6 +35,11 @@ function keyMethod(method: string): string {
   return method === 'ACK' ? 'INVITE' : method;
 }
 
+/** `RequestKeyParts.sentBy` of a top Via: `host:port`, the host lower-cased (port empty if absent). */
+export function viaSentBy(via: { host: string; port?: number | undefined }): string {
+  return `${via.host.toLowerCase()}:${via.port ?? ''}`;
+}
+
 /** The server transaction key of a request (ACK maps to its INVITE's key). */
 export function serverKey(p: RequestKeyParts): string {
   const m = keyMethod(p.method);

@@ -15,7 +15,7 @@
  * `keepAliveAnswer` returns the bytes to send back, `null` when the input is a keep-alive that needs
  * no answer, or `undefined` when it is not a keep-alive (a SIP message to parse).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipAddressBytes } from '../../util/ip-bytes.js';
 
 const CRLF = Buffer.from('\r\n');
 const PING = Buffer.from('\r\n\r\n');
@@ -52,9 +52,9 @@ function isStunBindingRequest(msg: Buffer): boolean {
 function stunBindingSuccess(request: Buffer, address: string, port: number): Buffer | null {
   // An IPv4-mapped IPv6 source (a dual-stack socket) is the IPv4 client it maps; a scope id is not part of the address.
   const mapped = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').replace(/%.*$/, '');
-  const v4 = isIPv4(mapped);
-  if (!v4 && (!isIPv6(mapped) || mapped.includes('.'))) return null;
-  const addrBytes = v4 ? Buffer.from(mapped.split('.').map(Number)) : ipv6Bytes(mapped);
+  const addrBytes = ipAddressBytes(mapped);
+  if (!addrBytes) return null;
+  const v4 = addrBytes.length === 4;
   const attr = Buffer.alloc(4 + 4 + addrBytes.length);
   attr.writeUInt16BE(XOR_MAPPED_ADDRESS, 0);
   attr.writeUInt16BE(4 + addrBytes.length, 2);
@@ -69,16 +69,6 @@ function stunBindingSuccess(request: Buffer, address: string, port: number): Buf
   header.writeUInt16BE(attr.length, 2);
   request.copy(header, 4, 4, STUN_HEADER); // the cookie and the transaction id
   return Buffer.concat([header, attr]);
-}
-
-function ipv6Bytes(address: string): Buffer {
-  const [head, tail] = address.split('::') as [string, string | undefined];
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
 }
 
 /** A UDP datagram from `address:port` → its answer; see the module comment. */

@@ -11,23 +11,11 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { isIPv6 } from 'node:net';
+import { ipAddressBytes } from '../../util/ip-bytes.js';
 
 /** `/proc/net/udp`'s spelling of a local address: the address's 32-bit words in host byte order, hex. */
 export function procNetAddress(address: string): string {
-  const bytes: number[] = [];
-  if (isIPv6(address)) {
-    const [head = '', tail = ''] = address.split('::');
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    const groups = address.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-    for (const g of groups) {
-      const v = parseInt(g, 16);
-      bytes.push(v >> 8, v & 0xff);
-    }
-  } else {
-    for (const part of address.split('.')) bytes.push(Number(part));
-  }
+  const bytes = [...(ipAddressBytes(address) ?? [])];
   let out = '';
   for (let i = 0; i < bytes.length; i += 4) {
     const word = endianness() === 'LE' ? bytes.slice(i, i + 4).reverse() : bytes.slice(i, i + 4);
