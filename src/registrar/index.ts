@@ -34,6 +34,13 @@ export type { Binding, BindingStore } from '../journal/bindings.js';
 export { DeviceSender } from './device-sender.js';
 export { DIGEST_ALGORITHMS, type DigestAlgorithm } from './digest-auth.js';
 
+/** Where the other instances reach this one: our SIP address (no brackets), port and transport. */
+export interface InstanceAddress {
+  host: string;
+  port: number;
+  transport: 'tcp' | 'udp';
+}
+
 export interface RegistrarOptions {
   accounts: AccountStore;
   bindings: BindingStore;
@@ -44,8 +51,8 @@ export interface RegistrarOptions {
   onConnectionClosed: (listener: (conn: Connection) => void) => () => void;
   /** `[General] sip_domains` (lower case), or `*`. */
   sipDomains: readonly string[] | '*';
-  /** `host:port;transport=x` where the other instances reach this one (known once SIP listens). */
-  instanceHop: () => string;
+  /** Where the other instances reach this one (known once SIP listens). */
+  instanceAddress: () => InstanceAddress;
   log: Logger;
   /** Digest algorithms offered in challenges, in order (default MD5, SHA-256). */
   algorithms?: readonly DigestAlgorithm[];
@@ -77,7 +84,7 @@ export class Registrar {
       auth: this.auth,
       flows: this.flows,
       instanceId: this.instanceId,
-      instanceHop: o.instanceHop,
+      instanceHop: () => this.instanceHop(),
       servesDomain: this.servesDomain,
     });
     this.flows.onFlowClosed = (token) => {
@@ -88,9 +95,15 @@ export class Registrar {
     };
   }
 
-  /** `host:port;transport=x` where the other instances reach this one. */
+  /** Where the other instances reach this one. */
+  instanceAddress(): InstanceAddress {
+    return this.o.instanceAddress();
+  }
+
+  /** The same as a hop, `host:port;transport=x` (path, contacts). */
   instanceHop(): string {
-    return this.o.instanceHop();
+    const a = this.o.instanceAddress();
+    return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port};transport=${a.transport}`;
   }
 
   /** Is `domain` one we serve? */
@@ -131,7 +144,7 @@ export class Registrar {
    */
   async removeEarlierRuns(): Promise<void> {
     try {
-      const n = await this.o.bindings.removeEarlierRuns(this.o.instanceHop(), this.instanceId);
+      const n = await this.o.bindings.removeEarlierRuns(this.instanceHop(), this.instanceId);
       if (n > 0) this.o.log.info({ bindings: n }, 'bindings of an earlier run of this instance removed');
     } catch (err) {
       this.o.log.warn({ err }, 'could not remove the bindings of an earlier run');

@@ -48,7 +48,7 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
   const { config, sip, store, log } = deps;
   if (!store.registrations) throw new Error(`the ${store.engine} store keeps no registrations: standalone mode needs them`);
   const domains = config.General.sip_domains.map((d) => d.toLowerCase());
-  const host = config.SIP.local_ip.includes(':') ? `[${config.SIP.local_ip}]` : config.SIP.local_ip;
+  const host = config.SIP.local_ip;
   const algorithms = digestAlgorithms(config.Accounts.digest_algorithms);
   const registrar = new Registrar({
     algorithms,
@@ -59,14 +59,14 @@ export function createStandaloneSip(deps: { config: Config; sip: SipStack; store
     onConnectionClosed: (l) => sip.transport.onConnectionClosed(l),
     sipDomains: domains.includes('*') ? '*' : domains,
     // Other instances reach our flows over TCP when we listen on it, else UDP.
-    instanceHop: () => {
+    instanceAddress: () => {
       const ports = sip.ports();
-      return ports.tcp !== undefined ? `${host}:${ports.tcp};transport=tcp` : `${host}:${ports.udp ?? 5060};transport=udp`;
+      return ports.tcp !== undefined ? { host, port: ports.tcp, transport: 'tcp' } : { host, port: ports.udp ?? 5060, transport: 'udp' };
     },
     log,
   });
   const router = new StandaloneRouter({ stack: sip, devices: registrar.devices, servesDomain: (d) => registrar.serves(d), localHost: config.SIP.local_ip, log });
-  const presence = new WsPresence({ bindings: store.registrations, instanceId: registrar.instanceId, hubToken: registrar.flows.hubToken, instanceHop: () => registrar.instanceHop(), log });
+  const presence = new WsPresence({ bindings: store.registrations, instanceId: registrar.instanceId, hubToken: registrar.flows.hubToken, instanceHop: () => registrar.instanceHop(), instanceAddress: () => registrar.instanceAddress(), log });
   const out: StandaloneSip = {
     registrar,
     router,

@@ -19,6 +19,7 @@
  * for it from the instance now on that address.
  */
 import type { Binding, BindingStore } from '../../journal/bindings.js';
+import type { InstanceAddress } from '../../registrar/index.js';
 import { aorKey } from '../../util/aor.js';
 import type { Logger } from '../../util/logger.js';
 import { WS_CONTACT_PARAM } from '../cluster/sync-relay.js';
@@ -28,8 +29,9 @@ export interface WsPresenceOptions {
   /** The registrar's instance id and WebSocket flow token. */
   instanceId: string;
   hubToken: string;
-  /** `host:port;transport=x` where the other instances reach this one. */
+  /** `host:port;transport=x` where the other instances reach this one, and the same as parts. */
   instanceHop: () => string;
+  instanceAddress: () => InstanceAddress;
   log: Logger;
   /** Lifetime of the binding (default 600 s) and period of its refresh (default half of it). */
   expiresSeconds?: number;
@@ -90,10 +92,7 @@ export class WsPresence implements WsPresenceHandle {
 
   private put(aor: string): void {
     const hop = this.o.instanceHop();
-    const [hostPort, ...params] = hop.split(';');
-    const transport = (/^transport=(\w+)$/i.exec(params.find((p) => /^transport=/i.test(p)) ?? '')?.[1] ?? 'udp').toLowerCase();
-    const portMatch = /:(\d+)$/.exec(hostPort!);
-    const host = portMatch ? hostPort!.slice(0, -portMatch[0].length) : hostPort!;
+    const address = this.o.instanceAddress();
     const now = this.o.now?.() ?? new Date();
     const binding: Binding = {
       aor,
@@ -105,9 +104,9 @@ export class WsPresence implements WsPresenceHandle {
       instanceId: this.o.instanceId,
       flow: this.o.hubToken,
       path: `sip:${this.o.hubToken}@${hop};lr`,
-      transport: transport === 'tcp' || transport === 'tls' || transport === 'ws' || transport === 'wss' ? transport : 'udp',
-      sourceAddress: host.replace(/^\[|\]$/g, ''),
-      sourcePort: portMatch ? Number(portMatch[1]) : 5060,
+      transport: address.transport,
+      sourceAddress: address.host,
+      sourcePort: address.port,
       sipInstance: null,
       regId: null,
       q: null,
